@@ -1,0 +1,110 @@
+"""Command-line entry point: parses arguments, runs one command, maps errors to exit codes.
+
+Exit codes (documented in the README):
+    0   success (with --detailed-exitcode: success and no changes)
+    1   an error: invalid descriptors, a failed API call, a refused or failed apply
+    2   with --detailed-exitcode only: success, and the plan has changes
+    64  usage error: bad flags or configuration
+    130 interrupted
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+from typing import Protocol, TextIO
+
+from scorecards_sync import __version__
+from scorecards_sync.errors import ScorecardsSyncError, UsageError
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_CHANGES = 2
+EXIT_USAGE = 64
+EXIT_INTERRUPTED = 130
+
+# Each name is a module `scorecards_sync.commands.<name>` implementing `Command`.
+COMMANDS: tuple[str, ...] = ("validate",)
+
+
+class Console:
+    """Where commands write: the only output channel of the program."""
+
+    def __init__(self, stdout: TextIO | None = None, stderr: TextIO | None = None) -> None:
+        self.stdout = stdout if stdout is not None else sys.stdout
+        self.stderr = stderr if stderr is not None else sys.stderr
+
+    def out(self, text: str = "") -> None:
+        print(text, file=self.stdout)
+
+    def err(self, text: str = "") -> None:
+        print(text, file=self.stderr)
+
+
+class Command(Protocol):
+    NAME: str
+    HELP: str
+
+    def configure(self, parser: argparse.ArgumentParser) -> None: ...
+
+    def run(self, args: argparse.Namespace, console: Console) -> int: ...
+
+
+class _ArgumentParser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Command]]:
+    parser = _ArgumentParser(
+        prog="scorecards-sync",
+        description="Manage Cortex Scorecards as code: validate, plan, apply.",
+    )
+    parser.add_argument("--version", action="version", version=f"scorecards-sync {__version__}")
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="more diagnostics on stderr (-vv: debug)"
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands: dict[str, Command] = {}
+    for name in COMMANDS:
+        module: Command = importlib.import_module(f"scorecards_sync.commands.{name}")  # type: ignore[assignment]
+        sub = subparsers.add_parser(module.NAME, help=module.HELP, description=module.HELP)
+        module.configure(sub)
+        commands[module.NAME] = module
+    return parser, commands
+
+
+def main(argv: Sequence[str] | None = None, console: Console | None = None) -> int:
+    console = console or Console()
+    try:
+        parser, commands = build_parser()
+        args = parser.parse_args(argv)
+        _configure_logging(args.verbose, console.stderr)
+        if not args.command:
+            parser.print_help(console.stderr)
+            return EXIT_USAGE
+        return commands[args.command].run(args, console)
+    except UsageError as exc:
+        console.err(f"error: {exc}")
+        return EXIT_USAGE
+    except ScorecardsSyncError as exc:
+        console.err(f"error: {exc}")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        console.err("interrupted")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return EXIT_ERROR
+
+
+def _configure_logging(verbosity: int, stream: TextIO) -> None:
+    level = logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("scorecards_sync")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False

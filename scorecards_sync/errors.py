@@ -1,0 +1,90 @@
+"""One root exception; a subclass per failure a user can act on.
+
+Messages are written for the person running the tool: they say what went wrong
+and what to do. They never contain the API key (see `redact`).
+"""
+
+from __future__ import annotations
+
+
+class ScorecardsSyncError(Exception):
+    """Root of every error this package raises on purpose."""
+
+    exit_code = 1
+
+
+class UsageError(ScorecardsSyncError):
+    """The command line or configuration asks for something impossible."""
+
+    exit_code = 64
+
+
+class ConfigError(UsageError):
+    """A configuration file or setting is malformed."""
+
+
+class ValidationFailed(ScorecardsSyncError):
+    """Descriptors have errors; nothing was sent to Cortex."""
+
+
+class GitSourceError(ScorecardsSyncError):
+    """Reading descriptors from git failed (missing ref, shallow clone, ...)."""
+
+
+class PlanError(ScorecardsSyncError):
+    """A plan cannot be made, read or applied as asked."""
+
+
+class UnsafePlan(PlanError):
+    """A plan exceeds the configured safety thresholds; --force overrides."""
+
+
+class StalePlan(PlanError):
+    """Live scorecards moved since a saved plan was computed."""
+
+
+class CortexError(ScorecardsSyncError):
+    """A call to the Cortex API failed. Carries what Cortex said, never the key."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str = "",
+        path: str = "",
+        status: int | None = None,
+        cortex_message: str | None = None,
+        details: str | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.method = method
+        self.path = path
+        self.status = status
+        self.cortex_message = cortex_message
+        self.details = details
+        self.request_id = request_id
+
+
+class CortexAuthError(CortexError):
+    """401/403: the key is missing, wrong, or lacks a permission."""
+
+
+class CortexNotFound(CortexError):
+    """404: the scorecard (or entity) does not exist."""
+
+
+class CortexRejected(CortexError):
+    """400: Cortex refused the request (usually an invalid descriptor)."""
+
+
+class CortexUnavailable(CortexError):
+    """Retries were exhausted on 429/5xx or connection failures."""
+
+
+def redact(text: str, *secrets: str | None) -> str:
+    """Replace every occurrence of each non-empty secret in `text`."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
