@@ -1,0 +1,268 @@
+"""The canonical form of a scorecard descriptor: one place for Cortex's defaults,
+normalization, rule identity and fingerprints.
+
+Both sides of a comparison (the repository and Cortex) pass through `canonical`
+so that differences Cortex does not care about (key order, color spelling, rule
+order, defaults written out or not, empty rule filters) never show up as changes.
+The emulator uses the same table of defaults, so what it serves and what the
+planner expects cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+# Cortex's defaults, as `GET .../descriptor` writes them out. Change them here only.
+DEFAULTS: Mapping[str, Any] = {
+    "draft": False,
+    "notifications": {"enabled": False, "scoreDropNotificationsEnabled": False},
+    "exemptions": {"enabled": False, "autoApprove": False},
+    "evaluation": {"window": 4},
+}
+LADDER_DEFAULT_NAME = "Default Ladder"
+RULE_DEFAULTS: Mapping[str, Any] = {"weight": 1}
+
+TOP_KEY_ORDER: tuple[str, ...] = (
+    "tag",
+    "name",
+    "description",
+    "draft",
+    "notifications",
+    "exemptions",
+    "evaluation",
+    "ladder",
+    "rules",
+    "filter",
+)
+RULE_KEY_ORDER: tuple[str, ...] = (
+    "title",
+    "description",
+    "expression",
+    "identifier",
+    "weight",
+    "level",
+    "failureMessage",
+    "filter",
+    "effectiveFrom",
+)
+LEVEL_KEY_ORDER: tuple[str, ...] = ("name", "rank", "description", "color")
+
+
+def rule_identifier(expression: str) -> str:
+    """The identifier Cortex gives a new rule: Java's `UUID.nameUUIDFromBytes(expression)`.
+
+    That is an MD5 name-based UUID (version 3) with no namespace.
+    """
+    digest = hashlib.md5(expression.encode("utf-8"), usedforsecurity=False).digest()
+    return str(uuid.UUID(bytes=digest, version=3))
+
+
+def with_defaults(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A deep copy of `data` with Cortex's defaults filled in (identifiers are not added)."""
+    result: dict[str, Any] = copy.deepcopy(dict(data))
+    for key, default in DEFAULTS.items():
+        current = result.get(key)
+        if isinstance(default, Mapping):
+            merged = dict(default)
+            if isinstance(current, Mapping):
+                merged.update(current)
+            result[key] = merged
+        elif current is None:
+            result[key] = default
+    ladder = result.get("ladder")
+    if isinstance(ladder, dict) and not ladder.get("name"):
+        ladder["name"] = LADDER_DEFAULT_NAME
+    rules = result.get("rules")
+    if isinstance(rules, list):
+        for rule in rules:
+            if isinstance(rule, dict):
+                for key, default in RULE_DEFAULTS.items():
+                    if rule.get(key) is None:
+                        rule[key] = default
+    return result
+
+
+def is_empty_filter(value: object) -> bool:
+    """True for filters that select nothing more than no filter would.
+
+    Cortex exports a rule without a filter as `{kind: GENERIC}` or
+    `{kind: GENERIC, types: {}}`; all of those mean "no filter".
+    """
+    if value is None:
+        return True
+    if not isinstance(value, Mapping):
+        return False
+    for key, item in value.items():
+        if key == "kind" and item in ("GENERIC", None):
+            continue
+        if key in ("types", "groups") and _is_empty_include_exclude(item):
+            continue
+        if key == "query" and (item is None or (isinstance(item, str) and not item.strip())):
+            continue
+        return False
+    return True
+
+
+def _is_empty_include_exclude(value: object) -> bool:
+    if value is None:
+        return True
+    if not isinstance(value, Mapping):
+        return False
+    return all(not item for item in value.values())
+
+
+def normalize_color(value: str) -> str:
+    """`7cf376`, `#7cf376` and `"#7CF376"` are one color to Cortex."""
+    stripped = value.strip()
+    return "#" + stripped.removeprefix("#").upper()
+
+
+def canonical(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The comparison form of a descriptor (see module docstring)."""
+    result = with_defaults(data)
+    ladder = result.get("ladder")
+    if isinstance(ladder, dict) and isinstance(ladder.get("levels"), list):
+        levels = [_canonical_level(level) for level in ladder["levels"]]
+        ladder["levels"] = sorted(levels, key=_level_sort_key)
+    rules = result.get("rules")
+    if isinstance(rules, list):
+        result["rules"] = sorted((_canonical_rule(rule) for rule in rules), key=_rule_sort_key)
+    if "filter" in result:
+        result["filter"] = _canonical_filter(result["filter"])
+        if result["filter"] is None:
+            del result["filter"]
+    return result
+
+
+def _canonical_level(level: Any) -> Any:
+    if not isinstance(level, dict):
+        return level
+    level = dict(level)
+    if isinstance(level.get("color"), str):
+        level["color"] = normalize_color(level["color"])
+    return level
+
+
+def _canonical_rule(rule: Any) -> Any:
+    if not isinstance(rule, dict):
+        return rule
+    rule = dict(rule)
+    if "filter" in rule:
+        normalized = _canonical_filter(rule["filter"])
+        if normalized is None or is_empty_filter(normalized):
+            del rule["filter"]
+        else:
+            rule["filter"] = normalized
+    return {key: value for key, value in rule.items() if value is not None}
+
+
+def _canonical_filter(value: Any) -> Any:
+    """Drop empty parts of a filter; keep its shape (legacy `category` stays legacy)."""
+    if not isinstance(value, Mapping):
+        return value
+    result: dict[str, Any] = {}
+    for key, item in value.items():
+        if key in ("types", "groups"):
+            if _is_empty_include_exclude(item):
+                continue
+            if isinstance(item, Mapping):
+                item = {k: v for k, v in item.items() if v}
+        if key == "query" and (item is None or (isinstance(item, str) and not item.strip())):
+            continue
+        result[key] = item
+    if result.get("kind") is None and "kind" in result:
+        del result["kind"]
+    return result or None
+
+
+def _level_sort_key(level: Any) -> tuple[int, str]:
+    if isinstance(level, Mapping):
+        rank = level.get("rank")
+        return (rank if isinstance(rank, int) else 0, str(level.get("name", "")))
+    return (0, "")
+
+
+def _rule_sort_key(rule: Any) -> tuple[str, str]:
+    if isinstance(rule, Mapping):
+        return (str(rule.get("title", "")), str(rule.get("expression", "")))
+    return ("", "")
+
+
+def canonical_json(data: Mapping[str, Any]) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def fingerprint(data: Mapping[str, Any]) -> str:
+    """A stable digest of what Cortex holds for a scorecard (its canonical form)."""
+    digest = hashlib.sha256(canonical_json(canonical(data)).encode("utf-8")).hexdigest()
+    return f"sha256:{digest}"
+
+
+def strip_identifiers(rules: Sequence[Any]) -> list[Any]:
+    """Rules without `identifier` keys: for comparing against a side that has none."""
+    return [
+        {k: v for k, v in rule.items() if k != "identifier"} if isinstance(rule, Mapping) else rule
+        for rule in rules
+    ]
+
+
+def comparable(
+    desired: Mapping[str, Any], live: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Canonical forms of both sides, with `rules` turned into mappings keyed alike.
+
+    A desired rule is paired with the live rule of the same identifier when both
+    carry one, else with the live rule of the same title. A paired rule is keyed
+    by the desired title on both sides, so a retitled rule shows as a title
+    change rather than a removal and an addition. Where the desired rule has no
+    identifier, the live one's is dropped: Cortex assigns identifiers, so their
+    absence in the repository is not a difference.
+    """
+    want = canonical(desired)
+    have = canonical(live)
+    want_rules = [r for r in want.get("rules", []) if isinstance(r, dict)]
+    have_rules = [r for r in have.get("rules", []) if isinstance(r, dict)]
+    unpaired = list(have_rules)
+    by_identifier = {r["identifier"]: r for r in have_rules if r.get("identifier")}
+    want_keyed: dict[str, Any] = {}
+    have_keyed: dict[str, Any] = {}
+    for rule in want_rules:
+        key = _unique_key(str(rule.get("title", rule.get("expression", ""))), want_keyed)
+        want_keyed[key] = rule
+        match = by_identifier.get(rule.get("identifier", ""))
+        if match is None:
+            match = next(
+                (r for r in unpaired if r.get("title") == rule.get("title")),
+                None,
+            )
+            if match is not None and rule.get("identifier") and match.get("identifier"):
+                # Both carry identifiers and they differ: not the same rule.
+                match = None
+        if match is None or match not in unpaired:
+            continue
+        unpaired.remove(match)
+        if not rule.get("identifier"):
+            match = {k: v for k, v in match.items() if k != "identifier"}
+        have_keyed[key] = match
+    for rule in unpaired:
+        key = _unique_key(str(rule.get("title", rule.get("expression", ""))), want_keyed)
+        have_keyed[_unique_key(key, have_keyed)] = rule
+    if "rules" in want or want_keyed:
+        want["rules"] = want_keyed
+    if "rules" in have or have_keyed:
+        have["rules"] = have_keyed
+    return want, have
+
+
+def _unique_key(key: str, taken: Mapping[str, Any]) -> str:
+    if key not in taken:
+        return key
+    n = 2
+    while f"{key} ({n})" in taken:
+        n += 1
+    return f"{key} ({n})"
