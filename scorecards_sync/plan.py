@@ -1,0 +1,243 @@
+"""The plan: what would change in Cortex, as values that can be saved, checked and applied.
+
+A plan holds, per scorecard, the action, the field- and rule-level differences
+to show a reviewer, the exact YAML it will send, and the fingerprint of the
+live descriptor it was computed against (so that a saved plan can refuse to
+apply when Cortex moved in between). It never holds the API key.
+
+JSON form (`Plan.to_json`), version 1:
+
+    {"format": "scorecards-sync-plan", "version": 1, "tool_version": "...",
+     "base_url": "...", "checksum": "sha256:...",
+     "summary": {"create": n, "update": n, "delete": n, "unchanged": n},
+     "changes": [{"action", "tag", "path", "reason", "renamed_from",
+                  "live_fingerprint", "desired_fingerprint", "desired_yaml",
+                  "fields": [{"path", "kind", "old", "new"}],
+                  "rules": [{"title", "kind", "fields": [...]}],
+                  "server_validation": {"ok", "messages"} | null}],
+     "unmanaged": ["tag", ...]}
+
+The checksum covers everything but itself and `tool_version`, so two plans with
+the same checksum send the same YAML to the same scorecards from the same live state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any
+
+from scorecards_sync import __version__
+from scorecards_sync.errors import PlanError
+
+PLAN_FORMAT = "scorecards-sync-plan"
+PLAN_VERSION = 1
+
+
+class Action(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    UNCHANGED = "unchanged"
+
+
+# The order changes are shown and applied in: writes before deletes.
+ACTION_ORDER: Mapping[Action, int] = {
+    Action.CREATE: 0,
+    Action.UPDATE: 1,
+    Action.DELETE: 2,
+    Action.UNCHANGED: 3,
+}
+
+
+class DiffKind(StrEnum):
+    ADDED = "added"
+    REMOVED = "removed"
+    CHANGED = "changed"
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One value that differs: `path` is human-readable, e.g. `ladder.levels[Gold].color`."""
+
+    path: str
+    kind: DiffKind
+    old: Any = None
+    new: Any = None
+
+
+@dataclass(frozen=True)
+class RuleChange:
+    """A rule added, removed, or changed (then `fields` says how)."""
+
+    title: str
+    kind: DiffKind
+    fields: tuple[FieldChange, ...] = ()
+
+
+@dataclass(frozen=True)
+class ServerVerdict:
+    """What Cortex said of the descriptor when sent with `dryRun=true`."""
+
+    ok: bool
+    messages: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Change:
+    action: Action
+    tag: str
+    path: str | None = None
+    reason: str = ""
+    renamed_from: str | None = None
+    live_fingerprint: str | None = None
+    desired_fingerprint: str | None = None
+    desired_yaml: str | None = None
+    fields: tuple[FieldChange, ...] = ()
+    rules: tuple[RuleChange, ...] = ()
+    server_validation: ServerVerdict | None = None
+
+    @property
+    def sort_key(self) -> tuple[int, str]:
+        return (ACTION_ORDER[self.action], self.tag)
+
+    def with_verdict(self, verdict: ServerVerdict) -> Change:
+        return replace(self, server_validation=verdict)
+
+
+@dataclass(frozen=True)
+class Plan:
+    changes: tuple[Change, ...]
+    unmanaged: tuple[str, ...] = ()
+    base_url: str = ""
+    tool_version: str = field(default=__version__, compare=False)
+
+    @property
+    def actionable(self) -> tuple[Change, ...]:
+        return tuple(c for c in self.changes if c.action is not Action.UNCHANGED)
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.actionable)
+
+    def counts(self) -> dict[str, int]:
+        counted = Counter(c.action for c in self.changes)
+        return {action.value: counted.get(action, 0) for action in Action}
+
+    def by_action(self, action: Action) -> tuple[Change, ...]:
+        return tuple(c for c in self.changes if c.action is action)
+
+    def checksum(self) -> str:
+        body = _plan_body(self)
+        encoded = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return "sha256:" + hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": PLAN_FORMAT,
+            "version": PLAN_VERSION,
+            "tool_version": self.tool_version,
+            "checksum": self.checksum(),
+            "summary": self.counts(),
+            **_plan_body(self),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Plan:
+        if data.get("format") != PLAN_FORMAT:
+            raise PlanError("not a scorecards-sync plan file (missing `format` marker)")
+        if data.get("version") != PLAN_VERSION:
+            raise PlanError(
+                f"plan file version {data.get('version')!r} is not supported "
+                f"(this scorecards-sync reads version {PLAN_VERSION}); run `plan` again"
+            )
+        try:
+            plan = cls(
+                changes=tuple(_change_from_json(c) for c in data["changes"]),
+                unmanaged=tuple(str(t) for t in data.get("unmanaged", ())),
+                base_url=str(data.get("base_url", "")),
+                tool_version=str(data.get("tool_version", "")),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise PlanError(f"plan file is malformed: {exc}") from None
+        recorded = data.get("checksum")
+        if recorded != plan.checksum():
+            raise PlanError(
+                "plan file checksum does not match its content: it was edited or corrupted; "
+                "run `plan --out` again"
+            )
+        return plan
+
+
+def _plan_body(plan: Plan) -> dict[str, Any]:
+    return {
+        "base_url": plan.base_url,
+        "changes": [_change_to_json(c) for c in sorted(plan.changes, key=lambda c: c.sort_key)],
+        "unmanaged": sorted(plan.unmanaged),
+    }
+
+
+def _field_to_json(change: FieldChange) -> dict[str, Any]:
+    return {"path": change.path, "kind": change.kind.value, "old": change.old, "new": change.new}
+
+
+def _field_from_json(data: Mapping[str, Any]) -> FieldChange:
+    return FieldChange(str(data["path"]), DiffKind(data["kind"]), data.get("old"), data.get("new"))
+
+
+def _change_to_json(change: Change) -> dict[str, Any]:
+    verdict = change.server_validation
+    return {
+        "action": change.action.value,
+        "tag": change.tag,
+        "path": change.path,
+        "reason": change.reason,
+        "renamed_from": change.renamed_from,
+        "live_fingerprint": change.live_fingerprint,
+        "desired_fingerprint": change.desired_fingerprint,
+        "desired_yaml": change.desired_yaml,
+        "fields": [_field_to_json(f) for f in change.fields],
+        "rules": [
+            {
+                "title": r.title,
+                "kind": r.kind.value,
+                "fields": [_field_to_json(f) for f in r.fields],
+            }
+            for r in change.rules
+        ],
+        "server_validation": (
+            None if verdict is None else {"ok": verdict.ok, "messages": list(verdict.messages)}
+        ),
+    }
+
+
+def _change_from_json(data: Mapping[str, Any]) -> Change:
+    verdict = data.get("server_validation")
+    return Change(
+        action=Action(data["action"]),
+        tag=str(data["tag"]),
+        path=data.get("path"),
+        reason=str(data.get("reason", "")),
+        renamed_from=data.get("renamed_from"),
+        live_fingerprint=data.get("live_fingerprint"),
+        desired_fingerprint=data.get("desired_fingerprint"),
+        desired_yaml=data.get("desired_yaml"),
+        fields=tuple(_field_from_json(f) for f in data.get("fields", ())),
+        rules=tuple(
+            RuleChange(
+                str(r["title"]),
+                DiffKind(r["kind"]),
+                tuple(_field_from_json(f) for f in r.get("fields", ())),
+            )
+            for r in data.get("rules", ())
+        ),
+        server_validation=(
+            None
+            if verdict is None
+            else ServerVerdict(bool(verdict["ok"]), tuple(str(m) for m in verdict["messages"]))
+        ),
+    )
