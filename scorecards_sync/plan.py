@@ -116,6 +116,11 @@ class Plan:
     base_url: str = ""
     tool_version: str = field(default=__version__, compare=False)
 
+    def __post_init__(self) -> None:
+        # One order everywhere (display, JSON, apply): creates, updates, deletes, unchanged.
+        object.__setattr__(self, "changes", tuple(sorted(self.changes, key=lambda c: c.sort_key)))
+        object.__setattr__(self, "unmanaged", tuple(sorted(self.unmanaged)))
+
     @property
     def actionable(self) -> tuple[Change, ...]:
         return tuple(c for c in self.changes if c.action is not Action.UNCHANGED)
@@ -176,8 +181,8 @@ class Plan:
 def _plan_body(plan: Plan) -> dict[str, Any]:
     return {
         "base_url": plan.base_url,
-        "changes": [_change_to_json(c) for c in sorted(plan.changes, key=lambda c: c.sort_key)],
-        "unmanaged": sorted(plan.unmanaged),
+        "changes": [_change_to_json(c) for c in plan.changes],
+        "unmanaged": list(plan.unmanaged),
     }
 
 
