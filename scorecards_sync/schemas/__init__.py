@@ -1,0 +1,1 @@
+"""Bundled JSON Schemas, read with `importlib.resources` so they work from an installed wheel."""
