@@ -10,6 +10,7 @@ bad input.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,11 +26,28 @@ YAML_SUFFIXES = (".yaml", ".yml")
 MAX_FILE_BYTES = 2 * 1024 * 1024
 # Nodes built from one file, aliases expanded: far above any real scorecard, far below a bomb.
 MAX_NODES = 200_000
+# Characters of text built from one file, aliases expanded: one alias to a long string,
+# repeated, would otherwise turn into gigabytes once serialized.
+MAX_EXPANDED_CHARS = 4 * MAX_FILE_BYTES
+# Real descriptors nest five levels deep; this keeps recursion far from Python's limit.
+MAX_DEPTH = 50
 
 Pointer = tuple[str | int, ...]
 Position = tuple[int, int]
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_YAML = "tag:yaml.org,2002:"
+_STR, _MAP, _SEQ, _TIMESTAMP = (_YAML + t for t in ("str", "map", "seq", "timestamp"))
+_PLAIN_SCALARS = frozenset(_YAML + t for t in ("int", "float", "bool", "null"))
+# PyYAML's own explanations are terse; these say what the person most likely did.
+_YAML_HINTS: Mapping[str, str] = {
+    "mapping values are not allowed here": (
+        "a value containing `: ` must be quoted, and a key needs a space after its colon"
+    ),
+    "could not find expected ':'": "a key is missing its `:`, or a quote is not closed",
+    "did not find expected key": "check the indentation of this line and the one above",
+    "found undefined alias": "an `*alias` refers to no `&anchor` defined before it",
+}
 
 
 @dataclass(frozen=True)
@@ -84,8 +102,8 @@ def load_paths(paths: Iterable[str | os.PathLike[str]] = ()) -> LoadResult:
     """Load every descriptor under `paths` (files or folders; default `.cortex/scorecards`)."""
     documents: list[Document] = []
     problems: list[Problem] = []
-    given = [Path(p) for p in paths] or [Path(DEFAULT_DIR)]
-    for path, problem in _discover(given):
+    given = [Path(p) for p in paths]
+    for path, problem in _discover(given or [Path(DEFAULT_DIR)], default=not given):
         if problem is not None:
             problems.append(problem)
             continue
@@ -99,26 +117,25 @@ def load_paths(paths: Iterable[str | os.PathLike[str]] = ()) -> LoadResult:
 def load_file(path: Path) -> tuple[Document | None, list[Problem]]:
     shown = display_path(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
             return None, [
-                _problem(
-                    shown,
-                    f"file is {size:,} bytes; Cortex accepts at most {MAX_FILE_BYTES:,} (2 MB)",
-                    code="file-too-large",
-                )
+                _problem(shown, "not a regular file; refusing to read it", code="special")
             ]
+        if info.st_size > MAX_FILE_BYTES:
+            return None, [_problem(shown, _too_large(info.st_size), code="file-too-large")]
         raw = path.read_bytes()
     except OSError as exc:
-        return None, [_problem(shown, f"cannot read file: {exc.strerror or exc}", code="unreadable")]
+        return None, [
+            _problem(shown, f"cannot read file: {exc.strerror or exc}", code="unreadable")
+        ]
     return parse_document(shown, raw)
 
 
 def parse_document(path: str, raw: bytes) -> tuple[Document | None, list[Problem]]:
     """Parse one descriptor's bytes; `path` is only used to name it in problems."""
     if len(raw) > MAX_FILE_BYTES:
-        message = f"file is {len(raw):,} bytes; Cortex accepts at most {MAX_FILE_BYTES:,} (2 MB)"
-        return None, [_problem(path, message, code="file-too-large")]
+        return None, [_problem(path, _too_large(len(raw)), code="file-too-large")]
     try:
         text = _decode(raw)
         data, positions, key_positions = _parse(text)
@@ -128,46 +145,91 @@ def parse_document(path: str, raw: bytes) -> tuple[Document | None, list[Problem
 
 
 def display_path(path: Path) -> str:
-    """A path as the user should see it: relative to the working directory when inside it."""
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
+    """A path as the user should see it: relative to the working directory when inside it.
+
+    Symbolic links are not resolved: a problem names the file the user gave or has.
+    """
+    absolute = Path(os.path.normpath(path.absolute()))
+    for base in (Path.cwd(), Path.cwd().resolve()):
+        if absolute.is_relative_to(base):
+            return absolute.relative_to(base).as_posix() or "."
+    return absolute.as_posix() if path.is_absolute() else Path(os.path.normpath(path)).as_posix()
 
 
-def _discover(given: list[Path]) -> Iterator[tuple[Path, Problem | None]]:
+def _too_large(size: int) -> str:
+    return f"file is {size:,} bytes; Cortex accepts at most {MAX_FILE_BYTES:,} (2 MB)"
+
+
+def _discover(given: list[Path], *, default: bool) -> Iterator[tuple[Path, Problem | None]]:
     seen: set[Path] = set()
     for root in given:
         if root.is_file():
-            candidates: Iterable[Path] = [root]
+            candidates: Iterable[tuple[Path, Problem | None]] = [(root, None)]
         elif root.is_dir():
             candidates = _walk(root)
         else:
-            yield root, _problem(display_path(root), "no such file or directory", code="missing")
+            message = "no such file or directory"
+            if default:
+                message += " (the default folder; pass the paths of your descriptors)"
+            yield root, _problem(display_path(root), message, code="missing")
             continue
-        for path in candidates:
+        found = False
+        for path, problem in candidates:
+            found = True
+            if problem is not None:
+                yield path, problem
+                continue
             resolved = path.resolve()
             if resolved in seen:
                 continue
             seen.add(resolved)
             if root.is_dir() and not resolved.is_relative_to(root.resolve()):
-                message = (
-                    f"symbolic link leads outside {display_path(root)}/ (to {resolved}); "
-                    "refusing to read it"
-                )
-                yield path, _problem(display_path(path), message, code="symlink-escape")
+                yield path, _escape_problem(root, path, resolved)
                 continue
             yield path, None
+        if not found:
+            yield (
+                root,
+                Problem(
+                    display_path(root),
+                    0,
+                    0,
+                    Severity.WARNING,
+                    "no descriptor files (*.yaml, *.yml) in this folder",
+                    "no-files",
+                ),
+            )
 
 
-def _walk(root: Path) -> list[Path]:
-    found: list[Path] = []
+def _walk(root: Path) -> list[tuple[Path, Problem | None]]:
+    found: list[tuple[Path, Problem | None]] = []
+    real_root = root.resolve()
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        kept = []
+        for name in sorted(dirnames):
+            if name.startswith("."):
+                continue
+            directory = Path(dirpath) / name
+            if directory.is_symlink():
+                # Not followed: files inside the folder are found through their real path.
+                target = directory.resolve()
+                if not target.is_relative_to(real_root):
+                    found.append((directory, _escape_problem(root, directory, target)))
+                continue
+            kept.append(name)
+        dirnames[:] = kept
         for name in sorted(filenames):
             if name.endswith(YAML_SUFFIXES) and not name.startswith("."):
-                found.append(Path(dirpath) / name)
+                found.append((Path(dirpath) / name, None))
     return found
+
+
+def _escape_problem(root: Path, path: Path, target: Path) -> Problem:
+    message = (
+        f"symbolic link leads outside {display_path(root)}/ (to {display_path(target)}); "
+        "refusing to read it"
+    )
+    return _problem(display_path(path), message, code="symlink-escape")
 
 
 def _decode(raw: bytes) -> str:
@@ -176,7 +238,8 @@ def _decode(raw: bytes) -> str:
     except UnicodeDecodeError as exc:
         before = raw[: exc.start]
         line = before.count(b"\n") + 1
-        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        line_start = before[before.rfind(b"\n") + 1 :]
+        column = len(line_start.decode("utf-8", errors="replace")) + 1
         raise _LoadFailed(
             f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save it as UTF-8",
             line,
@@ -192,16 +255,27 @@ def _decode(raw: bytes) -> str:
 
 def _parse(text: str) -> tuple[dict[str, Any], dict[Pointer, Position], dict[Pointer, Position]]:
     if not text.strip() or _only_comments(text):
-        raise _LoadFailed("file is empty; a descriptor needs at least `tag` and `name`", code="empty")
+        raise _LoadFailed(
+            "file is empty; a descriptor needs at least `tag` and `name`", code="empty"
+        )
     try:
         nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:
         raise _yaml_error(text, exc) from None
+    except yaml.reader.ReaderError as exc:
+        line, column = _offset_position(text, exc.position)
+        raise _LoadFailed(
+            f"invalid character {_codepoint(exc.character)}: {exc.reason}", line, column, "yaml"
+        ) from None
     except yaml.YAMLError as exc:
         raise _LoadFailed(f"invalid YAML: {exc}", code="yaml") from None
-    nodes = [n for n in nodes if n is not None]
+    except RecursionError:
+        raise _LoadFailed(f"nested more than {MAX_DEPTH} levels deep", code="too-deep") from None
+    nodes = [n for n in nodes if not _is_empty_node(n)]
     if not nodes:
-        raise _LoadFailed("file is empty; a descriptor needs at least `tag` and `name`", code="empty")
+        raise _LoadFailed(
+            "file is empty; a descriptor needs at least `tag` and `name`", code="empty"
+        )
     if len(nodes) > 1:
         mark = nodes[1].start_mark
         raise _LoadFailed(
@@ -214,7 +288,8 @@ def _parse(text: str) -> tuple[dict[str, Any], dict[Pointer, Position], dict[Poi
     if not isinstance(root, yaml.MappingNode):
         kind = "a list" if isinstance(root, yaml.SequenceNode) else "a single value"
         raise _LoadFailed(
-            f"the top level is {kind}; a descriptor is a mapping of keys such as `tag:` and `name:`",
+            f"the top level is {kind}; a descriptor is a mapping of keys "
+            "such as `tag:` and `name:`",
             root.start_mark.line + 1,
             root.start_mark.column + 1,
             "top-level-not-mapping",
@@ -225,15 +300,39 @@ def _parse(text: str) -> tuple[dict[str, Any], dict[Pointer, Position], dict[Poi
     return data, builder.positions, builder.key_positions
 
 
+def _is_empty_node(node: yaml.Node | None) -> bool:
+    # `---` alone composes to an empty null scalar: a document with nothing in it.
+    return node is None or (
+        isinstance(node, yaml.ScalarNode) and node.tag == _YAML + "null" and node.value == ""
+    )
+
+
 def _only_comments(text: str) -> bool:
     return all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines())
+
+
+def _offset_position(text: str, offset: int) -> Position:
+    before = text[:offset]
+    return before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1
+
+
+def _codepoint(character: Any) -> str:
+    code = character if isinstance(character, int) else ord(str(character)[:1] or "\0")
+    return f"U+{code:04X}"
 
 
 def _yaml_error(text: str, exc: yaml.MarkedYAMLError) -> _LoadFailed:
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + 1 if mark else 1
     column = mark.column + 1 if mark else 1
-    for number, content in enumerate(text.splitlines()[:line], start=1):
+    lines = text.splitlines()
+    candidates = [line]
+    if exc.context_mark is not None:
+        candidates.append(exc.context_mark.line + 1)
+    if "tab" in (exc.problem or "") or "cannot start any token" in (exc.problem or ""):
+        candidates.extend(range(1, line))
+    for number in candidates:
+        content = lines[number - 1] if 0 < number <= len(lines) else ""
         indent = content[: len(content) - len(content.lstrip(" \t"))]
         if "\t" in indent and content.strip():
             return _LoadFailed(
@@ -243,65 +342,111 @@ def _yaml_error(text: str, exc: yaml.MarkedYAMLError) -> _LoadFailed:
                 "tab-indent",
             )
     problem = (exc.problem or "invalid YAML").strip()
-    context = f" ({exc.context.strip()})" if exc.context else ""
-    return _LoadFailed(f"invalid YAML: {problem}{context}", line, column, "yaml")
+    message = f"invalid YAML: {problem}"
+    if exc.context:
+        context = exc.context.strip()
+        if exc.context_mark is not None and exc.context_mark.line + 1 != line:
+            context += f" started at line {exc.context_mark.line + 1}"
+        message += f" ({context})"
+    for known, hint in _YAML_HINTS.items():
+        if problem.startswith(known):
+            message += f"; {hint}"
+            break
+    return _LoadFailed(message, line, column, "yaml")
 
 
 class _Builder:
-    """Turns composed nodes into plain data, recording where each value came from."""
+    """Turns composed nodes into plain data, recording where each value came from.
+
+    Only plain YAML reaches a descriptor: strings, numbers, booleans, null,
+    lists and mappings. Timestamps stay the text they were written as (JSON has
+    no dates, and Cortex reads them as text); other tags are refused.
+    """
 
     def __init__(self) -> None:
         self.positions: dict[Pointer, Position] = {}
         self.key_positions: dict[Pointer, Position] = {}
-        self._constructor = yaml.SafeLoader("")
+        self._constructor = yaml.constructor.SafeConstructor()
         self._count = 0
+        self._chars = 0
+        self._open: set[int] = set()
 
     def build(self, node: yaml.Node, pointer: Pointer) -> Any:
         self._count += 1
         if self._count > MAX_NODES:
-            raise _LoadFailed(
+            raise _failed(
+                node,
                 f"file expands to more than {MAX_NODES:,} values (aliases expanding out of "
                 "bounds?); refusing to read it",
-                node.start_mark.line + 1,
-                node.start_mark.column + 1,
                 "too-many-nodes",
             )
+        if len(pointer) > MAX_DEPTH:
+            raise _failed(node, f"nested more than {MAX_DEPTH} levels deep", "too-deep")
         self.positions[pointer] = (node.start_mark.line + 1, node.start_mark.column + 1)
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, pointer)
-        if isinstance(node, yaml.SequenceNode):
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node)
+        if id(node) in self._open:
+            raise _failed(
+                node,
+                "an alias refers to a mapping or list that contains it (a recursive "
+                "structure); write the values out",
+                "recursive-alias",
+            )
+        self._open.add(id(node))
+        try:
+            if isinstance(node, yaml.MappingNode):
+                self._expect_tag(node, _MAP)
+                return self._mapping(node, pointer)
+            self._expect_tag(node, _SEQ)
             return [self.build(item, (*pointer, i)) for i, item in enumerate(node.value)]
+        finally:
+            self._open.discard(id(node))
+
+    def _scalar(self, node: yaml.ScalarNode) -> Any:
+        self._chars += len(node.value)
+        if self._chars > MAX_EXPANDED_CHARS:
+            raise _failed(
+                node,
+                f"file expands to more than {MAX_EXPANDED_CHARS:,} characters of text "
+                "(aliases expanding out of bounds?); refusing to read it",
+                "too-many-nodes",
+            )
+        if node.tag in (_STR, _TIMESTAMP):
+            return node.value
+        self._expect_tag(node, *_PLAIN_SCALARS)
         try:
             return self._constructor.construct_object(node, deep=True)
-        except yaml.YAMLError as exc:
-            raise _LoadFailed(
-                f"invalid value: {exc}",
-                node.start_mark.line + 1,
-                node.start_mark.column + 1,
-                "yaml",
-            ) from None
+        except (yaml.YAMLError, ValueError) as exc:
+            raise _failed(node, f"invalid value: {exc}", "yaml") from None
 
-    def _mapping(self, node: yaml.MappingNode, pointer: Pointer) -> dict[Any, Any]:
-        result: dict[Any, Any] = {}
-        first_seen: dict[Any, Position] = {}
+    def _expect_tag(self, node: yaml.Node, *allowed: str) -> None:
+        if node.tag in allowed:
+            return
+        shown = "!!" + node.tag.removeprefix(_YAML) if node.tag.startswith(_YAML) else node.tag
+        raise _failed(
+            node,
+            f"YAML tag `{shown}` is not supported in a descriptor; use plain values",
+            "yaml-tag",
+        )
+
+    def _mapping(self, node: yaml.MappingNode, pointer: Pointer) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        first_seen: dict[str, Position] = {}
         for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                raise _LoadFailed(
+            if key_node.tag == _YAML + "merge":
+                raise _failed(
+                    key_node,
                     "merge keys (`<<:`) are not supported in descriptors; write the keys out",
-                    key_node.start_mark.line + 1,
-                    key_node.start_mark.column + 1,
                     "merge-key",
                 )
             if not isinstance(key_node, yaml.ScalarNode):
-                raise _LoadFailed(
+                raise _failed(
+                    key_node,
                     "a mapping key must be a plain value, not a list or mapping",
-                    key_node.start_mark.line + 1,
-                    key_node.start_mark.column + 1,
                     "complex-key",
                 )
-            key = self._constructor.construct_object(key_node, deep=True)
-            if not isinstance(key, str):
-                key = str(key_node.value)
+            # Keys are compared as written: `yes:` is the key "yes", not True.
+            key = str(key_node.value)
             at = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             if key in first_seen:
                 line, _ = first_seen[key]
@@ -318,7 +463,9 @@ class _Builder:
         return result
 
 
-def _problem(
-    path: str, message: str, line: int = 1, column: int = 1, code: str = ""
-) -> Problem:
+def _failed(node: yaml.Node, message: str, code: str) -> _LoadFailed:
+    return _LoadFailed(message, node.start_mark.line + 1, node.start_mark.column + 1, code)
+
+
+def _problem(path: str, message: str, line: int = 1, column: int = 1, code: str = "") -> Problem:
     return Problem(path, line, column, Severity.ERROR, message, code)

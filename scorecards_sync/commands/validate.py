@@ -1,0 +1,57 @@
+"""`scorecards-sync validate [PATH...]`: check descriptors offline, report every problem.
+
+Exit 0 when there is no error (warnings allowed unless --strict), 1 when there is
+any (a PATH that does not exist is such a problem), 64 on a usage error such as an
+unknown --format. Never touches the network.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from scorecards_sync.cli import EXIT_ERROR, EXIT_OK, Console
+from scorecards_sync.loader import DEFAULT_DIR, load_paths
+from scorecards_sync.problems import Severity, sort_problems
+from scorecards_sync.render.problems import REPORTERS
+from scorecards_sync.validation import validate_documents
+
+NAME = "validate"
+HELP = "check scorecard descriptors offline: schema and semantic checks, no network"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help=f"descriptor files or folders of them (default: {DEFAULT_DIR})",
+    )
+    parser.add_argument(
+        "--format",
+        choices=sorted(REPORTERS),
+        default="text",
+        help="text (default), json (a versioned object), github (Actions annotations)",
+    )
+    parser.add_argument(
+        "--strict", action="store_true", help="treat warnings as errors (exit 1 on any)"
+    )
+    parser.epilog = (
+        "exit codes: 0 no errors, 1 errors (or warnings with --strict; a missing PATH is "
+        "an error), 64 usage error"
+    )
+
+
+def run(args: argparse.Namespace, console: Console) -> int:
+    loaded = load_paths(args.paths)
+    problems = sort_problems([*loaded.problems, *validate_documents(loaded.documents)])
+    files = len(
+        {d.path for d in loaded.documents}
+        | {p.path for p in loaded.problems if p.code not in ("missing", "no-files")}
+    )
+    report = REPORTERS[args.format](problems, files)
+    for line in report.stdout:
+        console.out(line)
+    for line in report.stderr:
+        console.err(line)
+    failing = {Severity.ERROR, Severity.WARNING} if args.strict else {Severity.ERROR}
+    return EXIT_ERROR if any(p.severity in failing for p in problems) else EXIT_OK
