@@ -1,0 +1,121 @@
+"""The API key, wrapped so that it cannot leak by accident.
+
+`Secret` never shows its value in `str`, `repr`, f-strings or tracebacks; the only way
+to the value is `reveal()`, called in exactly one place (the client's auth hook).
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import NoReturn
+
+from scorecards_sync.errors import ConfigError
+
+ENV_API_KEY = "CORTEX_API_KEY"
+ENV_API_KEY_FILE = "CORTEX_API_KEY_FILE"
+
+_MASK = "***"
+# A key file holds one short line; anything much bigger is the wrong file.
+_MAX_KEY_FILE_BYTES = 64 * 1024
+
+
+class Secret:
+    """A string that refuses to show itself."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        if not isinstance(value, str):
+            raise TypeError("Secret value must be a str")
+        if not value:
+            raise ValueError("Secret value must not be empty")
+        # Control characters would corrupt (or inject into) the Authorization header.
+        if any(ord(char) < 0x20 or ord(char) == 0x7F for char in value):
+            raise ValueError("Secret value must not contain control characters or newlines")
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}('{_MASK}')"
+
+    def __str__(self) -> str:
+        return _MASK
+
+    def __format__(self, format_spec: str) -> str:
+        return format(_MASK, format_spec)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Secret):
+            return NotImplemented
+        return hmac.compare_digest(self._value.encode(), other._value.encode())
+
+    def __hash__(self) -> int:
+        return hash((Secret, self._value))
+
+    def __reduce__(self) -> NoReturn:
+        # Pickling would write the value somewhere we do not control.
+        raise TypeError(f"{type(self).__name__} cannot be pickled")
+
+    def __len__(self) -> int:
+        return len(self._value)
+
+
+class ApiKey(Secret):
+    """A Cortex API key (sent as `Authorization: Bearer <key>`)."""
+
+    __slots__ = ()
+
+
+def api_key_from_env(environ: Mapping[str, str] | None = None) -> ApiKey:
+    """The key from `CORTEX_API_KEY`, else from the file named by `CORTEX_API_KEY_FILE`.
+
+    Raises `ConfigError` with what to set when neither gives a usable key.
+    """
+    env = os.environ if environ is None else environ
+    inline = env.get(ENV_API_KEY, "").strip()
+    if inline:
+        return _make_key(inline, f"the {ENV_API_KEY} environment variable")
+    key_file = env.get(ENV_API_KEY_FILE, "").strip()
+    if key_file:
+        return api_key_from_file(Path(key_file))
+    raise ConfigError(
+        f"no Cortex API key: set {ENV_API_KEY} to a key with the 'View Scorecards' permission "
+        f"('Edit Scorecards' to apply), or set {ENV_API_KEY_FILE} to a file holding it"
+    )
+
+
+def api_key_from_file(path: Path) -> ApiKey:
+    """The key held in `path` (surrounding whitespace and a trailing newline ignored)."""
+    # The path is not echoed: a key pasted into CORTEX_API_KEY_FILE by mistake would leak.
+    where = f"the key file named by {ENV_API_KEY_FILE}"
+    try:
+        with path.open("rb") as stream:
+            raw = stream.read(_MAX_KEY_FILE_BYTES + 1)
+    except OSError as exc:
+        # The OS message names the path and the reason, never the content.
+        raise ConfigError(f"cannot read {where}: {exc.strerror or type(exc).__name__}") from None
+    if len(raw) > _MAX_KEY_FILE_BYTES:
+        raise ConfigError(f"{where} is larger than {_MAX_KEY_FILE_BYTES} bytes: not a key file")
+    try:
+        text = raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise ConfigError(f"{where} is not UTF-8 text") from None
+    if not text:
+        raise ConfigError(f"{where} is empty")
+    return _make_key(text, where)
+
+
+def _make_key(value: str, where: str) -> ApiKey:
+    try:
+        return ApiKey(value)
+    except ValueError:
+        # Deliberately no detail: the message must not quote any part of the value.
+        raise ConfigError(
+            f"the Cortex API key in {where} contains control characters or line breaks; "
+            "it must be a single line"
+        ) from None
