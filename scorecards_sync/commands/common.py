@@ -1,0 +1,69 @@
+"""Command-line options shared by the commands that talk to Cortex, and their reading."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, TextIO
+
+from scorecards_sync.config import Settings, resolve_settings
+
+
+def add_settings_options(parser: argparse.ArgumentParser, *, concurrency: bool = True) -> None:
+    group = parser.add_argument_group("settings (override the environment and the config file)")
+    group.add_argument(
+        "--config",
+        metavar="FILE",
+        help="config file to read instead of .scorecards-sync.yaml / pyproject.toml",
+    )
+    group.add_argument("--base-url", metavar="URL", help="Cortex API base URL")
+    group.add_argument(
+        "--emulator",
+        metavar="STATE_FILE",
+        help="run against the built-in Cortex emulator, state kept in STATE_FILE (no key needed)",
+    )
+    if concurrency:
+        group.add_argument(
+            "--concurrency", type=int, metavar="N", help="parallel API calls (default 8)"
+        )
+    group.add_argument(
+        "--rate-limit", type=int, metavar="N", help="API requests per minute (default 1000)"
+    )
+
+
+def add_prune_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--prune",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="delete live scorecards matching the configured `managed` patterns that the "
+        "repository does not hold",
+    )
+
+
+def settings_from_args(
+    args: argparse.Namespace, environ: Mapping[str, str] | None = None
+) -> Settings:
+    flags: dict[str, Any] = {
+        "base_url": getattr(args, "base_url", None),
+        "emulator": getattr(args, "emulator", None),
+        "concurrency": getattr(args, "concurrency", None),
+        "rate_limit": getattr(args, "rate_limit", None),
+        "prune": getattr(args, "prune", None),
+    }
+    config = getattr(args, "config", None)
+    return resolve_settings(
+        flags,
+        os.environ if environ is None else environ,
+        config_file=Path(config) if config else None,
+    )
+
+
+def use_color(stream: TextIO) -> bool:
+    """Color only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())

@@ -1,0 +1,466 @@
+"""Settings: command-line flags override the environment, which overrides the config file.
+
+The config file is `.scorecards-sync.yaml` at the repository root (the folder holding
+`.git`, else the working directory), or the `[tool.scorecards-sync]` table of the
+`pyproject.toml` there. `--config FILE` (or `SCORECARDS_SYNC_CONFIG`) names another.
+
+    paths: [.cortex/scorecards]      # where descriptors live (relative to the root)
+    managed: ["platform-*"]          # tag patterns this repository owns (fnmatch), for prune
+    prune: false                     # delete live scorecards matching `managed` absent here
+    thresholds:
+      max_update_share: 0.30         # refuse a plan updating more than this share ...
+      max_delete_share: 0.30         # ... or deleting more than this share of managed ones
+      min_managed: 10                # shares apply only from this many managed scorecards
+      max_deletes: null              # refuse more deletes than this, whatever the share
+    concurrency: 8                   # parallel API calls (under one shared rate limit)
+    base_url: https://api.getcortexapp.com
+    rate_limit: 1000                 # requests per minute
+
+The API key never comes from the config file (it would end up committed) nor from a
+flag (it would show in the process list): only `CORTEX_API_KEY` or the file named by
+`CORTEX_API_KEY_FILE`. Every value remembers where it came from, for `config`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import math
+import os
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scorecards_sync.cortex.secret import ENV_API_KEY, ENV_API_KEY_FILE, ApiKey, api_key_from_env
+from scorecards_sync.errors import ConfigError
+from scorecards_sync.loader import DEFAULT_DIR, Document, parse_document
+
+logger = logging.getLogger(__name__)
+
+CONFIG_FILE_NAMES = (".scorecards-sync.yaml", ".scorecards-sync.yml")
+PYPROJECT = "pyproject.toml"
+PYPROJECT_TABLE = "scorecards-sync"
+DEFAULT_BASE_URL = "https://api.getcortexapp.com"
+
+ENV_BASE_URL = "CORTEX_BASE_URL"
+ENV_CONFIG = "SCORECARDS_SYNC_CONFIG"
+ENV_PREFIX = "SCORECARDS_SYNC_"
+
+DEFAULT_SOURCE = "default"
+FLAG_SOURCE = "flag"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The config file's safety thresholds (the planner's `Thresholds` is built from these)."""
+
+    max_update_share: float = 0.30
+    max_delete_share: float = 0.30
+    min_managed: int = 10
+    max_deletes: int | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    paths: tuple[str, ...] = (DEFAULT_DIR,)
+    managed: tuple[str, ...] = ()
+    prune: bool = False
+    thresholds: Thresholds = Thresholds()
+    concurrency: int = 8
+    base_url: str = DEFAULT_BASE_URL
+    rate_limit: int = 1000
+    emulator: str | None = None
+    # Never shown by repr; `Secret` masks itself too, but the key has no business in a repr.
+    api_key: ApiKey | None = field(default=None, repr=False, compare=False)
+    config_file: str | None = None
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False)
+
+    def source(self, name: str) -> str:
+        return self.sources.get(name, DEFAULT_SOURCE)
+
+    def require_api_key(self) -> ApiKey:
+        if self.api_key is None:
+            return api_key_from_env({})  # raises the one actionable "no key" message
+        return self.api_key
+
+
+# --- value parsers: each takes the raw value and returns it typed or raises ValueError ---
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ValueError("expected a list of non-empty strings")
+    return tuple(v.strip() for v in value)
+
+
+def _boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    raise ValueError("expected true or false")
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _integer(minimum: int, maximum: int | None = None) -> Callable[[Any], int]:
+    def parse(value: Any) -> int:
+        if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError("expected a whole number")
+        if value < minimum or (maximum is not None and value > maximum):
+            bound = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
+            raise ValueError(f"expected a whole number {bound}, got {value}")
+        return value
+
+    return parse
+
+
+def _optional_integer(minimum: int) -> Callable[[Any], int | None]:
+    strict = _integer(minimum)
+
+    def parse(value: Any) -> int | None:
+        if value is None or (isinstance(value, str) and value.strip().lower() in ("", "null")):
+            return None
+        return strict(value)
+
+    return parse
+
+
+def _share(value: Any) -> float:
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            raise ValueError("expected a number between 0 and 1") from None
+    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+        raise ValueError("expected a number between 0 and 1")
+    if not 0 <= value <= 1:
+        raise ValueError(f"expected a number between 0 and 1 (a share, 0.3 = 30%), got {value}")
+    return float(value)
+
+
+def _url(value: Any) -> str:
+    if not isinstance(value, str) or not re.match(r"https?://[^\s/]+", value.strip()):
+        raise ValueError("expected an http:// or https:// URL")
+    return value.strip().rstrip("/")
+
+
+def _path(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("expected a file path")
+    return value.strip()
+
+
+@dataclass(frozen=True)
+class _Spec:
+    parse: Callable[[Any], Any]
+    env: str | None = None
+
+
+# Top-level settings; `thresholds` is a table of its own.
+_SETTINGS: Mapping[str, _Spec] = {
+    "paths": _Spec(_strings, ENV_PREFIX + "PATHS"),
+    "managed": _Spec(_strings, ENV_PREFIX + "MANAGED"),
+    "prune": _Spec(_boolean, ENV_PREFIX + "PRUNE"),
+    "concurrency": _Spec(_integer(1, 64), ENV_PREFIX + "CONCURRENCY"),
+    "base_url": _Spec(_url, ENV_BASE_URL),
+    "rate_limit": _Spec(_integer(1), ENV_PREFIX + "RATE_LIMIT"),
+    "emulator": _Spec(_path, ENV_PREFIX + "EMULATOR"),
+}
+_THRESHOLDS: Mapping[str, _Spec] = {
+    "max_update_share": _Spec(_share, ENV_PREFIX + "MAX_UPDATE_SHARE"),
+    "max_delete_share": _Spec(_share, ENV_PREFIX + "MAX_DELETE_SHARE"),
+    "min_managed": _Spec(_integer(0), ENV_PREFIX + "MIN_MANAGED"),
+    "max_deletes": _Spec(_optional_integer(0), ENV_PREFIX + "MAX_DELETES"),
+}
+# Settings a config file may not hold, with the reason given to the user.
+_FORBIDDEN_IN_FILE: Mapping[str, str] = {
+    "api_key": f"the API key never goes in a config file (it would be committed); "
+    f"set {ENV_API_KEY} or {ENV_API_KEY_FILE}",
+    "emulator": f"choose the emulator per run: --emulator STATE_FILE or {ENV_PREFIX}EMULATOR",
+}
+
+
+def _all_specs() -> list[tuple[str, _Spec]]:
+    return [*_SETTINGS.items(), *((f"thresholds.{k}", s) for k, s in _THRESHOLDS.items())]
+
+
+def setting_names() -> tuple[str, ...]:
+    """Every setting, in display order (thresholds as `thresholds.<name>`)."""
+    return (*_SETTINGS, *(f"thresholds.{name}" for name in _THRESHOLDS), "api_key")
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The repository root (a folder holding `.git`) above `start`, else `start` itself."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / ".git").exists():
+            return folder
+    return here
+
+
+def resolve_settings(
+    flags: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    cwd: Path | None = None,
+    config_file: Path | None = None,
+) -> Settings:
+    """Resolve every setting. `flags` holds only the flags the user gave (None = not given);
+    threshold flags are named `thresholds.<name>`.
+    """
+    env = os.environ if environ is None else environ
+    given = {k: v for k, v in (flags or {}).items() if v is not None}
+    here = cwd or Path.cwd()
+    if config_file is None and env.get(ENV_CONFIG):
+        config_file = Path(env[ENV_CONFIG])
+    file_values, file_sources, shown_file, root = _read_config(here, config_file)
+
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for name, spec in (
+        *_SETTINGS.items(),
+        *(("thresholds." + k, s) for k, s in _THRESHOLDS.items()),
+    ):
+        if name in given:
+            values[name] = _parse_flag(name, spec, given[name])
+            sources[name] = FLAG_SOURCE
+        elif spec.env and env.get(spec.env, "").strip():
+            values[name] = _parse_env(spec.env, spec, env[spec.env])
+            sources[name] = f"env {spec.env}"
+        elif name in file_values:
+            values[name] = file_values[name]
+            sources[name] = file_sources[name]
+
+    if "paths" in values and sources["paths"] != FLAG_SOURCE:
+        # Paths from a file or the environment are relative to the repository root,
+        # whichever subfolder the command runs in.
+        values["paths"] = tuple(_relative_to(root, here, p) for p in values["paths"])
+    elif "paths" not in values and root != here.resolve():
+        values["paths"] = (_relative_to(root, here, DEFAULT_DIR),)
+
+    api_key, key_source = _api_key(env)
+    if key_source:
+        sources["api_key"] = key_source
+
+    thresholds = Thresholds(
+        **{
+            name: values[f"thresholds.{name}"]
+            for name in _THRESHOLDS
+            if f"thresholds.{name}" in values
+        }
+    )
+    top = {name: values[name] for name in _SETTINGS if name in values}
+    return Settings(
+        **top,
+        thresholds=thresholds,
+        api_key=api_key,
+        config_file=shown_file,
+        sources=sources,
+    )
+
+
+def _relative_to(root: Path, here: Path, path: str) -> str:
+    candidate = Path(path)
+    if candidate.is_absolute():
+        return path
+    joined = root / candidate
+    try:
+        return os.path.relpath(joined, here.resolve())
+    except ValueError:  # another drive on Windows
+        return str(joined)
+
+
+def _parse_flag(name: str, spec: _Spec, value: Any) -> Any:
+    try:
+        return spec.parse(list(value) if isinstance(value, tuple) else value)
+    except ValueError as exc:
+        flag = "--" + name.removeprefix("thresholds.").replace("_", "-")
+        raise ConfigError(f"{flag}: {exc}") from None
+
+
+def _parse_env(variable: str, spec: _Spec, raw: str) -> Any:
+    value: Any = raw
+    if spec.parse is _strings:
+        value = [part for part in raw.split(",") if part.strip()]
+    try:
+        return spec.parse(value)
+    except ValueError as exc:
+        raise ConfigError(f"environment variable {variable}: {exc}") from None
+
+
+def _api_key(env: Mapping[str, str]) -> tuple[ApiKey | None, str | None]:
+    if env.get(ENV_API_KEY, "").strip():
+        return api_key_from_env(env), f"env {ENV_API_KEY}"
+    if env.get(ENV_API_KEY_FILE, "").strip():
+        return api_key_from_env(env), f"env {ENV_API_KEY_FILE}"
+    return None, None
+
+
+# --- the config file ---
+
+
+def _read_config(
+    here: Path, explicit: Path | None
+) -> tuple[dict[str, Any], dict[str, str], str | None, Path]:
+    """Values and their sources from the config file, the name it is shown under, the root."""
+    if explicit is not None:
+        if not explicit.is_file():
+            raise ConfigError(f"config file {explicit} does not exist")
+        root = explicit.resolve().parent
+        reader = _read_toml if explicit.name == PYPROJECT else _read_yaml
+        values, sources = reader(explicit, _shown(explicit, here))
+        return values, sources, _shown(explicit, here), root
+    root = find_root(here)
+    for name in CONFIG_FILE_NAMES:
+        candidate = root / name
+        if candidate.is_file():
+            shown = _shown(candidate, here)
+            if _pyproject_table(root / PYPROJECT) is not None:
+                logger.warning(
+                    "%s wins over [tool.%s] in %s, which is ignored",
+                    shown,
+                    PYPROJECT_TABLE,
+                    PYPROJECT,
+                )
+            values, sources = _read_yaml(candidate, shown)
+            return values, sources, shown, root
+    pyproject = root / PYPROJECT
+    if _pyproject_table(pyproject) is not None:
+        shown = _shown(pyproject, here)
+        values, sources = _read_toml(pyproject, shown)
+        return values, sources, shown, root
+    return {}, {}, None, root
+
+
+def _shown(path: Path, here: Path) -> str:
+    try:
+        return path.resolve().relative_to(here.resolve()).as_posix()
+    except ValueError:
+        return os.path.relpath(path.resolve(), here.resolve())
+
+
+def _read_yaml(path: Path, shown: str) -> tuple[dict[str, Any], dict[str, str]]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read {shown}: {exc.strerror or exc}") from None
+    text = raw.decode("utf-8", errors="replace")
+    if all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()):
+        return {}, {}
+    document, problems = parse_document(shown, raw)
+    if document is None:
+        raise ConfigError(str(problems[0]) if problems else f"{shown}: cannot be read")
+    return _check_table(
+        document.data,
+        lambda pointer, key: _yaml_where(document, shown, pointer, key),
+    )
+
+
+def _yaml_where(document: Document, shown: str, pointer: tuple[str, ...], key: bool) -> str:
+    line, column = document.locate(pointer, key=key)
+    return f"{shown}:{line}:{column}"
+
+
+def _pyproject_table(path: Path) -> dict[str, Any] | None:
+    if not path.is_file():
+        return None
+    try:
+        with path.open("rb") as stream:
+            data = tomllib.load(stream)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read {PYPROJECT}: {exc}") from None
+    table = data.get("tool", {}).get(PYPROJECT_TABLE)
+    return table if isinstance(table, dict) else None
+
+
+def _read_toml(path: Path, shown: str) -> tuple[dict[str, Any], dict[str, str]]:
+    table = _pyproject_table(path)
+    if table is None:
+        raise ConfigError(f"{shown} has no [tool.{PYPROJECT_TABLE}] table")
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    return _check_table(table, lambda pointer, key: _toml_where(lines, shown, pointer))
+
+
+def _toml_where(lines: list[str], shown: str, pointer: tuple[str, ...]) -> str:
+    """tomllib keeps no positions: find the key's line inside our table by reading the text."""
+    section = f"tool.{PYPROJECT_TABLE}"
+    current: str | None = None
+    found = shown
+    for number, line in enumerate(lines, start=1):
+        stripped = line.strip()
+        header = re.fullmatch(r"\[\s*([^\[\]]+?)\s*\]", stripped)
+        if header:
+            current = re.sub(r"[\s\"']", "", header.group(1))
+            continue
+        if current is None or not (current == section or current.startswith(section + ".")):
+            continue
+        assignment = re.match(r"([\w.\"' -]+?)\s*=", stripped)
+        if not assignment:
+            continue
+        prefix = current[len(section) + 1 :].split(".") if current != section else []
+        keys = (*prefix, *re.sub(r"[\s\"']", "", assignment.group(1)).split("."))
+        where = f"{shown}:{number}:{len(line) - len(line.lstrip()) + 1}"
+        if keys == pointer:
+            return where
+        if keys == pointer[: len(keys)] and found == shown:
+            found = where  # an inline table holding the key
+    return found
+
+
+def _check_table(
+    data: Mapping[str, Any], where: Callable[[tuple[str, ...], bool], str]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for key, raw in data.items():
+        if key in _FORBIDDEN_IN_FILE:
+            raise ConfigError(f"{where((key,), True)}: `{key}`: {_FORBIDDEN_IN_FILE[key]}")
+        if key == "thresholds":
+            if not isinstance(raw, Mapping):
+                raise ConfigError(
+                    f"{where((key,), False)}: `thresholds` must be a table of "
+                    f"{', '.join(_THRESHOLDS)}"
+                )
+            for sub, sub_raw in raw.items():
+                name = f"thresholds.{sub}"
+                spec = _THRESHOLDS.get(sub)
+                if spec is None:
+                    raise ConfigError(
+                        f"{where((key, sub), True)}: unknown setting `{name}`"
+                        f"{_suggest(sub, _THRESHOLDS)}; known: {', '.join(_THRESHOLDS)}"
+                    )
+                values[name] = _parse_file_value(spec, sub_raw, name, where((key, sub), False))
+                sources[name] = f"file {where((key, sub), True)}"
+            continue
+        spec = _SETTINGS.get(key)
+        if spec is None:
+            known = ", ".join(k for k in (*_SETTINGS, "thresholds") if k not in _FORBIDDEN_IN_FILE)
+            raise ConfigError(
+                f"{where((key,), True)}: unknown setting `{key}`"
+                f"{_suggest(key, (*_SETTINGS, 'thresholds'))}; known: {known}"
+            )
+        values[key] = _parse_file_value(spec, raw, key, where((key,), False))
+        sources[key] = f"file {where((key,), True)}"
+    return values, sources
+
+
+def _parse_file_value(spec: _Spec, raw: Any, name: str, at: str) -> Any:
+    try:
+        return spec.parse(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{at}: `{name}`: {exc}") from None
+
+
+def _suggest(key: str, known: Any) -> str:
+    close = difflib.get_close_matches(key, list(known), n=1)
+    return f" (did you mean `{close[0]}`?)" if close else ""

@@ -1,0 +1,268 @@
+"""Settings: flags > environment > config file > defaults; errors name file, line and key."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from scorecards_sync.cli import Console, main
+from scorecards_sync.config import (
+    DEFAULT_BASE_URL,
+    Settings,
+    Thresholds,
+    find_root,
+    resolve_settings,
+)
+from scorecards_sync.errors import ConfigError
+
+DATA = Path(__file__).parent / "data" / "config"
+CANARY = "canary-key-5f3a9c1e-do-not-print"
+
+
+def _write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_without_any_config(tmp_path: Path) -> None:
+    settings = resolve_settings({}, {}, cwd=tmp_path)
+    assert settings.paths == (".cortex/scorecards",)
+    assert settings.managed == ()
+    assert settings.prune is False
+    assert settings.thresholds == Thresholds(0.30, 0.30, 10, None)
+    assert settings.concurrency == 8
+    assert settings.base_url == DEFAULT_BASE_URL
+    assert settings.rate_limit == 1000
+    assert settings.api_key is None
+    assert settings.config_file is None
+    assert settings.source("paths") == "default"
+
+
+def test_yaml_file_values_and_sources(tmp_path: Path) -> None:
+    _write(
+        tmp_path / ".scorecards-sync.yaml",
+        "paths: [scorecards]\n"
+        "managed: ['platform-*', team-a-*]\n"
+        "prune: true\n"
+        "thresholds:\n"
+        "  max_delete_share: 0.5\n"
+        "  max_deletes: 3\n"
+        "concurrency: 2\n"
+        "base_url: https://cortex.example.com/\n"
+        "rate_limit: 500\n",
+    )
+    settings = resolve_settings({}, {}, cwd=tmp_path)
+    assert settings.config_file == ".scorecards-sync.yaml"
+    assert settings.paths == ("scorecards",)
+    assert settings.managed == ("platform-*", "team-a-*")
+    assert settings.prune is True
+    assert settings.thresholds == Thresholds(0.30, 0.5, 10, 3)
+    assert settings.concurrency == 2
+    assert settings.base_url == "https://cortex.example.com"
+    assert settings.rate_limit == 500
+    assert settings.source("prune") == "file .scorecards-sync.yaml:3:1"
+    assert settings.source("thresholds.max_deletes") == "file .scorecards-sync.yaml:6:3"
+    assert settings.source("thresholds.min_managed") == "default"
+
+
+def test_flags_override_environment_which_overrides_file(tmp_path: Path) -> None:
+    _write(tmp_path / ".scorecards-sync.yaml", "concurrency: 2\nrate_limit: 100\nprune: true\n")
+    env = {
+        "SCORECARDS_SYNC_CONCURRENCY": "3",
+        "SCORECARDS_SYNC_RATE_LIMIT": "200",
+        "CORTEX_BASE_URL": "http://127.0.0.1:9",
+    }
+    settings = resolve_settings({"concurrency": 4, "prune": None}, env, cwd=tmp_path)
+    assert settings.concurrency == 4
+    assert settings.source("concurrency") == "flag"
+    assert settings.rate_limit == 200
+    assert settings.source("rate_limit") == "env SCORECARDS_SYNC_RATE_LIMIT"
+    assert settings.base_url == "http://127.0.0.1:9"
+    assert settings.source("base_url") == "env CORTEX_BASE_URL"
+    assert settings.prune is True  # a flag left unset (None) does not override
+    assert settings.source("prune").startswith("file .scorecards-sync.yaml")
+
+
+def test_environment_lists_are_comma_separated(tmp_path: Path) -> None:
+    env = {"SCORECARDS_SYNC_MANAGED": "a-*, b-*", "SCORECARDS_SYNC_PRUNE": "yes"}
+    settings = resolve_settings({}, env, cwd=tmp_path)
+    assert settings.managed == ("a-*", "b-*")
+    assert settings.prune is True
+
+
+def test_bad_environment_value_names_the_variable(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="SCORECARDS_SYNC_CONCURRENCY: expected a whole"):
+        resolve_settings({}, {"SCORECARDS_SYNC_CONCURRENCY": "many"}, cwd=tmp_path)
+
+
+def test_bad_flag_value_names_the_flag(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="--concurrency: expected a whole number between 1"):
+        resolve_settings({"concurrency": 0}, {}, cwd=tmp_path)
+
+
+BAD_FILES = sorted(DATA.glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", BAD_FILES, ids=[p.stem for p in BAD_FILES])
+def test_bad_config_file_names_file_line_and_key(path: Path, tmp_path: Path) -> None:
+    first_line = path.read_text(encoding="utf-8").splitlines()[0]
+    match = re.fullmatch(r"# expect: (\d+):(\d+) (.+)", first_line)
+    assert match, f"{path.name} must start with '# expect: LINE:COL message'"
+    line, column, message = match.groups()
+    target = tmp_path / ".scorecards-sync.yaml"
+    target.write_bytes(path.read_bytes())
+    with pytest.raises(ConfigError) as caught:
+        resolve_settings({}, {}, cwd=tmp_path)
+    text = str(caught.value)
+    assert text.startswith(f".scorecards-sync.yaml:{line}:{column}: "), text
+    assert message in text
+
+
+def test_config_error_is_a_usage_error_exit_64(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _write(tmp_path / ".scorecards-sync.yaml", "prunne: true\n")
+    monkeypatch.chdir(tmp_path)
+    err = io.StringIO()
+    assert main(["config"], Console(io.StringIO(), err)) == 64
+    assert "error: .scorecards-sync.yaml:1:1: unknown setting `prunne`" in err.getvalue()
+
+
+def test_empty_or_comment_only_file_is_no_settings(tmp_path: Path) -> None:
+    _write(tmp_path / ".scorecards-sync.yaml", "# nothing configured yet\n")
+    settings = resolve_settings({}, {}, cwd=tmp_path)
+    assert settings.config_file == ".scorecards-sync.yaml"
+    assert settings.paths == (".cortex/scorecards",)
+
+
+def test_pyproject_table(tmp_path: Path) -> None:
+    _write(
+        tmp_path / "pyproject.toml",
+        '[project]\nname = "x"\n\n[tool.scorecards-sync]\npaths = ["cards"]\n'
+        'managed = ["svc-*"]\n\n[tool.scorecards-sync.thresholds]\nmax_deletes = 2\n',
+    )
+    settings = resolve_settings({}, {}, cwd=tmp_path)
+    assert settings.config_file == "pyproject.toml"
+    assert settings.paths == ("cards",)
+    assert settings.managed == ("svc-*",)
+    assert settings.thresholds.max_deletes == 2
+    assert settings.source("thresholds.max_deletes") == "file pyproject.toml:9:1"
+
+
+@pytest.mark.parametrize(
+    ("body", "where", "message"),
+    [
+        ("[tool.scorecards-sync]\npaths = ['a']\nprunne = true\n", ":3:1", "unknown setting"),
+        ("[tool.scorecards-sync.thresholds]\nmax_update_share = 2\n", ":2:1", "between 0 and 1"),
+        ("[tool.scorecards-sync]\nthresholds = { min_managd = 1 }\n", ":2:1", "min_managd"),
+        ("[tool.scorecards-sync]\nconcurrency = '4x'\n", ":2:1", "whole number"),
+    ],
+)
+def test_pyproject_errors_name_line_and_key(
+    tmp_path: Path, body: str, where: str, message: str
+) -> None:
+    _write(tmp_path / "pyproject.toml", body)
+    with pytest.raises(ConfigError) as caught:
+        resolve_settings({}, {}, cwd=tmp_path)
+    assert str(caught.value).startswith(f"pyproject.toml{where}: ")
+    assert message in str(caught.value)
+
+
+def test_yaml_file_wins_over_pyproject(tmp_path: Path) -> None:
+    _write(tmp_path / "pyproject.toml", "[tool.scorecards-sync]\nconcurrency = 5\n")
+    _write(tmp_path / ".scorecards-sync.yaml", "concurrency: 6\n")
+    assert resolve_settings({}, {}, cwd=tmp_path).concurrency == 6
+
+
+def test_file_is_found_at_repository_root_and_paths_are_relative_to_it(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    _write(tmp_path / ".scorecards-sync.yaml", "paths: [cards]\n")
+    below = tmp_path / "docs" / "deep"
+    below.mkdir(parents=True)
+    assert find_root(below) == tmp_path.resolve()
+    settings = resolve_settings({}, {}, cwd=below)
+    assert settings.config_file == "../../.scorecards-sync.yaml"
+    assert Path(below, settings.paths[0]).resolve() == (tmp_path / "cards").resolve()
+    # Paths given as flags are the user's own, relative to where they ran the command.
+    assert resolve_settings({"paths": ["here"]}, {}, cwd=below).paths == ("here",)
+
+
+def test_explicit_config_file(tmp_path: Path) -> None:
+    other = _write(tmp_path / "conf" / "sync.yaml", "rate_limit: 60\n")
+    settings = resolve_settings({}, {}, cwd=tmp_path, config_file=other)
+    assert settings.rate_limit == 60
+    assert settings.config_file == "conf/sync.yaml"
+    env_settings = resolve_settings({}, {"SCORECARDS_SYNC_CONFIG": str(other)}, cwd=tmp_path)
+    assert env_settings.rate_limit == 60
+    with pytest.raises(ConfigError, match="does not exist"):
+        resolve_settings({}, {}, cwd=tmp_path, config_file=tmp_path / "missing.yaml")
+
+
+def test_api_key_from_environment_or_file_and_never_in_repr(tmp_path: Path) -> None:
+    settings = resolve_settings({}, {"CORTEX_API_KEY": CANARY}, cwd=tmp_path)
+    assert settings.api_key is not None and settings.api_key.reveal() == CANARY
+    assert settings.source("api_key") == "env CORTEX_API_KEY"
+    assert CANARY not in repr(settings)
+    assert CANARY not in str(settings)
+    key_file = _write(tmp_path / "key.txt", CANARY + "\n")
+    from_file = resolve_settings({}, {"CORTEX_API_KEY_FILE": str(key_file)}, cwd=tmp_path)
+    assert from_file.require_api_key().reveal() == CANARY
+    assert from_file.source("api_key") == "env CORTEX_API_KEY_FILE"
+
+
+def test_missing_api_key_is_an_actionable_error(tmp_path: Path) -> None:
+    settings = resolve_settings({}, {}, cwd=tmp_path)
+    with pytest.raises(ConfigError, match="CORTEX_API_KEY"):
+        settings.require_api_key()
+
+
+def test_settings_is_frozen() -> None:
+    settings = Settings()
+    with pytest.raises(AttributeError):
+        settings.prune = True  # type: ignore[misc]
+
+
+def _run_config(argv: list[str]) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["config", *argv], Console(out, err))
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_config_command_shows_values_sources_and_redacts_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _write(tmp_path / ".scorecards-sync.yaml", "paths: [cards]\nthresholds:\n  max_deletes: 4\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CORTEX_API_KEY", CANARY)
+    monkeypatch.setenv("SCORECARDS_SYNC_RATE_LIMIT", "300")
+    code, out, err = _run_config(["--concurrency", "3"])
+    assert code == 0, err
+    assert CANARY not in out + err
+    lines = {line.split()[0]: line for line in out.splitlines()[1:]}
+    assert out.splitlines()[0] == "config file: .scorecards-sync.yaml"
+    assert "cards" in lines["paths"] and "(file .scorecards-sync.yaml:1:1)" in lines["paths"]
+    assert "3" in lines["concurrency"] and "(flag)" in lines["concurrency"]
+    assert "(env SCORECARDS_SYNC_RATE_LIMIT)" in lines["rate_limit"]
+    assert "4" in lines["thresholds.max_deletes"]
+    assert "***" in lines["api_key"] and "(env CORTEX_API_KEY)" in lines["api_key"]
+    assert "(default)" in lines["base_url"] and DEFAULT_BASE_URL in lines["base_url"]
+
+
+def test_config_command_json_and_key_not_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CORTEX_API_KEY", raising=False)
+    monkeypatch.delenv("CORTEX_API_KEY_FILE", raising=False)
+    code, out, _ = _run_config(["--format", "json", "--prune"])
+    assert code == 0
+    body = json.loads(out)
+    assert body["config_file"] is None
+    assert body["settings"]["api_key"] == {"value": "(not set)", "source": "default"}
+    assert body["settings"]["prune"] == {"value": True, "source": "flag"}
+    assert body["settings"]["thresholds.max_update_share"]["value"] == 0.3
