@@ -70,7 +70,8 @@ def with_defaults(data: Mapping[str, Any]) -> dict[str, Any]:
         if isinstance(default, Mapping):
             merged = dict(default)
             if isinstance(current, Mapping):
-                merged.update(current)
+                # `window:` with no value means the default to Cortex, not "null".
+                merged.update({k: v for k, v in current.items() if v is not None})
             result[key] = merged
         elif current is None:
             result[key] = default
@@ -133,16 +134,19 @@ def canonical(data: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(rules, list):
         result["rules"] = sorted((_canonical_rule(rule) for rule in rules), key=_rule_sort_key)
     if "filter" in result:
-        result["filter"] = _canonical_filter(result["filter"])
-        if result["filter"] is None:
+        # A top-level `{kind: GENERIC}` selects every entity, exactly like no filter.
+        normalized = _canonical_filter(result["filter"])
+        if normalized is None or is_empty_filter(normalized):
             del result["filter"]
+        else:
+            result["filter"] = normalized
     return result
 
 
 def _canonical_level(level: Any) -> Any:
     if not isinstance(level, dict):
         return level
-    level = dict(level)
+    level = {key: value for key, value in level.items() if value is not None}
     if isinstance(level.get("color"), str):
         level["color"] = normalize_color(level["color"])
     return level
@@ -162,7 +166,12 @@ def _canonical_rule(rule: Any) -> Any:
 
 
 def _canonical_filter(value: Any) -> Any:
-    """Drop empty parts of a filter; keep its shape (legacy `category` stays legacy)."""
+    """Drop empty parts of a filter; keep its shape (legacy `category` stays legacy).
+
+    A filter without `category` or `kind` is a current-shape filter whose kind
+    Cortex takes as GENERIC; include/exclude lists are sets to Cortex, so their
+    order is not a difference.
+    """
     if not isinstance(value, Mapping):
         return value
     result: dict[str, Any] = {}
@@ -171,13 +180,21 @@ def _canonical_filter(value: Any) -> Any:
             if _is_empty_include_exclude(item):
                 continue
             if isinstance(item, Mapping):
-                item = {k: v for k, v in item.items() if v}
+                item = {k: _sorted_if_names(v) for k, v in item.items() if v}
         if key == "query" and (item is None or (isinstance(item, str) and not item.strip())):
             continue
+        if key == "kind" and item is None:
+            continue
         result[key] = item
-    if result.get("kind") is None and "kind" in result:
-        del result["kind"]
+    if result and "category" not in result and "kind" not in result:
+        result["kind"] = "GENERIC"
     return result or None
+
+
+def _sorted_if_names(value: Any) -> Any:
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return sorted(value)
+    return value
 
 
 def _level_sort_key(level: Any) -> tuple[int, str]:

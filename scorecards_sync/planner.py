@@ -1,0 +1,293 @@
+"""Desired descriptors × live descriptors → a `Plan`. The planner never writes.
+
+Deletion is explicit only: a live scorecard is deleted when its descriptor file
+was removed (or re-tagged) between a base ref and the head, or when `prune` is
+on and its tag matches a managed pattern. Every other live scorecard the
+repository does not hold is listed as unmanaged and left alone.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from pathlib import PurePosixPath
+from typing import Any
+
+import yaml
+
+from scorecards_sync.descriptor import fingerprint
+from scorecards_sync.descriptor_diff import describe_new, diff_descriptors
+from scorecards_sync.errors import ConfigError, PlanError, UnsafePlan
+from scorecards_sync.loader import Document
+from scorecards_sync.plan import Action, Change, Plan
+
+log = logging.getLogger(__name__)
+
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass(frozen=True)
+class Desired:
+    """One scorecard the repository wants; `yaml_text` is sent to Cortex as-is."""
+
+    tag: str
+    path: str
+    data: dict[str, Any] = field(repr=False)
+    yaml_text: str = field(repr=False)
+
+    @classmethod
+    def from_document(cls, document: Document) -> Desired:
+        tag = document.tag
+        if not tag:
+            raise PlanError(
+                f"{document.path}: the descriptor has no `tag`; "
+                "run `scorecards-sync validate` to see every problem"
+            )
+        return cls(tag, document.path, document.data, document.text)
+
+
+@dataclass(frozen=True)
+class Removal:
+    """A descriptor file removed (or re-tagged) between a base ref and the head.
+
+    `new_tag` is set when the same file now carries another tag.
+    """
+
+    tag: str
+    path: str
+    new_tag: str | None = None
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """When a plan is too big to apply without `--force` (octoDNS's safety habit)."""
+
+    max_update_share: float = 0.30
+    max_delete_share: float = 0.30
+    min_managed: int = 10
+    max_deletes: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("max_update_share", "max_delete_share"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ConfigError(
+                    f"thresholds.{name} must be a share between 0 and 1 (e.g. 0.3), got {value}"
+                )
+        if self.min_managed < 0:
+            raise ConfigError(f"thresholds.min_managed must be 0 or more, got {self.min_managed}")
+        if self.max_deletes is not None and self.max_deletes < 0:
+            raise ConfigError(f"thresholds.max_deletes must be 0 or more, got {self.max_deletes}")
+
+
+def removals_between(base: Sequence[Document], head: Sequence[Document]) -> list[Removal]:
+    """Tags held at `base` and held by no file at `head`.
+
+    A file moved or renamed that keeps its tag is not a removal; a file whose
+    tag changed gives `Removal(old_tag, path, new_tag)`.
+    """
+    head_tags = {document.tag for document in head if document.tag}
+    head_by_path = {_same_path(document.path): document.tag for document in head}
+    removals: dict[str, Removal] = {}
+    for document in base:
+        tag = document.tag
+        if not tag or tag in head_tags or tag in removals:
+            continue
+        new_tag = head_by_path.get(_same_path(document.path))
+        removals[tag] = Removal(tag, document.path, new_tag if new_tag != tag else None)
+    return sorted(removals.values(), key=lambda removal: removal.tag)
+
+
+def _same_path(path: str) -> str:
+    return PurePosixPath(path.replace("\\", "/")).as_posix()
+
+
+def tags_to_fetch(
+    desired: Sequence[Desired],
+    live_tags: Iterable[str],
+    removals: Sequence[Removal] = (),
+    prune_patterns: Sequence[str] = (),
+    prune: bool = False,
+) -> list[str]:
+    """The live tags whose descriptors a plan needs: desired, removed, or prunable."""
+    existing = set(live_tags)
+    needed = {d.tag for d in desired} | {r.tag for r in removals}
+    if prune:
+        needed |= {tag for tag in existing if _matching_pattern(tag, prune_patterns)}
+    return sorted(needed & existing)
+
+
+def make_plan(
+    desired: Sequence[Desired],
+    live: Mapping[str, str],
+    *,
+    removals: Sequence[Removal] = (),
+    prune_patterns: Sequence[str] = (),
+    prune: bool = False,
+    base_url: str = "",
+    live_tags: Iterable[str] = (),
+) -> Plan:
+    """Compare what the repository wants with what Cortex holds.
+
+    `live` maps tags to the descriptor YAML Cortex served. `live_tags` may name
+    further live scorecards whose descriptors were not fetched (see
+    `tags_to_fetch`): they can only be listed as unmanaged.
+    """
+    wanted = _index_desired(desired)
+    changes = [_compare(want, live.get(tag)) for tag, want in wanted.items()]
+    renamed_from = {r.new_tag: r.tag for r in removals if r.new_tag}
+    changes = [
+        _with_rename(change, renamed_from.get(change.tag))
+        if change.action is Action.CREATE
+        else change
+        for change in changes
+    ]
+    deleted: dict[str, Change] = {}
+    for removal in removals:
+        if removal.tag in wanted or removal.tag in deleted:
+            continue
+        if removal.tag not in live:
+            log.info(
+                "%s: removed since base, and absent from Cortex; nothing to delete", removal.tag
+            )
+            continue
+        reason = (
+            f"re-tagged: file {removal.path} now holds tag {removal.new_tag}"
+            if removal.new_tag
+            else f"descriptor file {removal.path} removed since base"
+        )
+        deleted[removal.tag] = _deletion(removal.tag, live[removal.tag], reason, removal.path)
+    if prune:
+        if not prune_patterns:
+            log.warning("prune is on but no managed tag patterns are configured: nothing is pruned")
+        for tag in sorted(live):
+            pattern = _matching_pattern(tag, prune_patterns)
+            if pattern is None or tag in wanted or tag in deleted:
+                continue
+            deleted[tag] = _deletion(tag, live[tag], f"prune: matches pattern {pattern}", None)
+    unmanaged = (set(live) | set(live_tags)) - set(wanted) - set(deleted)
+    return Plan(
+        changes=(*changes, *deleted.values()),
+        unmanaged=tuple(unmanaged),
+        base_url=base_url,
+    )
+
+
+def _index_desired(desired: Sequence[Desired]) -> dict[str, Desired]:
+    wanted: dict[str, Desired] = {}
+    for want in desired:
+        if want.tag in wanted:
+            raise PlanError(
+                f"tag {want.tag} is defined twice: in {wanted[want.tag].path} and in {want.path}"
+            )
+        wanted[want.tag] = want
+    return wanted
+
+
+def _compare(want: Desired, live_text: str | None) -> Change:
+    if live_text is None:
+        fields, rules = describe_new(want.data)
+        return Change(
+            Action.CREATE,
+            want.tag,
+            path=want.path,
+            desired_fingerprint=fingerprint(want.data),
+            desired_yaml=want.yaml_text,
+            fields=fields,
+            rules=rules,
+        )
+    have = parse_live(want.tag, live_text)
+    live_fingerprint = fingerprint(have)
+    fields, rules = diff_descriptors(want.data, have)
+    if not fields and not rules:
+        return Change(Action.UNCHANGED, want.tag, path=want.path, live_fingerprint=live_fingerprint)
+    return Change(
+        Action.UPDATE,
+        want.tag,
+        path=want.path,
+        live_fingerprint=live_fingerprint,
+        desired_fingerprint=fingerprint(want.data),
+        desired_yaml=want.yaml_text,
+        fields=fields,
+        rules=rules,
+    )
+
+
+def _with_rename(change: Change, old_tag: str | None) -> Change:
+    if old_tag is None:
+        return change
+    return Change(
+        change.action,
+        change.tag,
+        path=change.path,
+        reason=f"re-tagged from {old_tag}",
+        renamed_from=old_tag,
+        desired_fingerprint=change.desired_fingerprint,
+        desired_yaml=change.desired_yaml,
+        fields=change.fields,
+        rules=change.rules,
+    )
+
+
+def _deletion(tag: str, live_text: str, reason: str, path: str | None) -> Change:
+    return Change(
+        Action.DELETE,
+        tag,
+        path=path,
+        reason=reason,
+        live_fingerprint=fingerprint(parse_live(tag, live_text)),
+    )
+
+
+def parse_live(tag: str, text: str) -> dict[str, Any]:
+    """The data of a descriptor Cortex served; `PlanError` if it is not a YAML mapping."""
+    try:
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+    except yaml.YAMLError as exc:
+        raise PlanError(
+            f"Cortex served a descriptor for {tag} that is not valid YAML: {exc}"
+        ) from None
+    if not isinstance(data, dict):
+        raise PlanError(f"Cortex served a descriptor for {tag} that is not a YAML mapping")
+    return data
+
+
+def _matching_pattern(tag: str, patterns: Sequence[str]) -> str | None:
+    return next((pattern for pattern in patterns if fnmatchcase(tag, pattern)), None)
+
+
+def managed_count(plan: Plan) -> int:
+    """Live scorecards this plan manages: the base of the thresholds' shares."""
+    counts = plan.counts()
+    return counts["update"] + counts["delete"] + counts["unchanged"]
+
+
+def check_thresholds(plan: Plan, managed_count: int, thresholds: Thresholds) -> None:
+    """Refuse (`UnsafePlan`) a plan that updates or deletes too much of what is managed."""
+    counts = plan.counts()
+    updates, deletes = counts["update"], counts["delete"]
+    excesses: list[str] = []
+    limit = thresholds.max_deletes
+    if limit is not None and deletes > limit:
+        excesses.append(
+            f"it deletes {deletes} scorecards, more than thresholds.max_deletes ({limit})"
+        )
+    if managed_count > 0 and managed_count >= thresholds.min_managed:
+        for verb, count, share, setting in (
+            ("updates", updates, thresholds.max_update_share, "max_update_share"),
+            ("deletes", deletes, thresholds.max_delete_share, "max_delete_share"),
+        ):
+            if count / managed_count > share:
+                excesses.append(
+                    f"it {verb} {count} of {managed_count} managed scorecards "
+                    f"({count / managed_count:.0%}), more than thresholds.{setting} ({share:.0%})"
+                )
+    if excesses:
+        raise UnsafePlan(
+            "plan refused as unsafe: "
+            + "; ".join(excesses)
+            + ". Review the plan; to apply it anyway re-run with --force "
+            "(or raise the thresholds in the configuration)."
+        )

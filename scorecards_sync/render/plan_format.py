@@ -1,0 +1,113 @@
+"""Wording shared by the plan renderers: values, field changes, rule changes, summaries."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from scorecards_sync.plan import Action, Change, DiffKind, FieldChange, Plan, RuleChange
+
+# Longer values are cut in one-line summaries; multi-line text is shown as a diff instead.
+MAX_VALUE_CHARS = 80
+_PLAIN = re.compile(r"[A-Za-z0-9_.#/:@+-]+")
+
+
+def format_value(value: Any, limit: int = MAX_VALUE_CHARS) -> str:
+    """A value on one line: bare words unquoted, other strings quoted, data as flow JSON."""
+    if isinstance(value, str):
+        text = value if _PLAIN.fullmatch(value) else json.dumps(value, ensure_ascii=False)
+    else:
+        text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text
+
+
+def is_multiline(change: FieldChange) -> bool:
+    return any(isinstance(v, str) and "\n" in v.rstrip("\n") for v in (change.old, change.new))
+
+
+def text_diff(old: Any, new: Any) -> list[str]:
+    """Line diff of two texts (either may be absent), without the `---`/`+++` header."""
+    before = old.splitlines() if isinstance(old, str) else []
+    after = new.splitlines() if isinstance(new, str) else []
+    lines = list(difflib.unified_diff(before, after, lineterm="", n=1))
+    return [line for line in lines[2:] if not line.startswith("@@")] or ["(whitespace only)"]
+
+
+def change_values(change: FieldChange) -> str:
+    """`Bronze → Silver`; a side without the field shows as `(none)`."""
+    if is_multiline(change):
+        return f"{change.kind.value} (text below)"
+    old = "(none)" if change.kind is DiffKind.ADDED else format_value(change.old)
+    new = "(none)" if change.kind is DiffKind.REMOVED else format_value(change.new)
+    return f"{old} → {new}"
+
+
+def field_summary(change: FieldChange, separator: str = ": ") -> str:
+    """`name: Old → New` (top level) or `level Bronze → Silver` (in a rule, separator " ")."""
+    return f"{change.path}{separator}{change_values(change)}"
+
+
+def rule_summary(rule: RuleChange) -> str:
+    """`rule 'Has owner': level Bronze → Silver; weight 1 → 2` or `rule 'Uses TLS' added`."""
+    name = f"rule {_quote_title(rule.title)}"
+    if rule.kind is not DiffKind.CHANGED:
+        return f"{name} {rule.kind.value}"
+    return f"{name}: " + "; ".join(field_summary(f, " ") for f in rule.fields)
+
+
+def _quote_title(title: str) -> str:
+    shown = title if len(title) <= MAX_VALUE_CHARS else title[: MAX_VALUE_CHARS - 1] + "…"
+    shown = shown.replace("\n", " ")
+    return f"'{shown}'" if "'" not in shown else json.dumps(shown, ensure_ascii=False)
+
+
+def summary_line(plan: Plan) -> str:
+    counts = plan.counts()
+    return (
+        f"Plan: {counts['create']} to create, {counts['update']} to update, "
+        f"{counts['delete']} to delete, {counts['unchanged']} unchanged."
+    )
+
+
+def unmanaged_line(tags: Sequence[str], max_names: int | None = None) -> str:
+    shown = list(tags if max_names is None else tags[:max_names])
+    rest = len(tags) - len(shown)
+    names = ", ".join(shown)
+    if rest:
+        names = f"{names}, … and {rest} more" if shown else "(too many to list here)"
+    noun = "scorecard" if len(tags) == 1 else "scorecards"
+    return f"{len(tags)} live {noun} not managed here (left untouched): {names}"
+
+
+def verdict_summary(change: Change) -> str | None:
+    verdict = change.server_validation
+    if verdict is None:
+        return None
+    if verdict.ok:
+        detail = "; ".join(verdict.messages)
+        return "Cortex accepts it (dry run)" + (f": {detail}" if detail else "")
+    detail = "; ".join(verdict.messages) or "no detail given"
+    return f"Cortex rejects it (dry run): {detail}"
+
+
+def change_headline(change: Change) -> str:
+    """What a change is about in a few words: path, reason, rename."""
+    parts = []
+    if change.path:
+        parts.append(change.path)
+    if change.reason:
+        parts.append(change.reason)
+    return " · ".join(parts)
+
+
+ACTION_WORDS = {
+    Action.CREATE: "create",
+    Action.UPDATE: "update",
+    Action.DELETE: "delete",
+    Action.UNCHANGED: "unchanged",
+}

@@ -1,0 +1,214 @@
+"""The plan as a pull-request comment: summary, table, then one collapsible block per scorecard.
+
+Everything that comes from a descriptor is escaped (HTML and Markdown), so a
+title holding `|`, a backtick or `</details>` cannot break the table or the
+page. The comment is kept under `max_chars` (GitHub refuses comments over
+65,536 characters) by dropping whole rows and blocks, never cutting one, and
+saying so.
+"""
+
+from __future__ import annotations
+
+import re
+
+from scorecards_sync.plan import Action, Change, DiffKind, FieldChange, Plan, RuleChange
+from scorecards_sync.render.plan_format import (
+    change_values,
+    format_value,
+    is_multiline,
+    rule_summary,
+    summary_line,
+    text_diff,
+    unmanaged_line,
+    verdict_summary,
+)
+
+GITHUB_COMMENT_LIMIT = 65_536
+# Room kept for the truncation note and the unmanaged line's ending.
+_RESERVE = 400
+# A long text diff in a comment helps nobody; the full plan has all of it.
+MAX_DIFF_LINES = 40
+SEE_FULL_PLAN = "see the full plan in the job summary / artifact"
+
+_ICONS = {
+    Action.CREATE: "➕ create",
+    Action.UPDATE: "✏️ update",
+    Action.DELETE: "🗑️ delete",
+}
+_BULLET_SIGNS = {DiffKind.ADDED: "➕", DiffKind.REMOVED: "➖", DiffKind.CHANGED: "✏️"}
+_ESCAPES = {
+    "&": "&amp;",
+    "<": "&lt;",
+    ">": "&gt;",
+    "|": "&#124;",
+    "`": "&#96;",
+    "\\": "&#92;",
+    "*": "&#42;",
+    "_": "&#95;",
+    "[": "&#91;",
+    "]": "&#93;",
+    "~": "&#126;",
+    "#": "&#35;",
+    "!": "&#33;",
+    "@": "&#64;",
+}
+_NEEDS_ESCAPE = re.compile("[" + re.escape("".join(_ESCAPES)) + "]")
+
+
+def escape(text: str) -> str:
+    """Inline text that renders literally in Markdown, HTML and table cells (one line)."""
+    escaped = _NEEDS_ESCAPE.sub(lambda m: _ESCAPES[m.group()], text)
+    return escaped.replace("\r\n", "\n").replace("\n", "<br>")
+
+
+def code(text: str) -> str:
+    return f"<code>{escape(text)}</code>"
+
+
+class MarkdownPlanRenderer:
+    def __init__(self, *, max_chars: int = GITHUB_COMMENT_LIMIT) -> None:
+        self.max_chars = max_chars
+
+    def render(self, plan: Plan) -> str:
+        actionable = plan.actionable
+        if not actionable:
+            head = "**No changes.** Cortex matches the repository."
+            if plan.changes:
+                head += f"  \n{escape(summary_line(plan))}"
+        else:
+            head = f"**{escape(summary_line(plan))}**"
+        out = _Budget(self.max_chars)
+        out.force(head)
+        shown: list[Change] = []
+        if actionable:
+            out.force("\n\n| Action | Scorecard | Details |\n| --- | --- | --- |")
+            for change in actionable:
+                if not out.add("\n" + _row(change)):
+                    break
+                shown.append(change)
+        detailed = 0
+        with_details = [c for c in shown if c.action is not Action.DELETE]
+        for change in with_details:
+            if not out.add("\n\n" + _block(change)):
+                break
+            detailed += 1
+        if plan.unmanaged:
+            out.add_best("\n\n", [_unmanaged(plan.unmanaged, n) for n in _name_counts(plan)])
+        missing_rows = len(actionable) - len(shown)
+        missing_blocks = len(with_details) - detailed
+        if missing_rows:
+            out.force(f"\n\n_… {missing_rows} more scorecards not shown; {SEE_FULL_PLAN}._")
+        elif missing_blocks:
+            out.force(
+                f"\n\n_… details of {missing_blocks} more scorecards not shown; {SEE_FULL_PLAN}._"
+            )
+        return out.text()
+
+
+class _Budget:
+    """Text assembled in whole pieces, leaving room for the closing note."""
+
+    def __init__(self, max_chars: int) -> None:
+        self.limit = max_chars - _RESERVE
+        self.parts: list[str] = []
+        self.size = 0
+
+    def force(self, piece: str) -> None:
+        self.parts.append(piece)
+        self.size += len(piece)
+
+    def add(self, piece: str) -> bool:
+        if self.size + len(piece) > self.limit:
+            return False
+        self.force(piece)
+        return True
+
+    def add_best(self, prefix: str, candidates: list[str]) -> None:
+        """The first candidate (most complete first) that fits."""
+        for candidate in candidates:
+            if self.add(prefix + candidate):
+                return
+
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+def _row(change: Change) -> str:
+    details: list[str] = []
+    if change.path:
+        details.append(code(change.path))
+    if change.reason:
+        details.append(escape(change.reason))
+    if change.action is Action.UPDATE:
+        details.append(escape(_update_size(change)))
+    if change.action is Action.CREATE and change.rules:
+        details.append(escape(_count(len(change.rules), "rule")))
+    verdict = change.server_validation
+    if verdict is not None:
+        details.append("✅ Cortex accepts it" if verdict.ok else "❌ Cortex rejects it")
+    return f"| {_ICONS[change.action]} | {code(change.tag)} | {' · '.join(details)} |"
+
+
+def _update_size(change: Change) -> str:
+    parts = []
+    if change.fields:
+        parts.append(_count(len(change.fields), "field"))
+    if change.rules:
+        parts.append(_count(len(change.rules), "rule"))
+    return ", ".join(parts) + " changed"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def _block(change: Change) -> str:
+    summary = f"{_ICONS[change.action]} {code(change.tag)}"
+    lines = [f"<details><summary>{summary}</summary>", ""]
+    for field in change.fields:
+        lines += _field_bullet(field, creating=change.action is Action.CREATE)
+    for rule in change.rules:
+        lines += _rule_bullet(rule)
+    verdict = verdict_summary(change)
+    if verdict is not None:
+        ok = change.server_validation is not None and change.server_validation.ok
+        lines.append(f"- {'✅' if ok else '❌'} {escape(verdict)}")
+    lines += ["", "</details>"]
+    return "\n".join(lines)
+
+
+def _field_bullet(field: FieldChange, *, creating: bool) -> list[str]:
+    if creating and field.kind is DiffKind.ADDED and not is_multiline(field):
+        return [f"- {code(field.path)}: {escape(format_value(field.new))}"]
+    line = f"- {code(field.path)}: {escape(change_values(field))}"
+    if not is_multiline(field):
+        return [line]
+    return [line, *_diff_block(field, "  ")]
+
+
+def _rule_bullet(rule: RuleChange) -> list[str]:
+    lines = [f"- {_BULLET_SIGNS[rule.kind]} {escape(rule_summary(rule))}"]
+    for field in rule.fields:
+        if is_multiline(field):
+            lines += [f"  - {code(field.path)}:", *_diff_block(field, "    ")]
+    return lines
+
+
+def _diff_block(field: FieldChange, indent: str) -> list[str]:
+    body = text_diff(field.old, field.new)
+    if len(body) > MAX_DIFF_LINES:
+        rest = len(body) - MAX_DIFF_LINES
+        body = [*body[:MAX_DIFF_LINES], f"… {rest} more lines"]
+    longest = max((len(run) for line in body for run in re.findall("`+", line)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [f"{indent}{fence}diff", *(indent + line for line in body), f"{indent}{fence}"]
+
+
+def _name_counts(plan: Plan) -> list[int]:
+    total = len(plan.unmanaged)
+    counts = [total, *(n for n in (200, 50, 10) if n < total), 0]
+    return counts
+
+
+def _unmanaged(tags: tuple[str, ...], max_names: int) -> str:
+    return f"_{escape(unmanaged_line(tags, max_names))}_"

@@ -1,0 +1,257 @@
+"""The planner: creates, updates, deletes (explicit only), unmanaged scorecards, thresholds."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from scorecards_sync.errors import ConfigError, PlanError, UnsafePlan
+from scorecards_sync.loader import Document, parse_document
+from scorecards_sync.plan import Action, Change, DiffKind, FieldChange, Plan, RuleChange
+from scorecards_sync.planner import (
+    Desired,
+    Removal,
+    Thresholds,
+    check_thresholds,
+    make_plan,
+    managed_count,
+    removals_between,
+    tags_to_fetch,
+)
+
+
+def descriptor(tag: str, name: str = "", rules: str = "") -> str:
+    rule_text = rules or "- title: Has owner\n  expression: ownership != null\n"
+    return f"tag: {tag}\nname: {name or tag.title()}\nrules:\n{textwrap.indent(rule_text, '')}"
+
+
+def document(path: str, text: str) -> Document:
+    parsed, problems = parse_document(path, text.encode())
+    assert parsed is not None, problems
+    return parsed
+
+
+def desired(tag: str, path: str | None = None, **kwargs: str) -> Desired:
+    return Desired.from_document(document(path or f"sc/{tag}.yaml", descriptor(tag, **kwargs)))
+
+
+def test_desired_keeps_the_exact_file_text() -> None:
+    text = "# a comment\ntag: a\nname: A  # trailing\nrules: []\n"
+    want = Desired.from_document(document("sc/a.yaml", text))
+    assert (want.tag, want.path, want.yaml_text) == ("a", "sc/a.yaml", text)
+    assert want.data["name"] == "A"
+    assert "name" not in repr(want)
+
+
+def test_desired_without_a_tag_is_refused_naming_the_file() -> None:
+    with pytest.raises(PlanError, match=r"sc/x\.yaml: the descriptor has no `tag`"):
+        Desired.from_document(document("sc/x.yaml", "name: X\n"))
+
+
+def test_new_tag_is_a_create_carrying_the_yaml_and_its_rules() -> None:
+    want = desired("a")
+    plan = make_plan([want], {})
+    (change,) = plan.changes
+    assert change.action is Action.CREATE
+    assert change.desired_yaml == want.yaml_text
+    assert change.desired_fingerprint is not None and change.desired_fingerprint.startswith(
+        "sha256:"
+    )
+    assert change.live_fingerprint is None
+    assert change.rules == (RuleChange("Has owner", DiffKind.ADDED),)
+    assert change.fields == (FieldChange("name", DiffKind.ADDED, None, "A"),)
+
+
+def test_same_descriptor_live_is_unchanged_with_its_fingerprint() -> None:
+    want = desired("a")
+    plan = make_plan([want], {"a": want.yaml_text})
+    (change,) = plan.changes
+    assert change.action is Action.UNCHANGED
+    assert change.live_fingerprint is not None
+    assert not plan.has_changes
+
+
+def test_changed_descriptor_is_an_update_with_field_changes() -> None:
+    want = desired("a", name="New name")
+    plan = make_plan([want], {"a": descriptor("a", name="Old name")})
+    (change,) = plan.changes
+    assert change.action is Action.UPDATE
+    assert change.fields == (FieldChange("name", DiffKind.CHANGED, "Old name", "New name"),)
+    assert change.rules == ()
+    assert change.desired_yaml == want.yaml_text
+    assert change.live_fingerprint != change.desired_fingerprint
+
+
+def test_live_scorecards_not_in_the_repository_are_unmanaged_never_deleted() -> None:
+    plan = make_plan([desired("a")], {"b": descriptor("b"), "c": descriptor("c")}, live_tags=["d"])
+    assert [c.action for c in plan.changes] == [Action.CREATE]
+    assert plan.unmanaged == ("b", "c", "d")
+
+
+def test_removed_file_deletes_its_live_scorecard_with_a_reason() -> None:
+    plan = make_plan(
+        [desired("a")],
+        {"a": descriptor("a"), "gone": descriptor("gone")},
+        removals=[Removal("gone", "sc/gone.yaml")],
+    )
+    deletes = plan.by_action(Action.DELETE)
+    assert [(c.tag, c.reason) for c in deletes] == [
+        ("gone", "descriptor file sc/gone.yaml removed since base")
+    ]
+    assert deletes[0].live_fingerprint is not None
+    assert plan.unmanaged == ()
+
+
+def test_removal_of_a_tag_absent_from_cortex_plans_nothing() -> None:
+    plan = make_plan([], {}, removals=[Removal("gone", "sc/gone.yaml")])
+    assert plan.changes == ()
+
+
+def test_retagged_file_is_a_delete_of_the_old_tag_and_a_flagged_create() -> None:
+    plan = make_plan(
+        [desired("new", path="sc/x.yaml")],
+        {"old": descriptor("old")},
+        removals=[Removal("old", "sc/x.yaml", new_tag="new")],
+    )
+    create, delete = plan.changes
+    assert (create.action, create.tag, create.renamed_from) == (Action.CREATE, "new", "old")
+    assert create.reason == "re-tagged from old"
+    assert (delete.action, delete.tag) == (Action.DELETE, "old")
+    assert delete.reason == "re-tagged: file sc/x.yaml now holds tag new"
+
+
+def test_prune_deletes_only_matching_tags_absent_from_the_repository() -> None:
+    live = {tag: descriptor(tag) for tag in ("team-a", "team-b", "other", "kept")}
+    plan = make_plan(
+        [desired("team-a"), desired("kept")],
+        live,
+        prune=True,
+        prune_patterns=["team-*", "kep?"],
+    )
+    deletes = plan.by_action(Action.DELETE)
+    assert [(c.tag, c.reason) for c in deletes] == [("team-b", "prune: matches pattern team-*")]
+    assert plan.unmanaged == ("other",)
+
+
+def test_prune_off_never_deletes_even_matching_tags() -> None:
+    plan = make_plan([], {"team-b": descriptor("team-b")}, prune_patterns=["team-*"])
+    assert plan.changes == ()
+    assert plan.unmanaged == ("team-b",)
+
+
+def test_prune_patterns_are_case_sensitive_globs() -> None:
+    plan = make_plan([], {"Team-b": descriptor("Team-b")}, prune=True, prune_patterns=["team-*"])
+    assert plan.changes == ()
+
+
+def test_duplicate_desired_tags_are_refused_naming_both_files() -> None:
+    with pytest.raises(PlanError, match=r"sc/one\.yaml and in sc/two\.yaml"):
+        make_plan([desired("a", path="sc/one.yaml"), desired("a", path="sc/two.yaml")], {})
+
+
+def test_live_descriptor_that_is_not_yaml_is_a_plan_error() -> None:
+    with pytest.raises(PlanError, match="descriptor for a that is not valid YAML"):
+        make_plan([desired("a")], {"a": "tag: [unclosed"})
+    with pytest.raises(PlanError, match="not a YAML mapping"):
+        make_plan([desired("a")], {"a": "- just a list"})
+
+
+def test_removals_between_ignores_moved_files_and_flags_retags() -> None:
+    base = [
+        document("sc/moved.yaml", descriptor("moved")),
+        document("sc/deleted.yaml", descriptor("deleted")),
+        document("sc/retagged.yaml", descriptor("before")),
+        document("sc/same.yaml", descriptor("same")),
+    ]
+    head = [
+        document("sc/elsewhere/moved-now.yaml", descriptor("moved")),
+        document("sc/retagged.yaml", descriptor("after")),
+        document("sc/same.yaml", descriptor("same", name="Edited")),
+    ]
+    assert removals_between(base, head) == [
+        Removal("before", "sc/retagged.yaml", new_tag="after"),
+        Removal("deleted", "sc/deleted.yaml"),
+    ]
+
+
+def test_removals_between_a_tag_moving_to_another_file_is_not_a_removal() -> None:
+    base = [document("sc/a.yaml", descriptor("a")), document("sc/b.yaml", descriptor("b"))]
+    head = [document("sc/a.yaml", descriptor("b"))]
+    assert removals_between(base, head) == [Removal("a", "sc/a.yaml", new_tag="b")]
+
+
+def test_tags_to_fetch_only_what_the_plan_needs() -> None:
+    live = ["a", "gone", "team-x", "other"]
+    wanted = [desired("a"), desired("new")]
+    removals = [Removal("gone", "sc/gone.yaml"), Removal("never-live", "sc/n.yaml")]
+    assert tags_to_fetch(wanted, live, removals) == ["a", "gone"]
+    assert tags_to_fetch(wanted, live, removals, ["team-*"], prune=True) == ["a", "gone", "team-x"]
+    assert tags_to_fetch(wanted, live, removals, ["team-*"], prune=False) == ["a", "gone"]
+
+
+def plan_of(creates: int = 0, updates: int = 0, deletes: int = 0, unchanged: int = 0) -> Plan:
+    changes = []
+    for action, count in (
+        (Action.CREATE, creates),
+        (Action.UPDATE, updates),
+        (Action.DELETE, deletes),
+        (Action.UNCHANGED, unchanged),
+    ):
+        changes += [Change(action, f"{action.value}-{i}") for i in range(count)]
+    return Plan(tuple(changes))
+
+
+def test_deleting_8_of_20_managed_is_refused_with_counts_and_the_override() -> None:
+    plan = plan_of(deletes=8, unchanged=12)
+    assert managed_count(plan) == 20
+    with pytest.raises(UnsafePlan) as caught:
+        check_thresholds(plan, managed_count(plan), Thresholds())
+    message = str(caught.value)
+    assert "deletes 8 of 20 managed scorecards (40%)" in message
+    assert "thresholds.max_delete_share (30%)" in message
+    assert "--force" in message
+
+
+def test_deleting_2_of_20_managed_is_fine() -> None:
+    check_thresholds(plan_of(deletes=2, unchanged=18), 20, Thresholds())
+
+
+def test_updates_over_the_share_are_refused() -> None:
+    with pytest.raises(UnsafePlan, match=r"updates 7 of 20 managed scorecards \(35%\)"):
+        check_thresholds(plan_of(updates=7, unchanged=13), 20, Thresholds())
+    check_thresholds(plan_of(updates=6, unchanged=14), 20, Thresholds())
+
+
+def test_exactly_the_share_is_allowed() -> None:
+    check_thresholds(plan_of(deletes=3, unchanged=7), 10, Thresholds())
+
+
+def test_below_min_managed_any_share_is_fine() -> None:
+    check_thresholds(plan_of(deletes=5, updates=4), 9, Thresholds())
+
+
+def test_creates_never_count_against_thresholds() -> None:
+    check_thresholds(plan_of(creates=500, unchanged=10), 10, Thresholds())
+
+
+def test_max_deletes_applies_whatever_the_managed_count() -> None:
+    with pytest.raises(
+        UnsafePlan, match=r"deletes 3 scorecards, more than thresholds.max_deletes \(2\)"
+    ):
+        check_thresholds(plan_of(deletes=3), 3, Thresholds(max_deletes=2))
+    check_thresholds(plan_of(deletes=2), 3, Thresholds(max_deletes=2))
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"max_update_share": 1.5},
+        {"max_delete_share": -0.1},
+        {"min_managed": -1},
+        {"max_deletes": -2},
+    ],
+)
+def test_thresholds_out_of_range_are_config_errors(kwargs: dict[str, float]) -> None:
+    with pytest.raises(ConfigError):
+        Thresholds(**kwargs)  # type: ignore[arg-type]
