@@ -82,6 +82,27 @@ class CortexUnavailable(CortexError):
     """Retries were exhausted on 429/5xx or connection failures."""
 
 
+class GitHubError(ScorecardsSyncError):
+    """A call to the GitHub REST API failed. Carries what GitHub said, never the token."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str = "",
+        path: str = "",
+        status: int | None = None,
+        github_message: str | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.method = method
+        self.path = path
+        self.status = status
+        self.github_message = github_message
+        self.request_id = request_id
+
+
 def redact(text: str, *secrets: str | None) -> str:
     """Replace every occurrence of each non-empty secret in `text`."""
     for secret in secrets:

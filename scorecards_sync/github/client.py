@@ -1,0 +1,378 @@
+"""The few GitHub REST calls the pull-request workflow needs, over httpx.
+
+Same hygiene as the Cortex client: the token lives in a `Secret`, is sent only to
+the configured API origin (pagination links elsewhere are refused), and is
+redacted from every error. Retries are bounded in count and time: connection
+failures and 5xx back off with jitter; rate limits (403/429 with `Retry-After`,
+or an exhausted `x-ratelimit-remaining` with `x-ratelimit-reset`) wait as long as
+GitHub says, unless that is longer than the time budget, which fails at once
+with a message saying when to come back.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import httpx
+
+from scorecards_sync import __version__
+from scorecards_sync.cortex.retry import RetryKind, RetryPolicy, RetryState, parse_retry_after
+from scorecards_sync.cortex.secret import Secret
+from scorecards_sync.errors import ConfigError, GitHubError, redact
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_API_URL = "https://api.github.com"
+ENV_API_URL = "GITHUB_API_URL"
+ENV_TOKEN = "GITHUB_TOKEN"  # noqa: S105 - the name of a variable, not a secret
+API_VERSION = "2022-11-28"
+PER_PAGE = 100
+# GitHub asks clients that hit a secondary rate limit without a Retry-After to wait a minute.
+SECONDARY_LIMIT_WAIT = 60.0
+# Far beyond any pull request's comment count; stops a server that links pages in a loop.
+MAX_PAGES = 1000
+DEFAULT_POLICY = RetryPolicy(
+    max_retries=4, max_throttled_retries=5, budget_seconds=150.0, backoff_base=1.0
+)
+
+_REPOSITORY = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*)/[A-Za-z0-9._-]+$")
+
+
+@dataclass(frozen=True)
+class IssueComment:
+    id: int
+    body: str
+    html_url: str
+    user_login: str
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    number: int
+    state: str
+    title: str
+    html_url: str
+    base_ref: str
+    head_sha: str
+    merged_at: str | None
+    merge_commit_sha: str | None
+
+    @property
+    def merged(self) -> bool:
+        return self.merged_at is not None
+
+
+class GitHubClient:
+    """Issue comments and pull requests of one repository. A context manager."""
+
+    def __init__(
+        self,
+        token: str | Secret,
+        *,
+        api_url: str = DEFAULT_API_URL,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = 30.0,
+        policy: RetryPolicy = DEFAULT_POLICY,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._token = token if isinstance(token, Secret) else Secret(token)
+        parts = urlsplit(api_url.rstrip("/"))
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigError(f"{ENV_API_URL} must be an http(s) URL, got {api_url!r}")
+        self.api_url = api_url.rstrip("/")
+        self._origin = (parts.scheme, parts.netloc)
+        self._policy = policy
+        self._sleep = sleep
+        self._clock = clock
+        self._http = httpx.Client(
+            transport=transport,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            headers={
+                "Accept": "application/vnd.github+json",
+                "X-GitHub-Api-Version": API_VERSION,
+                "User-Agent": f"scorecards-sync/{__version__}",
+            },
+            follow_redirects=False,
+        )
+
+    @classmethod
+    def from_env(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        token: str | Secret | None = None,
+        **kwargs: Any,
+    ) -> GitHubClient:
+        """Token from `token` or `GITHUB_TOKEN`, API URL from `GITHUB_API_URL` (GHES)."""
+        env = os.environ if environ is None else environ
+        chosen = token if token is not None else env.get(ENV_TOKEN, "").strip()
+        if not chosen:
+            raise ConfigError(
+                f"no GitHub token: set {ENV_TOKEN} (in a workflow: "
+                "`env: GITHUB_TOKEN: ${{ github.token }}`)"
+            )
+        api_url = env.get(ENV_API_URL, "").strip() or DEFAULT_API_URL
+        return cls(chosen, api_url=api_url, **kwargs)
+
+    def __enter__(self) -> GitHubClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __repr__(self) -> str:
+        return f"GitHubClient(api_url={self.api_url!r})"
+
+    # -- operations ----------------------------------------------------------------------------
+
+    def list_issue_comments(self, repository: str, number: int) -> list[IssueComment]:
+        """Every comment of an issue or pull request, oldest first, all pages."""
+        path = f"/repos/{_repo_path(repository)}/issues/{int(number)}/comments"
+        return [_comment(item) for item in self._paginate(path)]
+
+    def create_issue_comment(self, repository: str, number: int, body: str) -> IssueComment:
+        path = f"/repos/{_repo_path(repository)}/issues/{int(number)}/comments"
+        return _comment(self._request("POST", path, json={"body": body}).json())
+
+    def update_issue_comment(self, repository: str, comment_id: int, body: str) -> IssueComment:
+        path = f"/repos/{_repo_path(repository)}/issues/comments/{int(comment_id)}"
+        return _comment(self._request("PATCH", path, json={"body": body}).json())
+
+    def pulls_for_commit(self, repository: str, sha: str) -> list[PullRequest]:
+        """Pull requests associated with a commit (for a merge commit: the one merged)."""
+        if not re.fullmatch(r"[0-9a-fA-F]{7,64}", sha):
+            raise GitHubError(f"{sha!r} is not a commit SHA")
+        path = f"/repos/{_repo_path(repository)}/commits/{sha}/pulls"
+        return [_pull(item) for item in self._paginate(path)]
+
+    # -- transport -----------------------------------------------------------------------------
+
+    def _paginate(self, path: str) -> Iterator[Mapping[str, Any]]:
+        url: str | None = f"{self.api_url}{path}?per_page={PER_PAGE}"
+        for _ in range(MAX_PAGES):
+            if url is None:
+                return
+            response = self._request("GET", url, display_path=path)
+            items = response.json()
+            if not isinstance(items, list):
+                raise GitHubError(f"GitHub answered GET {path} with something other than a list")
+            yield from items
+            url = response.links.get("next", {}).get("url")
+            if url is not None and not self._same_origin(url):
+                raise GitHubError(
+                    f"GitHub's next-page link for GET {path} leaves {self.api_url}; "
+                    "refusing to send the token there"
+                )
+        raise GitHubError(f"GET {path} has more than {MAX_PAGES} pages; giving up")
+
+    def _same_origin(self, url: str) -> bool:
+        parts = urlsplit(url)
+        return (parts.scheme, parts.netloc) == self._origin
+
+    def _request(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        json: Mapping[str, Any] | None = None,
+        display_path: str | None = None,
+    ) -> httpx.Response:
+        url = path_or_url if "://" in path_or_url else f"{self.api_url}{path_or_url}"
+        shown = display_path or path_or_url
+        idempotent = method != "POST"
+        state = RetryState(self._policy, clock=self._clock)
+        while True:
+            try:
+                response = self._http.request(
+                    method,
+                    url,
+                    json=json,
+                    headers={"Authorization": f"Bearer {self._token.reveal()}"},
+                )
+            except httpx.TransportError as exc:
+                # A POST that may have reached GitHub is not repeated: it would post twice.
+                sent = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+                retry = idempotent or not sent
+                delay = state.next_delay(RetryKind.TRANSIENT) if retry else None
+                reason = self._redact(f"{type(exc).__name__}: {exc}")
+                if delay is None:
+                    raise GitHubError(
+                        f"cannot reach GitHub at {self.api_url} ({method} {shown}): {reason}; "
+                        f"gave up after {state.retries + 1} attempts",
+                        method=method,
+                        path=shown,
+                    ) from None
+                logger.info("%s %s failed (%s); retrying in %.1fs", method, shown, reason, delay)
+                self._sleep(delay)
+                continue
+            if response.is_success:
+                return response
+            delay = self._retry_delay(response, state, method, shown, idempotent=idempotent)
+            if delay is None:
+                raise self._error(response, method, shown)
+            self._sleep(delay)
+
+    def _retry_delay(
+        self,
+        response: httpx.Response,
+        state: RetryState,
+        method: str,
+        shown: str,
+        *,
+        idempotent: bool,
+    ) -> float | None:
+        status = response.status_code
+        if status in (403, 429):
+            wait = _rate_limit_wait(response)
+            if wait is None:
+                return None
+            delay = state.next_delay(RetryKind.THROTTLED, wait)
+            if delay is None:
+                reset = _header(response, "x-ratelimit-reset")
+                until = f" until {reset_time_text(int(reset))}" if reset and reset.isdigit() else ""
+                raise self._error(
+                    response,
+                    method,
+                    shown,
+                    extra=f"rate limited{until}: GitHub asks to wait {wait:.0f}s, longer than this "
+                    "run may wait; re-run the job later",
+                )
+            logger.info("%s %s rate limited (%d); waiting %.1fs", method, shown, status, delay)
+            return delay
+        if status >= 500 and idempotent:
+            retry_after = parse_retry_after(_header(response, "retry-after"))
+            delay = state.next_delay(RetryKind.TRANSIENT, retry_after)
+            if delay is not None:
+                logger.info("%s %s answered %d; retrying in %.1fs", method, shown, status, delay)
+            return delay
+        return None
+
+    def _error(
+        self, response: httpx.Response, method: str, shown: str, *, extra: str = ""
+    ) -> GitHubError:
+        status = response.status_code
+        github_message = _message(response)
+        hint = extra or _HINTS.get(status, "")
+        text = f"GitHub answered {status} to {method} {shown}"
+        if github_message:
+            text += f": {github_message}"
+        if hint:
+            text += f" ({hint})"
+        request_id = _header(response, "x-github-request-id")
+        return GitHubError(
+            self._redact(text),
+            method=method,
+            path=shown,
+            status=status,
+            github_message=self._redact(github_message) if github_message else None,
+            request_id=request_id,
+        )
+
+    def _redact(self, text: str) -> str:
+        return redact(text, self._token.reveal())
+
+
+_HINTS = {
+    401: "the token is missing, expired or wrong",
+    403: "the token lacks a permission: give the workflow `permissions: pull-requests: write`",
+    404: "check GITHUB_REPOSITORY and that the token can see the repository",
+    422: "GitHub refused the content",
+}
+
+
+def _repo_path(repository: str) -> str:
+    if not _REPOSITORY.match(repository):
+        raise GitHubError(f"{repository!r} is not an owner/name repository")
+    owner, name = repository.split("/")
+    return f"{quote(owner, safe='')}/{quote(name, safe='')}"
+
+
+def _header(response: httpx.Response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return value if value else None
+
+
+def _rate_limit_wait(response: httpx.Response, *, now: float | None = None) -> float | None:
+    """Seconds GitHub asks us to wait, or None when this 403/429 is not a rate limit."""
+    retry_after = parse_retry_after(_header(response, "retry-after"))
+    if retry_after is not None:
+        return retry_after
+    if _header(response, "x-ratelimit-remaining") == "0":
+        reset = _header(response, "x-ratelimit-reset")
+        if reset is not None and reset.isdigit():
+            current = time.time() if now is None else now
+            return max(0.0, int(reset) - current) + 1.0
+    message = (_message(response) or "").lower()
+    if "rate limit" in message:
+        return SECONDARY_LIMIT_WAIT
+    return None
+
+
+def _message(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text.strip()[:200]
+    if not isinstance(body, dict):
+        return ""
+    message = str(body.get("message") or "")
+    errors = body.get("errors")
+    if isinstance(errors, list) and errors:
+        details = "; ".join(
+            str(e.get("message") or e.get("code") or e) if isinstance(e, dict) else str(e)
+            for e in errors[:5]
+        )
+        message = f"{message} ({details})" if message else details
+    return message[:500]
+
+
+def _comment(item: Any) -> IssueComment:
+    if not isinstance(item, dict) or not isinstance(item.get("id"), int):
+        raise GitHubError("GitHub returned a comment without an id")
+    user = item.get("user") or {}
+    return IssueComment(
+        id=item["id"],
+        body=str(item.get("body") or ""),
+        html_url=str(item.get("html_url") or ""),
+        user_login=str(user.get("login") or "") if isinstance(user, dict) else "",
+    )
+
+
+def _pull(item: Any) -> PullRequest:
+    if not isinstance(item, dict) or not isinstance(item.get("number"), int):
+        raise GitHubError("GitHub returned a pull request without a number")
+    base = item.get("base") or {}
+    head = item.get("head") or {}
+    return PullRequest(
+        number=item["number"],
+        state=str(item.get("state") or ""),
+        title=str(item.get("title") or ""),
+        html_url=str(item.get("html_url") or ""),
+        base_ref=str(base.get("ref") or "") if isinstance(base, dict) else "",
+        head_sha=str(head.get("sha") or "") if isinstance(head, dict) else "",
+        merged_at=str(item["merged_at"]) if item.get("merged_at") else None,
+        merge_commit_sha=str(item["merge_commit_sha"]) if item.get("merge_commit_sha") else None,
+    )
+
+
+def reset_time_text(epoch_seconds: int) -> str:
+    """A rate-limit reset as people read it in a CI log."""
+    return datetime.fromtimestamp(epoch_seconds, UTC).strftime("%H:%M:%S UTC")

@@ -1,0 +1,327 @@
+"""A small, stateful stand-in for GitHub's REST API on 127.0.0.1, for tests.
+
+It serves what the pull-request workflow calls: issue comments (list with
+`Link` pagination, create, update) and the pull requests of a commit. It checks
+the token, records every request (without the Authorization header), refuses
+comments over GitHub's 65,536 characters, and on demand answers with a
+secondary rate limit (403 + Retry-After), a primary one (x-ratelimit-reset) or
+a 5xx. Standard library only.
+
+    with FakeGitHub(token="t") as github:
+        github.api_url  # "http://127.0.0.1:PORT"
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+MAX_COMMENT_CHARS = 65_536
+BOT_LOGIN = "github-actions[bot]"
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: Any
+
+
+@dataclass
+class _Injected:
+    status: int
+    headers: dict[str, str]
+    body: dict[str, Any]
+    # Carry the request out, then answer with the failure anyway (a lost response).
+    after_effect: bool = False
+
+
+@dataclass
+class FakeGitHub:
+    token: str = "ghs_fake-token-0123456789"
+    read_only: bool = False
+    max_per_page: int = 100
+    comments: dict[tuple[str, int], list[dict[str, Any]]] = field(default_factory=dict)
+    pulls: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
+    requests: list[RecordedRequest] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1001)
+        self._injected: deque[_Injected] = deque()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def __enter__(self) -> FakeGitHub:
+        fake = self
+
+        class Handler(_Handler):
+            github = fake
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._server is not None and self._thread is not None
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    @property
+    def api_url(self) -> str:
+        assert self._server is not None, "use FakeGitHub as a context manager"
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    # -- state set-up ----------------------------------------------------------------------
+
+    def add_comment(
+        self, repository: str, number: int, body: str, *, user: str = "octocat"
+    ) -> dict[str, Any]:
+        with self._lock:
+            return self._new_comment(repository, number, body, user)
+
+    def add_pull(
+        self,
+        repository: str,
+        sha: str,
+        number: int,
+        *,
+        merged: bool = True,
+        base_ref: str = "main",
+        title: str = "Change scorecards",
+    ) -> dict[str, Any]:
+        pull = {
+            "number": number,
+            "state": "closed" if merged else "open",
+            "title": title,
+            "html_url": f"https://github.example/{repository}/pull/{number}",
+            "base": {"ref": base_ref, "sha": "0" * 40},
+            "head": {"ref": f"feature-{number}", "sha": f"{number:040x}"},
+            "merged_at": "2024-01-02T03:04:05Z" if merged else None,
+            "merge_commit_sha": sha if merged else None,
+        }
+        with self._lock:
+            self.pulls.setdefault((repository, sha), []).append(pull)
+        return pull
+
+    def comments_of(self, repository: str, number: int) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(c) for c in self.comments.get((repository, number), [])]
+
+    # -- faults ----------------------------------------------------------------------------
+
+    def throttle_next(
+        self,
+        count: int = 1,
+        *,
+        status: int = 403,
+        retry_after: int | None = 0,
+        reset_in: int | None = None,
+    ) -> None:
+        """The next `count` requests hit a rate limit.
+
+        `retry_after` sets `Retry-After` (a secondary limit); `reset_in` instead exhausts the
+        primary limit until that many seconds from now; with neither, only the message says so.
+        """
+        headers: dict[str, str] = {}
+        if retry_after is not None:
+            headers["Retry-After"] = str(retry_after)
+        if reset_in is not None:
+            headers["x-ratelimit-remaining"] = "0"
+            headers["x-ratelimit-reset"] = str(int(time.time()) + reset_in)
+        message = (
+            "API rate limit exceeded for installation."
+            if reset_in is not None
+            else "You have exceeded a secondary rate limit. Please wait a few minutes before "
+            "you try again."
+        )
+        with self._lock:
+            for _ in range(count):
+                self._injected.append(_Injected(status, headers, {"message": message}))
+
+    def fail_next(self, count: int = 1, *, status: int = 502, after_effect: bool = False) -> None:
+        """The next `count` requests fail; with `after_effect`, only after taking effect."""
+        with self._lock:
+            for _ in range(count):
+                self._injected.append(
+                    _Injected(status, {}, {"message": "Server Error"}, after_effect)
+                )
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _new_comment(self, repository: str, number: int, body: str, user: str) -> dict[str, Any]:
+        comment_id = next(self._ids)
+        comment = {
+            "id": comment_id,
+            "body": body,
+            "html_url": f"https://github.example/{repository}/pull/{number}#issuecomment-{comment_id}",
+            "user": {"login": user, "type": "Bot" if user.endswith("[bot]") else "User"},
+            "created_at": "2024-01-01T00:00:00Z",
+            "updated_at": "2024-01-01T00:00:00Z",
+        }
+        self.comments.setdefault((repository, number), []).append(comment)
+        return comment
+
+    def _next_injected(self) -> _Injected | None:
+        with self._lock:
+            return self._injected.popleft() if self._injected else None
+
+
+class _Handler(BaseHTTPRequestHandler):
+    github: FakeGitHub
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self._handle("GET")
+
+    def do_POST(self) -> None:
+        self._handle("POST")
+
+    def do_PATCH(self) -> None:
+        self._handle("PATCH")
+
+    def _handle(self, method: str) -> None:
+        parts = urlsplit(self.path)
+        query = parse_qs(parts.query)
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            self._send(400, {"message": "Problems parsing JSON"})
+            return
+        headers = {k: v for k, v in self.headers.items() if k.lower() != "authorization"}
+        fake = self.github
+        with fake._lock:
+            fake.requests.append(RecordedRequest(method, parts.path, query, headers, body))
+        if self.headers.get("Authorization") not in (
+            f"Bearer {fake.token}",
+            f"token {fake.token}",
+        ):
+            self._send(401, {"message": "Bad credentials"})
+            return
+        injected = fake._next_injected()
+        if injected is not None and not injected.after_effect:
+            self._send(injected.status, injected.body, injected.headers)
+            return
+        self._lost = injected
+        segments = parts.path.strip("/").split("/")
+        match (method, segments):
+            case ("GET", ["repos", owner, name, "issues", number, "comments"]):
+                items = fake.comments_of(f"{owner}/{name}", int(number))
+                self._send_page(items, query)
+            case ("POST", ["repos", owner, name, "issues", number, "comments"]):
+                self._create(f"{owner}/{name}", int(number), body)
+            case ("PATCH", ["repos", owner, name, "issues", "comments", comment_id]):
+                self._update(f"{owner}/{name}", int(comment_id), body)
+            case ("GET", ["repos", owner, name, "commits", sha, "pulls"]):
+                with fake._lock:
+                    pulls = list(fake.pulls.get((f"{owner}/{name}", sha), []))
+                self._send_page(pulls, query)
+            case _:
+                self._send(404, {"message": "Not Found"})
+
+    def _create(self, repository: str, number: int, body: Any) -> None:
+        if not self._writable() or not self._valid_body(body):
+            return
+        with self.github._lock:
+            comment = self.github._new_comment(repository, number, body["body"], BOT_LOGIN)
+        self._send(201, comment)
+
+    def _update(self, repository: str, comment_id: int, body: Any) -> None:
+        if not self._writable() or not self._valid_body(body):
+            return
+        with self.github._lock:
+            for comment in _all(self.github, repository):
+                if comment["id"] == comment_id:
+                    comment["body"] = body["body"]
+                    comment["updated_at"] = "2024-01-01T00:00:01Z"
+                    found = dict(comment)
+                    break
+            else:
+                found = None
+        if found is None:
+            self._send(404, {"message": "Not Found"})
+        else:
+            self._send(200, found)
+
+    def _writable(self) -> bool:
+        if self.github.read_only:
+            self._send(403, {"message": "Resource not accessible by integration"})
+            return False
+        return True
+
+    def _valid_body(self, body: Any) -> bool:
+        if not isinstance(body, dict) or not isinstance(body.get("body"), str):
+            self._send(422, {"message": "Invalid request.", "errors": ["body is missing"]})
+            return False
+        if len(body["body"]) > MAX_COMMENT_CHARS:
+            error = {
+                "resource": "IssueComment",
+                "code": "custom",
+                "field": "body",
+                "message": f"body is too long (maximum is {MAX_COMMENT_CHARS} characters)",
+            }
+            self._send(422, {"message": "Validation Failed", "errors": [error]})
+            return False
+        return True
+
+    def _send_page(self, items: list[dict[str, Any]], query: dict[str, list[str]]) -> None:
+        per_page = min(int(query.get("per_page", ["30"])[0]), self.github.max_per_page)
+        page = int(query.get("page", ["1"])[0])
+        last = max(1, -(-len(items) // per_page))
+        chunk = items[(page - 1) * per_page : page * per_page]
+        links = []
+        base = f"{self.github.api_url}{urlsplit(self.path).path}"
+        if page < last:
+            links.append(f'<{base}?per_page={per_page}&page={page + 1}>; rel="next"')
+            links.append(f'<{base}?per_page={per_page}&page={last}>; rel="last"')
+        if page > 1:
+            links.append(f'<{base}?per_page={per_page}&page={page - 1}>; rel="prev"')
+            links.append(f'<{base}?per_page={per_page}&page=1>; rel="first"')
+        self._send(200, chunk, {"Link": ", ".join(links)} if links else {})
+
+    def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+        lost: _Injected | None = getattr(self, "_lost", None)
+        if lost is not None:
+            self._lost = None
+            status, payload, headers = lost.status, lost.body, lost.headers
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("X-GitHub-Request-Id", "FAKE:0001")
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def _all(fake: FakeGitHub, repository: str) -> list[dict[str, Any]]:
+    return [c for (repo, _), items in fake.comments.items() if repo == repository for c in items]
