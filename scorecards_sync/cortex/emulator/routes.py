@@ -1,0 +1,102 @@
+"""The operations of Cortex's scorecards API, matched against raw request paths.
+
+A path is split on `/` before its segments are percent-decoded, so a tag such
+as `..%2Fx` or `a%2Fb` stays one segment: it names a scorecard (that does not
+exist) and never reaches another route.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+VIEW = "view"
+EDIT = "edit"
+EXEMPTIONS = "exemptions"
+ALL_PERMISSIONS = frozenset({VIEW, EDIT, EXEMPTIONS})
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    pattern: tuple[str, ...]
+    operation: str
+    permission: str
+
+
+_SCORECARD = ("api", "v1", "scorecards", "{tag}")
+_ENTITY = (*_SCORECARD, "entity", "{entityTag}")
+
+ROUTES: tuple[Route, ...] = (
+    Route("GET", ("api", "v1", "scorecards"), "listScorecards", VIEW),
+    Route("POST", ("api", "v1", "scorecards", "descriptor"), "createOrUpdateScorecard", EDIT),
+    Route("GET", _SCORECARD, "getScorecard", VIEW),
+    Route("DELETE", _SCORECARD, "deleteScorecard", EDIT),
+    Route("GET", (*_SCORECARD, "descriptor"), "getScorecardDescriptor", VIEW),
+    Route("GET", (*_SCORECARD, "scores"), "listScorecardScores", VIEW),
+    Route("GET", (*_SCORECARD, "next-steps"), "getScorecardNextStepsForEntity", VIEW),
+    Route(
+        "GET",
+        ("api", "v1", "scorecards", "{tag}", "entity", "{entityTag}", "badge"),
+        "getBadgeMarkdown",
+        VIEW,
+    ),
+    Route("POST", (*_ENTITY, "scores"), "refreshScorecardScoreForEntity", EDIT),
+    # Anyone who may see a scorecard may ask for an exemption; deciding needs the permission.
+    Route("POST", (*_ENTITY, "exemption"), "requestScorecardRuleExemption", VIEW),
+    Route("PUT", (*_ENTITY, "exemption", "approve"), "approveScorecardRuleExemption", EXEMPTIONS),
+    Route("PUT", (*_ENTITY, "exemption", "deny"), "denyScorecardRuleExemption", EXEMPTIONS),
+    Route("PUT", (*_ENTITY, "exemption", "revoke"), "revokeScorecardRuleExemption", EXEMPTIONS),
+    Route(
+        "GET",
+        ("api", "v1", "catalog", "{tagOrId}", "scorecards"),
+        "listScorecardScoresForEntity",
+        VIEW,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Match:
+    route: Route | None
+    params: Mapping[str, str]
+    allowed: tuple[str, ...]
+    """Methods some route accepts on this path: non-empty with no `route` means 405."""
+
+
+def match(method: str, raw_path: str) -> Match:
+    segments = raw_path.split("/")
+    if segments and segments[0] == "":
+        segments = segments[1:]
+    allowed: list[str] = []
+    found: tuple[Route, dict[str, str]] | None = None
+    for route in ROUTES:
+        params = _match_pattern(route.pattern, segments)
+        if params is None:
+            continue
+        if route.method not in allowed:
+            allowed.append(route.method)
+        if route.method == method and found is None:
+            found = (route, params)
+    if found is None:
+        return Match(None, {}, tuple(allowed))
+    return Match(found[0], found[1], tuple(allowed))
+
+
+def _match_pattern(pattern: tuple[str, ...], segments: list[str]) -> dict[str, str] | None:
+    if len(pattern) != len(segments):
+        return None
+    params: dict[str, str] = {}
+    for expected, raw in zip(pattern, segments, strict=True):
+        if expected.startswith("{"):
+            try:
+                value = urllib.parse.unquote(raw, errors="strict")
+            except UnicodeDecodeError:
+                return None
+            if not value:
+                return None
+            params[expected[1:-1]] = value
+        elif raw != expected:
+            return None
+    return params

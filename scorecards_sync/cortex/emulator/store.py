@@ -1,0 +1,147 @@
+"""The emulator's state: in memory, or in a JSON file that outlives the process.
+
+A state file is shared safely between processes: every access holds an
+`fcntl.flock` on a sidecar `<file>.lock` (shared to read, exclusive to write),
+re-reads the file when it changed since this process last saw it, and writes
+by renaming a complete temporary file over it, so a reader never sees half a
+file and two writers never interleave.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from scorecards_sync.errors import ConfigError
+
+STATE_FORMAT = 1
+
+State = dict[str, Any]
+
+
+def empty_state() -> State:
+    return {"format": STATE_FORMAT, "nextId": 1, "scorecards": {}, "exemptions": []}
+
+
+class Store:
+    def __init__(self, state_file: Path | None = None) -> None:
+        self.state_file = state_file
+        self._lock = threading.RLock()
+        self._state: State = empty_state()
+        self._stamp: tuple[int, int, int] | None = None
+        if state_file is not None:
+            with self.reading():
+                pass
+
+    @property
+    def lock_file(self) -> Path | None:
+        if self.state_file is None:
+            return None
+        return self.state_file.with_name(self.state_file.name + ".lock")
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[State]:
+        """The current state, not to be modified."""
+        with self._lock, self._file_lock(fcntl.LOCK_SH):
+            self._refresh()
+            yield self._state
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[State]:
+        """The current state to modify in place; saved when the block ends without error.
+
+        Callers check everything before they change anything: a block that raises
+        leaves a state file untouched, but in memory there is no copy to roll back
+        to (copying the whole state on every write would cost more than it saves).
+        """
+        with self._lock, self._file_lock(fcntl.LOCK_EX):
+            self._refresh()
+            try:
+                yield self._state
+            except BaseException:
+                if self.state_file is not None:
+                    # Forget the half-changed copy; the file still holds the last good state.
+                    self._state = empty_state()
+                    self._stamp = None
+                raise
+            self._save()
+
+    @contextlib.contextmanager
+    def _file_lock(self, operation: int) -> Iterator[None]:
+        lock_file = self.lock_file
+        if lock_file is None:
+            yield
+            return
+        try:
+            descriptor = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise ConfigError(f"cannot open the state lock file {lock_file}: {exc}") from None
+        try:
+            fcntl.flock(descriptor, operation)
+            yield
+        finally:
+            os.close(descriptor)  # closing releases the lock
+
+    def _refresh(self) -> None:
+        if self.state_file is None:
+            return
+        try:
+            stat = self.state_file.stat()
+        except FileNotFoundError:
+            if self._stamp is not None:
+                self._state = empty_state()
+                self._stamp = None
+            return
+        stamp = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        if stamp == self._stamp:
+            return
+        self._state = _read_state(self.state_file)
+        self._stamp = stamp
+
+    def _save(self) -> None:
+        if self.state_file is None:
+            return
+        temporary = self.state_file.with_name(
+            f".{self.state_file.name}.{os.getpid()}.{threading.get_ident()}.tmp"
+        )
+        try:
+            with temporary.open("w", encoding="utf-8") as handle:
+                json.dump(self._state, handle, ensure_ascii=False, separators=(",", ":"))
+            temporary.replace(self.state_file)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+            self._stamp = None
+            raise ConfigError(f"cannot write the state file {self.state_file}: {exc}") from None
+        stat = self.state_file.stat()
+        self._stamp = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+
+def _read_state(path: Path) -> State:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the state file {path}: {exc}") from None
+    if not text.strip():
+        return empty_state()
+    try:
+        state = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{path} is not an emulator state file (invalid JSON: {exc})") from None
+    if (
+        not isinstance(state, dict)
+        or state.get("format") != STATE_FORMAT
+        or not isinstance(state.get("scorecards"), dict)
+        or not isinstance(state.get("exemptions"), list)
+    ):
+        raise ConfigError(
+            f"{path} is not an emulator state file of format {STATE_FORMAT}; "
+            "remove it or choose another --state file"
+        )
+    return state
