@@ -15,6 +15,7 @@ The config file is `.scorecards-sync.yaml` at the repository root (the folder ho
     concurrency: 8                   # parallel API calls (under one shared rate limit)
     base_url: https://api.getcortexapp.com
     rate_limit: 1000                 # requests per minute
+    retries: 6                       # retries of a failed call (5xx, dropped connection)
 
 The API key never comes from the config file (it would end up committed) nor from a
 flag (it would show in the process list): only `CORTEX_API_KEY` or the file named by
@@ -37,6 +38,7 @@ from typing import Any
 from scorecards_sync.cortex.secret import ENV_API_KEY, ENV_API_KEY_FILE, ApiKey, api_key_from_env
 from scorecards_sync.errors import ConfigError
 from scorecards_sync.loader import DEFAULT_DIR, Document, parse_document
+from scorecards_sync.planner import Thresholds
 
 logger = logging.getLogger(__name__)
 
@@ -54,24 +56,15 @@ FLAG_SOURCE = "flag"
 
 
 @dataclass(frozen=True)
-class Thresholds:
-    """The config file's safety thresholds (the planner's `Thresholds` is built from these)."""
-
-    max_update_share: float = 0.30
-    max_delete_share: float = 0.30
-    min_managed: int = 10
-    max_deletes: int | None = None
-
-
-@dataclass(frozen=True)
 class Settings:
     paths: tuple[str, ...] = (DEFAULT_DIR,)
     managed: tuple[str, ...] = ()
     prune: bool = False
-    thresholds: Thresholds = Thresholds()
+    thresholds: Thresholds = field(default_factory=Thresholds)
     concurrency: int = 8
     base_url: str = DEFAULT_BASE_URL
     rate_limit: int = 1000
+    retries: int = 6
     emulator: str | None = None
     # Never shown by repr; `Secret` masks itself too, but the key has no business in a repr.
     api_key: ApiKey | None = field(default=None, repr=False, compare=False)
@@ -174,6 +167,7 @@ _SETTINGS: Mapping[str, _Spec] = {
     "concurrency": _Spec(_integer(1, 64), ENV_PREFIX + "CONCURRENCY"),
     "base_url": _Spec(_url, ENV_BASE_URL),
     "rate_limit": _Spec(_integer(1), ENV_PREFIX + "RATE_LIMIT"),
+    "retries": _Spec(_integer(0, 20), ENV_PREFIX + "RETRIES"),
     "emulator": _Spec(_path, ENV_PREFIX + "EMULATOR"),
 }
 _THRESHOLDS: Mapping[str, _Spec] = {

@@ -13,11 +13,11 @@ from scorecards_sync.cli import Console, main
 from scorecards_sync.config import (
     DEFAULT_BASE_URL,
     Settings,
-    Thresholds,
     find_root,
     resolve_settings,
 )
 from scorecards_sync.errors import ConfigError
+from scorecards_sync.planner import Thresholds
 
 DATA = Path(__file__).parent / "data" / "config"
 CANARY = "canary-key-5f3a9c1e-do-not-print"

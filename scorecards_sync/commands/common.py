@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Mapping
+import tempfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from scorecards_sync.config import Settings, resolve_settings
+from scorecards_sync.problems import Problem
+from scorecards_sync.render.problems import REPORTERS
+
+if TYPE_CHECKING:
+    from scorecards_sync.cli import Console
 
 
 def add_settings_options(parser: argparse.ArgumentParser, *, concurrency: bool = True) -> None:
@@ -31,6 +37,12 @@ def add_settings_options(parser: argparse.ArgumentParser, *, concurrency: bool =
     group.add_argument(
         "--rate-limit", type=int, metavar="N", help="API requests per minute (default 1000)"
     )
+    group.add_argument(
+        "--retries",
+        type=int,
+        metavar="N",
+        help="retries of a call that failed on a 5xx or a dropped connection (default 6)",
+    )
 
 
 def add_prune_option(parser: argparse.ArgumentParser) -> None:
@@ -51,6 +63,7 @@ def settings_from_args(
         "emulator": getattr(args, "emulator", None),
         "concurrency": getattr(args, "concurrency", None),
         "rate_limit": getattr(args, "rate_limit", None),
+        "retries": getattr(args, "retries", None),
         "prune": getattr(args, "prune", None),
     }
     config = getattr(args, "config", None)
@@ -67,3 +80,26 @@ def use_color(stream: TextIO) -> bool:
         return False
     isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty())
+
+
+def report_problems(console: Console, problems: Sequence[Problem], files: int) -> None:
+    """Problems as `validate` shows them, on stderr (stdout may carry a plan)."""
+    if not problems:
+        return
+    report = REPORTERS["text"](problems, files)
+    for line in (*report.stdout, *report.stderr):
+        console.err(line)
+
+
+def write_atomically(target: Path, content: str) -> None:
+    """Replace `target` in one step: a reader never sees a half-written file."""
+    folder = target.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
+            stream.write(content)
+        Path(temporary).replace(target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,232 @@
+"""Plan → Cortex: send each change, report what happened to every one of them.
+
+Order: creates and updates run first, deletes after them, so that a scorecard being
+replaced (a file re-tagged: delete the old tag, create the new one) exists under its
+new tag before the old one goes; and the delete of a re-tagged scorecard is skipped
+when the create of its replacement failed, so a failure never loses a scorecard
+outright. A tag that is both deleted and created in one plan (recreated) runs as one
+job: delete, then create. Within a phase, changes run concurrently (bounded), all under
+the client's one shared rate limiter.
+
+A failure of one change never hides the others: every change gets an `Outcome`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from scorecards_sync.errors import CortexError, CortexNotFound, StalePlan
+from scorecards_sync.plan import Action, Change, Plan
+
+logger = logging.getLogger(__name__)
+
+
+class Status(StrEnum):
+    DONE = "done"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    tag: str
+    action: Action
+    status: Status
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    outcomes: tuple[Outcome, ...]
+    dry_run: bool = False
+
+    def count(self, status: Status) -> int:
+        return sum(1 for outcome in self.outcomes if outcome.status is status)
+
+    @property
+    def done(self) -> int:
+        return self.count(Status.DONE)
+
+    @property
+    def failed(self) -> int:
+        return self.count(Status.FAILED)
+
+    @property
+    def skipped(self) -> int:
+        return self.count(Status.SKIPPED)
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0
+
+
+class WritingClient(Protocol):
+    """The part of `CortexClient` the applier needs."""
+
+    def upsert_descriptor(self, yaml_text: str, *, dry_run: bool = False) -> object: ...
+
+    def delete_scorecard(self, tag: str) -> None: ...
+
+
+def apply_plan(
+    plan: Plan,
+    client: WritingClient,
+    *,
+    dry_run: bool = False,
+    concurrency: int = 4,
+    on_outcome: Callable[[Outcome], None] | None = None,
+) -> ApplyResult:
+    """Apply every actionable change of `plan`; with `dry_run`, only validate the writes
+    (`dryRun=true`) and delete nothing.
+    """
+    if concurrency < 1:
+        raise ValueError("concurrency must be >= 1")
+    changes = plan.actionable
+    outcomes: dict[tuple[str, Action], Outcome] = {}
+
+    def record(outcome: Outcome) -> None:
+        outcomes[(outcome.tag, outcome.action)] = outcome
+        logger.info(
+            "%s %s: %s %s", outcome.action.value, outcome.tag, outcome.status.value, outcome.message
+        )
+        if on_outcome is not None:
+            on_outcome(outcome)
+
+    writes, recreated, deletes = _phases(changes)
+    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="apply") as pool:
+        jobs: list[Sequence[Change]] = [[c] for c in writes] + recreated
+        for results in pool.map(lambda job: _run_job(job, client, dry_run), jobs):
+            for outcome in results:
+                record(outcome)
+        failed_creates = {
+            change.renamed_from
+            for change in writes
+            if change.renamed_from
+            and outcomes[(change.tag, change.action)].status is not Status.DONE
+        }
+        runnable = []
+        for change in deletes:
+            if change.tag in failed_creates:
+                replacement = next(c.tag for c in writes if c.renamed_from == change.tag)
+                record(
+                    Outcome(
+                        change.tag,
+                        change.action,
+                        Status.SKIPPED,
+                        f"not deleted: creating its replacement {replacement!r} failed",
+                    )
+                )
+            else:
+                runnable.append(change)
+        for results in pool.map(lambda c: _run_job([c], client, dry_run), runnable):
+            for outcome in results:
+                record(outcome)
+    ordered = tuple(outcomes[(c.tag, c.action)] for c in changes if (c.tag, c.action) in outcomes)
+    return ApplyResult(ordered, dry_run=dry_run)
+
+
+def _phases(
+    changes: Iterable[Change],
+) -> tuple[list[Change], list[Sequence[Change]], list[Change]]:
+    """Split into plain writes, recreated tags (delete then create, one job), plain deletes."""
+    by_tag: dict[str, list[Change]] = {}
+    for change in changes:
+        by_tag.setdefault(change.tag, []).append(change)
+    writes: list[Change] = []
+    recreated: list[Sequence[Change]] = []
+    deletes: list[Change] = []
+    for group in by_tag.values():
+        actions = {change.action for change in group}
+        if Action.DELETE in actions and len(actions) > 1:
+            recreated.append(sorted(group, key=lambda c: c.action is not Action.DELETE))
+        elif Action.DELETE in actions:
+            deletes.extend(group)
+        else:
+            writes.extend(group)
+    return writes, recreated, deletes
+
+
+def _run_job(job: Sequence[Change], client: WritingClient, dry_run: bool) -> list[Outcome]:
+    outcomes: list[Outcome] = []
+    for change in job:
+        if outcomes and outcomes[-1].status is Status.FAILED:
+            outcomes.append(
+                Outcome(
+                    change.tag, change.action, Status.SKIPPED, "not sent: the step before failed"
+                )
+            )
+            continue
+        outcomes.append(_run_change(change, client, dry_run))
+    return outcomes
+
+
+def _run_change(change: Change, client: WritingClient, dry_run: bool) -> Outcome:
+    try:
+        if change.action is Action.DELETE:
+            if dry_run:
+                return Outcome(change.tag, change.action, Status.SKIPPED, "would delete (dry run)")
+            try:
+                client.delete_scorecard(change.tag)
+            except CortexNotFound:
+                return Outcome(change.tag, change.action, Status.DONE, "already absent")
+            return Outcome(change.tag, change.action, Status.DONE, "deleted")
+        if change.desired_yaml is None:
+            return Outcome(
+                change.tag, change.action, Status.FAILED, "the plan holds no descriptor to send"
+            )
+        client.upsert_descriptor(change.desired_yaml, dry_run=dry_run)
+    except CortexError as exc:
+        return Outcome(change.tag, change.action, Status.FAILED, describe_error(exc))
+    except Exception as exc:
+        # Unexpected, but one change going wrong must not hide what happened to the others.
+        logger.debug("unexpected failure applying %s", change.tag, exc_info=True)
+        return Outcome(change.tag, change.action, Status.FAILED, f"{type(exc).__name__}: {exc}")
+    if dry_run:
+        return Outcome(change.tag, change.action, Status.DONE, "accepted by Cortex (dry run)")
+    done = {Action.CREATE: "created", Action.UPDATE: "updated"}
+    return Outcome(change.tag, change.action, Status.DONE, done.get(change.action, "sent"))
+
+
+def describe_error(exc: CortexError) -> str:
+    """Cortex's own words when it gave any, else our message."""
+    parts = [part for part in (exc.cortex_message, exc.details) if part]
+    text = ": ".join(parts) if parts else str(exc)
+    if exc.status is not None and str(exc.status) not in text:
+        text = f"{text} (HTTP {exc.status})"
+    return " ".join(text.split())
+
+
+def touched_tags(plan: Plan) -> list[str]:
+    """The tags whose live state a saved plan depends on."""
+    return sorted({change.tag for change in plan.actionable})
+
+
+def check_fresh(plan: Plan, live_fingerprints: Mapping[str, str]) -> None:
+    """Refuse a saved plan when a scorecard it touches moved in Cortex since it was made.
+
+    `live_fingerprints` maps each tag that exists live now to its fingerprint; a tag
+    missing from it is absent from Cortex. Scorecards the plan does not touch are ignored.
+    """
+    moved: list[str] = []
+    for change in plan.actionable:
+        now = live_fingerprints.get(change.tag)
+        then = change.live_fingerprint
+        if now == then:
+            continue
+        if then is None:
+            moved.append(f"{change.tag} (created in Cortex since the plan)")
+        elif now is None:
+            moved.append(f"{change.tag} (deleted from Cortex since the plan)")
+        else:
+            moved.append(f"{change.tag} (edited in Cortex since the plan)")
+    if moved:
+        listing = "\n".join(f"  - {item}" for item in sorted(set(moved)))
+        raise StalePlan(
+            f"the saved plan is stale: {len(set(moved))} scorecard(s) it touches moved in "
+            f"Cortex since it was made:\n{listing}\nRun `plan` again and review the new plan."
+        )

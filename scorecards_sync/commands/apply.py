@@ -1,0 +1,148 @@
+"""`scorecards-sync apply`: make Cortex match the repository, or apply a saved plan exactly.
+
+Without `--plan`, it plans, shows the plan and asks for confirmation on a terminal (in
+CI, where no one can answer, it refuses unless `--auto-approve`). With `--plan FILE`,
+the file is the approval: its checksum is verified, every scorecard it touches must
+still have the live fingerprint recorded in it (else it is stale and refused, naming
+the scorecards that moved), and then exactly its changes are sent.
+
+Exit codes: 0 everything applied (or nothing to do), 1 anything failed or was refused,
+64 on a usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from scorecards_sync.applier import apply_plan, check_fresh, touched_tags
+from scorecards_sync.commands.common import add_settings_options, settings_from_args, use_color
+from scorecards_sync.commands.plan import add_plan_options, make_checked_plan
+from scorecards_sync.config import Settings
+from scorecards_sync.errors import PlanError, UsageError
+from scorecards_sync.loader import DEFAULT_DIR
+from scorecards_sync.plan import Plan
+from scorecards_sync.render import plan_renderer
+from scorecards_sync.render.results import JsonResults, TextResults
+from scorecards_sync.workflow import (
+    enforce_thresholds,
+    is_interactive,
+    live_fingerprints,
+    open_client,
+    target_of,
+    write_github_output,
+)
+
+if TYPE_CHECKING:
+    from scorecards_sync.cli import Console
+
+NAME = "apply"
+HELP = "make Cortex match the repository (or apply a saved plan), after confirmation"
+
+EXIT_OK, EXIT_ERROR = 0, 1
+PROMPT = "Apply these changes? Only 'yes' will be accepted: "
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help=f"descriptor files or folders (default: the configured paths, else {DEFAULT_DIR})",
+    )
+    parser.add_argument(
+        "--plan",
+        metavar="FILE",
+        help="apply exactly this saved plan (from `plan --out`), if Cortex has not moved since",
+    )
+    parser.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="send creates and updates with dryRun=true (Cortex validates only); delete nothing",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="format of the per-change results (the plan is shown as text)",
+    )
+    add_plan_options(parser)
+    add_settings_options(parser)
+    parser.epilog = "exit codes: 0 applied, 1 something failed or was refused, 64 usage error"
+
+
+def run(args: argparse.Namespace, console: Console) -> int:
+    settings = settings_from_args(args)
+    if args.plan and args.paths:
+        raise UsageError("give either PATH arguments or --plan FILE, not both")
+    if args.plan and (args.base or args.prune is not None):
+        raise UsageError("--base and --prune shape a new plan; a saved plan is applied as it is")
+    if args.plan:
+        plan = read_plan(Path(args.plan))
+        if plan.base_url != target_of(settings):
+            raise PlanError(
+                f"the plan was made against {plan.base_url or '(unknown)'}, but this run "
+                f"targets {target_of(settings)}; run `plan` against the right Cortex"
+            )
+    else:
+        fresh = make_checked_plan(args, settings, console, server_check=False)
+        if fresh is None:
+            return EXIT_ERROR
+        plan = fresh
+    console.out(plan_renderer("text", color=use_color(console.stdout)).render(plan))
+    enforce_thresholds(plan, settings, force=args.force)
+    if not plan.has_changes:
+        write_github_output({"applied": "0", "failed": "0"})
+        return EXIT_OK
+    if not args.plan and not args.auto_approve and not args.dry_run and not _confirmed(console):
+        return EXIT_ERROR
+    return _apply(plan, settings, args, console)
+
+
+def _apply(plan: Plan, settings: Settings, args: argparse.Namespace, console: Console) -> int:
+    with open_client(settings) as client:
+        if args.plan:
+            check_fresh(plan, live_fingerprints(client, touched_tags(plan)))
+        result = apply_plan(plan, client, dry_run=args.dry_run, concurrency=settings.concurrency)
+    console.out("")
+    if args.format == "json":
+        console.out(JsonResults().render(result))
+    else:
+        console.out(TextResults(color=use_color(console.stdout)).render(result))
+    write_github_output({"applied": str(result.done), "failed": str(result.failed)})
+    return EXIT_OK if result.ok else EXIT_ERROR
+
+
+def _confirmed(console: Console) -> bool:
+    if not is_interactive(sys.stdin, console.stdout):
+        console.err(
+            "error: refusing to apply without confirmation: there is no terminal to ask on. "
+            "Review the plan above, then re-run with --auto-approve (or apply a saved plan "
+            "with --plan FILE)."
+        )
+        return False
+    console.stdout.write(PROMPT)
+    console.stdout.flush()
+    answer = sys.stdin.readline().strip()
+    if answer != "yes":
+        console.err("Apply cancelled: nothing was changed.")
+        return False
+    return True
+
+
+def read_plan(path: Path) -> Plan:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PlanError(f"cannot read plan file {path}: {exc.strerror or exc}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PlanError(f"plan file {path} is not JSON ({exc}); run `plan --out` again") from None
+    if not isinstance(data, dict):
+        raise PlanError(f"plan file {path} is not a scorecards-sync plan")
+    return Plan.from_json(data)

@@ -1,0 +1,160 @@
+"""`scorecards-sync plan`: show what would change in Cortex; optionally save the plan.
+
+Exit codes: 0 success (with --detailed-exitcode: and no changes), 2 changes present
+(--detailed-exitcode only), 1 any error: invalid descriptors (nothing is sent to
+Cortex), an unsafe plan without --force, a descriptor Cortex rejects (--server-validate),
+a failed API call. 64 on a usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from scorecards_sync.commands.common import (
+    add_prune_option,
+    add_settings_options,
+    report_problems,
+    settings_from_args,
+    use_color,
+    write_atomically,
+)
+from scorecards_sync.config import Settings
+from scorecards_sync.errors import UnsafePlan
+from scorecards_sync.loader import DEFAULT_DIR
+from scorecards_sync.plan import Plan
+from scorecards_sync.render import RENDERERS, plan_renderer
+from scorecards_sync.workflow import (
+    build_plan,
+    enforce_thresholds,
+    load_source,
+    open_client,
+    removals_since,
+    server_validate,
+    write_github_output,
+)
+
+if TYPE_CHECKING:
+    from scorecards_sync.cli import Console
+
+NAME = "plan"
+HELP = "show what would change in Cortex to match the repository (never writes to Cortex)"
+
+EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help=f"descriptor files or folders (default: the configured paths, else {DEFAULT_DIR})",
+    )
+    add_plan_options(parser)
+    parser.add_argument("--out", metavar="FILE", help="save the plan (JSON) for `apply --plan`")
+    parser.add_argument(
+        "--format",
+        choices=sorted(RENDERERS),
+        default="text",
+        help="text (default; colored on a terminal), json, markdown (pull-request comments)",
+    )
+    parser.add_argument(
+        "--detailed-exitcode",
+        action="store_true",
+        help="exit 0 when there are no changes, 2 when there are, 1 on errors",
+    )
+    parser.add_argument(
+        "--server-validate",
+        action="store_true",
+        help="send every create and update to Cortex with dryRun=true and report its verdict",
+    )
+    add_settings_options(parser)
+    parser.epilog = (
+        "exit codes: 0 ok (no changes, with --detailed-exitcode), 1 error, "
+        "2 changes present (--detailed-exitcode), 64 usage error"
+    )
+
+
+def add_plan_options(parser: argparse.ArgumentParser) -> None:
+    """Options `plan` and `apply` share."""
+    parser.add_argument(
+        "--base",
+        metavar="REF",
+        help="git ref to compare with: scorecards whose descriptor files were removed since "
+        "then are deleted",
+    )
+    add_prune_option(parser)
+    parser.add_argument(
+        "--force", action="store_true", help="go ahead even when the plan exceeds the thresholds"
+    )
+
+
+def run(args: argparse.Namespace, console: Console) -> int:
+    settings = settings_from_args(args)
+    plan = make_checked_plan(args, settings, console, server_check=args.server_validate)
+    if plan is None:
+        return EXIT_ERROR
+    unsafe = _unsafe(plan, settings, force=args.force)
+    renderer = plan_renderer(args.format, color=use_color(console.stdout))
+    console.out(renderer.render(plan))
+    checksum = plan.checksum()
+    rejected = [c for c in plan.changes if c.server_validation and not c.server_validation.ok]
+    if unsafe is None and args.out:
+        save_plan(plan, Path(args.out))
+        console.err(
+            f"Saved the plan to {args.out}; apply it with `scorecards-sync apply --plan "
+            f"{args.out}`."
+        )
+    checksum_line = f"Plan checksum: {checksum}"
+    # Only a text plan shares stdout with the checksum line: JSON and Markdown stay parseable.
+    (console.out if args.format == "text" else console.err)(checksum_line)
+    write_github_output(
+        {"plan-checksum": checksum, "has-changes": "true" if plan.has_changes else "false"}
+    )
+    if rejected:
+        console.err(
+            f"error: Cortex rejected {len(rejected)} descriptor(s): "
+            + ", ".join(c.tag for c in rejected)
+        )
+        return EXIT_ERROR
+    if unsafe is not None:
+        console.err(f"error: {unsafe}")
+        return EXIT_ERROR
+    if args.detailed_exitcode and plan.has_changes:
+        return EXIT_CHANGES
+    return EXIT_OK
+
+
+def make_checked_plan(
+    args: argparse.Namespace, settings: Settings, console: Console, *, server_check: bool
+) -> Plan | None:
+    """Validate, then plan against Cortex; None (problems printed) when descriptors are invalid."""
+    paths = list(args.paths) or list(settings.paths)
+    source = load_source(paths)
+    report_problems(console, source.problems, source.files)
+    if not source.ok:
+        console.err("error: the descriptors have errors; nothing was sent to Cortex")
+        return None
+    desired = source.desired()
+    removals = removals_since(args.base, source.documents, paths) if args.base else []
+    prune = settings.prune
+    with open_client(settings) as client:
+        plan = build_plan(client, settings, desired, removals=removals, prune=prune)
+        if server_check:
+            plan = server_validate(plan, client, concurrency=settings.concurrency)
+    return plan
+
+
+def _unsafe(plan: Plan, settings: Settings, *, force: bool) -> UnsafePlan | None:
+    try:
+        enforce_thresholds(plan, settings, force=force)
+    except UnsafePlan as exc:
+        return exc
+    return None
+
+
+def save_plan(plan: Plan, path: Path) -> None:
+    """Write the plan atomically: a half-written plan file must never be applied."""
+    write_atomically(path, json.dumps(plan.to_json(), indent=2, ensure_ascii=False) + "\n")

@@ -1,0 +1,56 @@
+"""Apply results for people (text) and for machines (JSON): one line per change, a summary."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from scorecards_sync.applier import ApplyResult, Outcome, Status
+from scorecards_sync.plan import Action
+
+_SYMBOL = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-", Action.UNCHANGED: " "}
+_COLOR = {Status.DONE: "\033[32m", Status.FAILED: "\033[31m", Status.SKIPPED: "\033[33m"}
+_RESET = "\033[0m"
+
+
+def summary_line(result: ApplyResult) -> str:
+    what = "Dry run complete" if result.dry_run else "Apply complete"
+    return f"{what}: {result.done} done, {result.failed} failed, {result.skipped} skipped."
+
+
+class TextResults:
+    def __init__(self, *, color: bool = False) -> None:
+        self.color = color
+
+    def outcome_line(self, outcome: Outcome) -> str:
+        status = outcome.status.value
+        if self.color:
+            status = f"{_COLOR[outcome.status]}{status}{_RESET}"
+        line = f"{_SYMBOL[outcome.action]} {outcome.action.value} {outcome.tag}: {status}"
+        return f"{line} ({outcome.message})" if outcome.message else line
+
+    def render(self, result: ApplyResult) -> str:
+        if not result.outcomes:
+            return "Nothing to apply. Cortex matches the plan.\n" + summary_line(result)
+        lines = [self.outcome_line(outcome) for outcome in result.outcomes]
+        return "\n".join([*lines, "", summary_line(result)])
+
+
+class JsonResults:
+    """`{"dry_run", "summary": {"done", "failed", "skipped"}, "outcomes": [...]}`."""
+
+    def render(self, result: ApplyResult) -> str:
+        body: dict[str, Any] = {
+            "dry_run": result.dry_run,
+            "summary": {s.value: result.count(s) for s in Status},
+            "outcomes": [
+                {
+                    "tag": o.tag,
+                    "action": o.action.value,
+                    "status": o.status.value,
+                    "message": o.message,
+                }
+                for o in result.outcomes
+            ],
+        }
+        return json.dumps(body, indent=2, ensure_ascii=False)

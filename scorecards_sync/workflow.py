@@ -1,0 +1,218 @@
+"""The steps `plan`, `apply` and `pull` share: load and validate, connect, fetch, plan, check.
+
+Each step is a plain function so the commands read as the sequence they run, and tests
+and benchmarks can run the same steps without the command line.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from scorecards_sync.config import Settings
+from scorecards_sync.cortex.client import CortexClient
+from scorecards_sync.descriptor import fingerprint
+from scorecards_sync.errors import CortexRejected, UnsafePlan, UsageError
+from scorecards_sync.loader import Document, load_paths
+from scorecards_sync.plan import Action, Change, Plan, ServerVerdict
+from scorecards_sync.planner import (
+    Desired,
+    Removal,
+    check_thresholds,
+    make_plan,
+    managed_count,
+    parse_live,
+    removals_between,
+    tags_to_fetch,
+)
+from scorecards_sync.problems import Problem, has_errors, sort_problems
+from scorecards_sync.validation import validate_documents
+
+logger = logging.getLogger(__name__)
+
+# Any URL the in-process transport answers: it never reaches a network.
+EMULATOR_BASE_URL = "https://emulator.invalid"
+EMULATOR_KEY = "emulator"
+
+
+@dataclass(frozen=True)
+class Source:
+    """The repository side: parsed descriptors and every problem found in them."""
+
+    documents: list[Document]
+    problems: list[Problem]
+    files: int
+
+    @property
+    def ok(self) -> bool:
+        return not has_errors(self.problems)
+
+    def desired(self) -> list[Desired]:
+        return [Desired.from_document(document) for document in self.documents]
+
+
+def load_source(paths: Sequence[str]) -> Source:
+    """Load and validate every descriptor under `paths`, all problems at once."""
+    loaded = load_paths(paths)
+    problems = sort_problems([*loaded.problems, *validate_documents(loaded.documents)])
+    files = len(
+        {d.path for d in loaded.documents}
+        | {p.path for p in loaded.problems if p.code not in ("missing", "no-files")}
+    )
+    return Source(loaded.documents, problems, files)
+
+
+def target_of(settings: Settings) -> str:
+    """What a plan records as the Cortex it was made against (never a key)."""
+    if settings.emulator:
+        return f"emulator:{settings.emulator}"
+    return settings.base_url
+
+
+@contextmanager
+def open_client(settings: Settings) -> Iterator[CortexClient]:
+    """A client for the configured Cortex, or for the in-process emulator (no key needed)."""
+    if settings.emulator:
+        from scorecards_sync.cortex.emulator import Emulator
+
+        emulator = Emulator(state_file=Path(settings.emulator))
+        client = CortexClient(
+            EMULATOR_BASE_URL,
+            EMULATOR_KEY,
+            transport=emulator.transport(),
+            rate_limit_per_minute=None,  # nothing to protect: no server, no quota
+            concurrency=settings.concurrency,
+            max_retries=settings.retries,
+        )
+    else:
+        client = CortexClient(
+            settings.base_url,
+            settings.require_api_key(),
+            rate_limit_per_minute=settings.rate_limit,
+            concurrency=settings.concurrency,
+            max_retries=settings.retries,
+        )
+    with client:
+        yield client
+
+
+def removals_since(
+    base_ref: str, documents: Sequence[Document], paths: Sequence[str]
+) -> list[Removal]:
+    """Descriptors removed (or re-tagged) between the merge base of `base_ref` and HEAD, and
+    the working tree.
+
+    Comparing from the merge base (like `git diff base...`) keeps a scorecard added on the
+    base branch after this branch forked from counting as "removed" here.
+    """
+    from scorecards_sync.gitsource import GitSource
+
+    with GitSource(".") as source:
+        start = source.merge_base(base_ref, "HEAD")
+        at_base = source.load_at_ref(start, paths)
+        for problem in at_base.problems:
+            logger.warning(
+                "at %s: %s (its scorecard cannot be considered for deletion)", base_ref, problem
+            )
+        root = source.root.resolve()
+        head = [_relative_to_root(document, root) for document in documents]
+    return removals_between(at_base.documents, head)
+
+
+def _relative_to_root(document: Document, root: Path) -> Document:
+    """The document with its path relative to the repository root, as git names files."""
+    absolute = (Path.cwd() / document.path).resolve()
+    try:
+        relative = absolute.relative_to(root).as_posix()
+    except ValueError:
+        return document
+    return Document(
+        relative, document.text, document.data, document.positions, document.key_positions
+    )
+
+
+def build_plan(
+    client: CortexClient,
+    settings: Settings,
+    desired: Sequence[Desired],
+    *,
+    removals: Sequence[Removal] = (),
+    prune: bool = False,
+) -> Plan:
+    """List Cortex, fetch only the descriptors that matter, and compare."""
+    if prune and not settings.managed:
+        raise UsageError(
+            "prune is on but no `managed` tag patterns are configured, so nothing could be "
+            'pruned: set `managed` (e.g. ["platform-*"]) in .scorecards-sync.yaml'
+        )
+    live_tags = [summary.tag for summary in client.list_scorecards()]
+    wanted = tags_to_fetch(desired, live_tags, removals, settings.managed, prune)
+    live = client.fetch_descriptors(wanted)
+    return make_plan(
+        desired,
+        live,
+        removals=removals,
+        prune_patterns=settings.managed,
+        prune=prune,
+        base_url=target_of(settings),
+        live_tags=live_tags,
+    )
+
+
+def enforce_thresholds(plan: Plan, settings: Settings, *, force: bool) -> None:
+    """Refuse an unsafe plan (`UnsafePlan`), unless forced: then only say so."""
+    try:
+        check_thresholds(plan, managed_count(plan), settings.thresholds)
+    except UnsafePlan as exc:
+        if not force:
+            raise
+        logger.warning("%s (--force given: going ahead)", exc)
+
+
+def server_validate(plan: Plan, client: CortexClient, *, concurrency: int) -> Plan:
+    """Send every create and update with `dryRun=true`; record Cortex's verdict per change."""
+    writes = [c for c in plan.changes if c.action in (Action.CREATE, Action.UPDATE)]
+
+    def verdict(change: Change) -> Change:
+        try:
+            result = client.upsert_descriptor(change.desired_yaml or "", dry_run=True)
+        except CortexRejected as exc:
+            messages = [m for m in (exc.cortex_message, exc.details) if m]
+            return change.with_verdict(ServerVerdict(False, tuple(messages) or (str(exc),)))
+        return change.with_verdict(ServerVerdict(True, tuple(result.warnings)))
+
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        checked = {(c.tag, c.action): c for c in pool.map(verdict, writes)}
+    return Plan(
+        changes=tuple(checked.get((c.tag, c.action), c) for c in plan.changes),
+        unmanaged=plan.unmanaged,
+        base_url=plan.base_url,
+    )
+
+
+def live_fingerprints(client: CortexClient, tags: Sequence[str]) -> dict[str, str]:
+    """Fingerprints of the live descriptors of `tags`; a tag absent from Cortex is left out."""
+    present = {summary.tag for summary in client.list_scorecards()}
+    fetched = client.fetch_descriptors([tag for tag in tags if tag in present])
+    return {tag: fingerprint(parse_live(tag, text)) for tag, text in fetched.items()}
+
+
+def is_interactive(stdin: TextIO, stdout: TextIO) -> bool:
+    """Both ends are a terminal: a person is there to answer a question."""
+    return stdin.isatty() and stdout.isatty()
+
+
+def write_github_output(values: dict[str, str]) -> None:
+    """Append `name=value` lines to `$GITHUB_OUTPUT` when running in GitHub Actions."""
+    target = os.environ.get("GITHUB_OUTPUT")
+    if not target:
+        return
+    with Path(target).open("a", encoding="utf-8") as stream:
+        for name, value in values.items():
+            stream.write(f"{name}={value}\n")
