@@ -11,6 +11,7 @@ planner expects cannot drift apart.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import hashlib
 import json
 import uuid
@@ -125,7 +126,7 @@ def normalize_color(value: str) -> str:
 
 def canonical(data: Mapping[str, Any]) -> dict[str, Any]:
     """The comparison form of a descriptor (see module docstring)."""
-    result = with_defaults(data)
+    result = with_defaults(plain_values(data))
     ladder = result.get("ladder")
     if isinstance(ladder, dict) and isinstance(ladder.get("levels"), list):
         levels = [_canonical_level(level) for level in ladder["levels"]]
@@ -141,6 +142,24 @@ def canonical(data: Mapping[str, Any]) -> dict[str, Any]:
         else:
             result["filter"] = normalized
     return result
+
+
+def plain_values(value: Any) -> Any:
+    """`value` as Cortex keeps it: keys with no value dropped, YAML timestamps as ISO text.
+
+    Cortex stores descriptors as JSON, so `effectiveFrom: 2024-01-01` comes back
+    as the string `"2024-01-01"`, and a key written without a value is not kept.
+    """
+    if isinstance(value, Mapping):
+        return {str(k): plain_values(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [plain_values(item) for item in value]
+    if isinstance(value, dt.datetime):
+        text = value.isoformat()
+        return text.removesuffix("+00:00") + "Z" if text.endswith("+00:00") else text
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
 
 
 def _canonical_level(level: Any) -> Any:
