@@ -41,13 +41,18 @@ _STR, _MAP, _SEQ, _TIMESTAMP = (_YAML + t for t in ("str", "map", "seq", "timest
 _PLAIN_SCALARS = frozenset(_YAML + t for t in ("int", "float", "bool", "null"))
 # PyYAML's own explanations are terse; these say what the person most likely did.
 _YAML_HINTS: Mapping[str, str] = {
-    "mapping values are not allowed here": (
-        "a value containing `: ` must be quoted, and a key needs a space after its colon"
+    "mapping values are not allowed": (
+        "a value containing `: ` must be quoted, and a nested key must be indented under "
+        "a key of its own"
     ),
-    "could not find expected ':'": "a key is missing its `:`, or a quote is not closed",
+    "could not find expected ':'": "a key is missing its `: `, or a quote is not closed",
     "did not find expected key": "check the indentation of this line and the one above",
+    "did not find expected '-' indicator": "check the indentation of this list item",
     "found undefined alias": "an `*alias` refers to no `&anchor` defined before it",
+    "found unexpected end of stream": "a quote or bracket is never closed",
 }
+# For these, where the construct began says more than where the parser gave up.
+_REPORT_AT_CONTEXT = ("could not find expected ':'", "found unexpected end of stream")
 
 
 @dataclass(frozen=True)
@@ -163,10 +168,10 @@ def _too_large(size: int) -> str:
 def _discover(given: list[Path], *, default: bool) -> Iterator[tuple[Path, Problem | None]]:
     seen: set[Path] = set()
     for root in given:
-        if root.is_file():
-            candidates: Iterable[tuple[Path, Problem | None]] = [(root, None)]
-        elif root.is_dir():
-            candidates = _walk(root)
+        if root.is_dir():
+            candidates: Iterable[tuple[Path, Problem | None]] = _walk(root)
+        elif root.exists():
+            candidates = [(root, None)]  # load_file refuses what is not a regular file
         else:
             message = "no such file or directory"
             if default:
@@ -323,6 +328,8 @@ def _codepoint(character: Any) -> str:
 
 def _yaml_error(text: str, exc: yaml.MarkedYAMLError) -> _LoadFailed:
     mark = exc.problem_mark or exc.context_mark
+    if exc.context_mark is not None and (exc.problem or "").startswith(_REPORT_AT_CONTEXT):
+        mark = exc.context_mark
     line = mark.line + 1 if mark else 1
     column = mark.column + 1 if mark else 1
     lines = text.splitlines()
@@ -386,10 +393,13 @@ class _Builder:
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node)
         if id(node) in self._open:
-            raise _failed(
-                node,
+            # The alias resolves to the very node that contains it; point at where it is used.
+            line, column = self.key_positions.get(pointer) or self.positions[pointer]
+            raise _LoadFailed(
                 "an alias refers to a mapping or list that contains it (a recursive "
                 "structure); write the values out",
+                line,
+                column,
                 "recursive-alias",
             )
         self._open.add(id(node))

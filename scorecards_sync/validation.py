@@ -48,6 +48,7 @@ _LEGACY_CATEGORY_TYPES: Mapping[str, str] = {
     "DOMAIN": "domain",
     "TEAM": "team",
 }
+_LEGACY_CATEGORIES = ("SERVICE", "RESOURCE", "DOMAIN", "TEAM")
 _COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.DOTALL)
 
 
@@ -85,7 +86,14 @@ def validate_documents(documents: Sequence[Document]) -> list[Problem]:
 
 
 def _schema_problems(document: Document) -> Iterator[Problem]:
+    described: set[Pointer] = set()
     for error in _validator().iter_errors(document.data):
+        if error.validator not in ("required", "additionalProperties"):
+            # One message per value: an empty tag is not also "not a valid tag".
+            pointer = tuple(error.absolute_path)
+            if pointer in described:
+                continue
+            described.add(pointer)
         yield from _translate(document, error)
 
 
@@ -269,7 +277,8 @@ def _semantic_problems(document: Document) -> list[Problem]:
 def _file_name(document: Document) -> list[Problem]:
     tag = document.data.get("tag")
     name = document.path.rsplit("/", 1)[-1]
-    if not isinstance(tag, str) or not name.endswith(_DESCRIPTOR_SUFFIXES):
+    # An invalid tag already has its error; a file-name hint built from it would mislead.
+    if not _is_valid_tag(tag) or not name.endswith(_DESCRIPTOR_SUFFIXES):
         return []
     stem = name.rsplit(".", 1)[0]
     if stem == tag:
@@ -279,6 +288,19 @@ def _file_name(document: Document) -> list[Problem]:
         f"Cortex's GitOps names descriptor files after their tag (`{tag}.yaml`)"
     )
     return [_warning(document, ("tag",), message, "file-name")]
+
+
+def _is_valid_tag(tag: Any) -> bool:
+    if not isinstance(tag, str):
+        return False
+    pattern, max_length = _tag_rule()
+    return len(tag) <= max_length and pattern.search(tag) is not None
+
+
+@functools.cache
+def _tag_rule() -> tuple[re.Pattern[str], int]:
+    rule = load_schema()["properties"]["tag"]
+    return re.compile(rule["pattern"]), int(rule["maxLength"])
 
 
 def _check_ladder(document: Document, problems: list[Problem]) -> _Ladder:
@@ -411,6 +433,8 @@ def _check_legacy_filter(
     if not isinstance(value, dict) or "category" not in value:
         return
     category = value["category"]
+    if category not in _LEGACY_CATEGORIES or value.keys() & {"kind", "types", "groups"}:
+        return  # the schema already reports an error here
     type_name = "<type>"
     if isinstance(category, str):
         type_name = _LEGACY_CATEGORY_TYPES.get(category, f"<{category.lower()} type>")

@@ -1,0 +1,304 @@
+"""The loader: discovery, positions, and every way a file can be refused (never a traceback)."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+
+from scorecards_sync.cli import Console, main
+from scorecards_sync.loader import (
+    MAX_DEPTH,
+    MAX_FILE_BYTES,
+    Document,
+    display_path,
+    load_file,
+    load_paths,
+    parse_document,
+)
+from scorecards_sync.problems import Severity
+
+DESCRIPTOR = """\
+tag: positions
+name: Positions
+ladder:
+  levels:
+    - name: Bronze
+      rank: 1
+rules:
+  - title: Has a repository
+    expression: git != null
+    level: Bronze
+  - title: "Has on-call"
+    expression: oncall != null
+    level: Bronze
+"""
+
+
+def _parse(text: str) -> Document:
+    document, problems = parse_document("descriptor", text.encode())
+    assert problems == []
+    assert document is not None
+    return document
+
+
+def _refused(raw: bytes) -> tuple[str, int, int, str]:
+    document, problems = parse_document("descriptor", raw)
+    assert document is None
+    [problem] = problems
+    assert problem.severity is Severity.ERROR
+    return problem.message, problem.line, problem.column, problem.code
+
+
+def _write(path: Path, text: str = DESCRIPTOR) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _validate(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["validate", *argv], Console(out, err))
+    return code, out.getvalue(), err.getvalue()
+
+
+# --- positions ---------------------------------------------------------------------------
+
+
+def test_every_value_and_key_maps_back_to_its_line_and_column() -> None:
+    document = _parse(DESCRIPTOR)
+    assert document.path == "descriptor"
+    assert document.tag == "positions"
+    assert document.locate(("tag",)) == (1, 6)
+    assert document.locate(("tag",), key=True) == (1, 1)
+    assert document.locate(("ladder", "levels", 0, "rank")) == (6, 13)
+    assert document.locate(("rules", 1)) == (11, 5)
+    assert document.locate(("rules", 1, "title")) == (11, 12)
+    assert document.locate(("rules", 1, "level"), key=True) == (13, 5)
+
+
+def test_locate_falls_back_to_the_nearest_ancestor() -> None:
+    document = _parse(DESCRIPTOR)
+    assert document.locate(("rules", 0, "weight")) == document.locate(("rules", 0))
+    assert document.locate(("rules", 7, "title")) == document.locate(("rules",))
+    assert document.locate(("nowhere",)) == (1, 1)
+
+
+def test_positions_survive_a_byte_order_mark_and_crlf_line_ends() -> None:
+    raw = "\ufefftag: crlf\r\nname: CRLF\r\nrules:\r\n  - title: A\r\n    expression: x\r\n"
+    document, problems = parse_document("descriptor", raw.encode("utf-8"))
+    assert problems == []
+    assert document is not None
+    assert document.data["tag"] == "crlf"
+    assert document.locate(("rules", 0, "expression")) == (5, 17)
+
+
+def test_values_are_plain_json_types_and_dates_stay_text() -> None:
+    document = _parse(
+        "tag: t\nname: N\ndraft: no\nyes: 1\nwindow: 4.5\nwhen: 2024-01-01T00:00:00Z\n"
+        "day: 2025-06-30\nnothing:\nrules: []\n"
+    )
+    data = document.data
+    assert data["draft"] is False
+    assert "yes" in data  # keys are taken as written, never turned into True
+    assert data["window"] == 4.5
+    assert data["when"] == "2024-01-01T00:00:00Z"
+    assert data["day"] == "2025-06-30"
+    assert data["nothing"] is None
+
+
+def test_anchors_and_aliases_within_bounds_are_expanded() -> None:
+    document = _parse(
+        "tag: t\nname: &n Shared\ndescription: *n\nrules:\n"
+        "  - {title: A, expression: x, filter: &f {kind: GENERIC}}\n"
+        "  - {title: B, expression: y, filter: *f}\n"
+    )
+    assert document.data["description"] == "Shared"
+    assert document.data["rules"][1]["filter"] == {"kind": "GENERIC"}
+
+
+# --- refusals of parse_document ----------------------------------------------------------
+
+
+def test_too_large_is_refused_before_parsing() -> None:
+    message, line, column, code = _refused(b"#" * (MAX_FILE_BYTES + 1))
+    assert code == "file-too-large"
+    assert "Cortex accepts at most 2,097,152 (2 MB)" in message
+    assert (line, column) == (1, 1)
+
+
+def test_exactly_two_megabytes_is_still_read() -> None:
+    text = "tag: t\nname: N\nrules: []\ndescription: "
+    raw = (text + "x" * (MAX_FILE_BYTES - len(text) - 1) + "\n").encode()
+    assert len(raw) == MAX_FILE_BYTES
+    document, problems = parse_document("descriptor", raw)
+    assert document is not None and problems == []
+
+
+def test_alias_expansion_of_long_text_is_bounded() -> None:
+    long_text = "x" * 100_000
+    raw = f"tag: t\nname: &n {long_text}\nrules: [{', '.join(['*n'] * 100)}]\n".encode()
+    message, _, _, code = _refused(raw)
+    assert code == "too-many-nodes"
+    assert "characters of text" in message
+
+
+def test_deep_nesting_is_refused() -> None:
+    depth = MAX_DEPTH + 5
+    message, line, _, code = _refused(f"tag: t\nname: {'[' * depth}{']' * depth}\n".encode())
+    assert code == "too-deep"
+    assert line == 2
+    assert f"nested more than {MAX_DEPTH} levels deep" in message
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        (b"", "empty"),
+        (b"   \n\n", "empty"),
+        (b"---\n", "empty"),
+        (b"--- # nothing\n...\n", "empty"),
+        (b"tag: !!binary aGVsbG8=\n", "yaml-tag"),
+        (b"tag: !custom value\n", "yaml-tag"),
+        (b"tags: !!set {a, b}\n", "yaml-tag"),
+        (b"rules: !!omap [a: 1]\n", "yaml-tag"),
+        (b"\xff\xfet\x00a\x00g\x00", "not-utf8"),
+    ],
+)
+def test_refusals_have_codes(raw: bytes, code: str) -> None:
+    assert _refused(raw)[3] == code
+
+
+def test_a_trailing_document_end_marker_is_one_document() -> None:
+    _parse("tag: t\nname: N\nrules: []\n...\n")
+
+
+def test_tab_inside_a_block_scalar_is_not_mistaken_for_indentation() -> None:
+    document = _parse("tag: t\nname: N\ndescription: |\n  line\n  \tindented text\nrules: []\n")
+    assert "\tindented" in document.data["description"]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column"),
+    [
+        ("tag: t\nrules:\n\t- title: A\n", 3, 1),
+        ("tag: t\nname: N\n\tdescription: x\n", 3, 1),
+        ("tag: t\nladder:\n  levels:\n  \t- name: B\n", 4, 3),
+    ],
+)
+def test_tab_indentation_is_named_at_its_line(text: str, line: int, column: int) -> None:
+    message, at_line, at_column, code = _refused(text.encode())
+    assert (code, at_line, at_column) == ("tab-indent", line, column)
+    assert message == "tab used for indentation; YAML allows only spaces"
+
+
+# --- discovery ---------------------------------------------------------------------------
+
+
+def test_folders_are_searched_for_yaml_and_yml_in_order(tmp_path: Path) -> None:
+    root = tmp_path / "scorecards"
+    _write(root / "b.yaml", DESCRIPTOR.replace("positions", "b"))
+    _write(root / "a.yml", DESCRIPTOR.replace("positions", "a"))
+    _write(root / "nested" / "c.yaml", DESCRIPTOR.replace("positions", "c"))
+    _write(root / "README.md", "not a descriptor")
+    _write(root / ".hidden.yaml", "not: [read")
+    _write(root / ".git" / "x.yaml", "not: [read")
+    result = load_paths([root])
+    assert result.problems == []
+    assert [d.tag for d in result.documents] == ["a", "b", "c"]
+
+
+def test_the_same_file_given_twice_is_loaded_once(tmp_path: Path) -> None:
+    path = _write(tmp_path / "one.yaml")
+    result = load_paths([path, tmp_path, path])
+    assert len(result.documents) == 1
+
+
+def test_a_symlink_inside_the_folder_is_named_as_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    real = _write(tmp_path / "elsewhere" / "real.yaml")
+    link = tmp_path / "link.yaml"
+    link.symlink_to(real)
+    assert display_path(link) == "link.yaml"
+    document, problems = load_file(link)
+    assert problems == [] and document is not None
+    assert document.path == "link.yaml"
+
+
+def test_a_symlinked_file_leading_outside_the_folder_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    secret = _write(tmp_path / "outside" / "secret.yaml")
+    folder = tmp_path / "scorecards"
+    _write(folder / "ok.yaml", DESCRIPTOR.replace("positions", "ok"))
+    (folder / "escape.yaml").symlink_to(secret)
+    code, out, _ = _validate("scorecards")
+    assert code == 1
+    assert out.splitlines() == [
+        "scorecards/escape.yaml:1:1: error: symbolic link leads outside scorecards/ "
+        "(to outside/secret.yaml); refusing to read it"
+    ]
+
+
+def test_a_symlinked_folder_leading_outside_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    _write(tmp_path / "outside" / "secret.yaml")
+    folder = tmp_path / "scorecards"
+    _write(folder / "ok.yaml", DESCRIPTOR.replace("positions", "ok"))
+    (folder / "more").symlink_to(tmp_path / "outside", target_is_directory=True)
+    (folder / "again").symlink_to(folder, target_is_directory=True)  # inside: skipped quietly
+    result = load_paths([folder])
+    assert [d.tag for d in result.documents] == ["ok"]
+    assert [(p.path, p.code) for p in result.problems] == [("scorecards/more", "symlink-escape")]
+
+
+def test_a_file_over_two_megabytes_is_refused_by_the_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    big = tmp_path / "big.yaml"
+    big.write_bytes(b"tag: big\nname: Big\ndescription: " + b"x" * MAX_FILE_BYTES + b"\n")
+    code, out, err = _validate("big.yaml")
+    assert code == 1
+    assert out.startswith("big.yaml:1:1: error: file is 2,097,")
+    assert "Cortex accepts at most 2,097,152 (2 MB)" in out
+    assert "Traceback" not in out + err
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_named_pipe_is_refused_without_blocking(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    os.mkfifo(tmp_path / "pipe.yaml")
+    code, out, _ = _validate("pipe.yaml")
+    assert code == 1
+    assert out.strip() == "pipe.yaml:1:1: error: not a regular file; refusing to read it"
+
+
+def test_a_folder_without_descriptors_is_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "empty").mkdir()
+    result = load_paths([tmp_path / "empty"])
+    assert [(p.severity, p.code) for p in result.problems] == [(Severity.WARNING, "no-files")]
+    assert _validate("empty")[0] == 0
+    assert _validate("--strict", "empty")[0] == 1
+
+
+def test_paths_outside_the_working_directory_stay_absolute(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "cwd").mkdir()
+    monkeypatch.chdir(tmp_path / "cwd")
+    path = _write(tmp_path / "other" / "x.yaml")
+    assert display_path(path) == path.as_posix()
+    assert display_path(Path("sub/../y.yaml")) == "y.yaml"

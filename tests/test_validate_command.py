@@ -1,0 +1,256 @@
+"""`scorecards-sync validate` end to end: every bad input under tests/data/bad, exit codes, formats.
+
+Each bad-input file declares what it must produce in header comments:
+    # expect: LINE:COLUMN message substring          (an error)
+    # expect-warning: LINE:COLUMN message substring  (a warning)
+A folder under a category is one case of several files (e.g. a tag used twice).
+The problems reported must be exactly the declared ones: no more, no fewer.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from scorecards_sync.cli import Console, main
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+BAD_DIR = REPO_ROOT / "tests" / "data" / "bad"
+GOOD_DIR = REPO_ROOT / "tests" / "data" / "good"
+EXPECT = re.compile(
+    r"^# expect(?P<warning>-warning)?: (?:(?P<line>\d+)(?::(?P<column>\d+))? )?(?P<message>.+)$"
+)
+
+
+@dataclass(frozen=True)
+class Expected:
+    path: str
+    severity: str
+    line: int | None
+    column: int | None
+    message: str
+
+    def matches(self, problem: dict[str, object]) -> bool:
+        return (
+            problem["path"] == self.path
+            and problem["severity"] == self.severity
+            and (self.line is None or problem["line"] == self.line)
+            and (self.column is None or problem["column"] == self.column)
+            and self.message in str(problem["message"])
+        )
+
+
+def _cases() -> list[Path]:
+    cases: list[Path] = []
+    for category in sorted(p for p in BAD_DIR.iterdir() if p.is_dir()):
+        cases.extend(sorted(category.iterdir()))
+    return cases
+
+
+def _files(case: Path) -> list[Path]:
+    return sorted(case.rglob("*.y*ml")) if case.is_dir() else [case]
+
+
+def _expectations(case: Path) -> list[Expected]:
+    found = []
+    for file in _files(case):
+        shown = file.relative_to(REPO_ROOT).as_posix()
+        for text in file.read_bytes().decode("utf-8", errors="replace").splitlines():
+            match = EXPECT.match(text)
+            if match:
+                found.append(
+                    Expected(
+                        shown,
+                        "warning" if match["warning"] else "error",
+                        int(match["line"]) if match["line"] else None,
+                        int(match["column"]) if match["column"] else None,
+                        match["message"].strip(),
+                    )
+                )
+    return found
+
+
+def _run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["validate", *argv], Console(out, err))
+    return code, out.getvalue(), err.getvalue()
+
+
+CASES = _cases()
+
+
+def test_there_are_at_least_forty_distinct_bad_inputs() -> None:
+    assert len(CASES) >= 40
+    first_messages = [_expectations(case)[0].message for case in CASES]
+    assert len(set(first_messages)) == len(first_messages), "two cases expect the same mistake"
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.relative_to(BAD_DIR).as_posix())
+def test_bad_input_gives_exactly_its_declared_problems(
+    case: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(REPO_ROOT)
+    expected = _expectations(case)
+    assert expected, f"{case} declares no `# expect:` line"
+    only_warnings = all(e.severity == "warning" for e in expected)
+    strict = ["--strict"] if only_warnings else []
+    target = case.relative_to(REPO_ROOT).as_posix()
+
+    code, out, err = _run(*strict, "--format", "json", target)
+
+    assert code == 1
+    assert "Traceback" not in out + err
+    problems = json.loads(out)["problems"]
+    unmatched = list(problems)
+    for expectation in expected:
+        hit = next((p for p in unmatched if expectation.matches(p)), None)
+        assert hit is not None, f"expected {expectation}, got {problems}"
+        unmatched.remove(hit)
+    assert not unmatched, f"unexpected problems: {unmatched}"
+
+    # The same problems in the text format, one `path:line:column: severity: message` each.
+    code, out, err = _run(*strict, target)
+    assert code == 1
+    for expectation in expected:
+        prefix = f"{expectation.path}:"
+        if expectation.line is not None:
+            prefix += f"{expectation.line}:"
+        assert any(
+            line.startswith(prefix) and f" {expectation.severity}: " in line
+            for line in out.splitlines()
+        ), out
+    assert "checked:" in err
+
+
+def test_warnings_alone_pass_without_strict(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO_ROOT)
+    code, out, err = _run("tests/data/bad/warnings")
+    assert code == 0
+    assert ": warning: " in out
+    assert err.strip() == "4 files checked: 4 warnings"
+
+
+def test_good_inputs_pass_with_strict(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO_ROOT)
+    code, out, err = _run("--strict", "tests/data/good")
+    assert (code, out) == (0, "")
+    files = len(list(GOOD_DIR.glob("*.y*ml")))
+    assert err.strip() == f"{files} files checked: no problems"
+
+
+def test_all_files_are_reported_in_one_run_sorted_by_file_and_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(REPO_ROOT)
+    code, out, _ = _run("tests/data/bad/schema", "tests/data/bad/semantic")
+    assert code == 1
+    keys = []
+    for line in out.splitlines():
+        path, line_no, column, _rest = line.split(":", 3)
+        keys.append((path, int(line_no), int(column)))
+    assert keys == sorted(keys)
+    reported = {k[0] for k in keys}
+    bad_files = {
+        p.relative_to(REPO_ROOT).as_posix()
+        for d in ("schema", "semantic")
+        for p in (BAD_DIR / d).rglob("*.yaml")
+    }
+    assert reported == bad_files
+
+
+def test_missing_path_is_a_problem_not_a_usage_error(tmp_path: Path) -> None:
+    code, out, err = _run(str(tmp_path / "nowhere"))
+    assert code == 1
+    assert "nowhere:1:1: error: no such file or directory" in out
+    assert err.strip() == "0 files checked: 1 error"
+
+
+def test_default_folder_is_dot_cortex_scorecards(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = _run()
+    assert code == 1
+    assert out.startswith(".cortex/scorecards:1:1: error: no such file or directory (the default")
+    folder = tmp_path / ".cortex" / "scorecards"
+    folder.mkdir(parents=True)
+    (folder / "minimal.yaml").write_text(
+        "tag: minimal\nname: Minimal\nrules:\n  - title: A\n    expression: git != null\n"
+    )
+    assert _run() == (0, "", "1 file checked: no problems\n")
+
+
+@pytest.mark.parametrize("argv", [["--format", "xml"], ["--no-such-flag"], ["--strict=yes"]])
+def test_usage_errors_exit_64(argv: list[str]) -> None:
+    code, out, err = _run(*argv)
+    assert code == 64
+    assert out == ""
+    assert err.startswith("error: ")
+
+
+def test_json_format_is_the_documented_object(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO_ROOT)
+    code, out, err = _run("--format", "json", "tests/data/bad/semantic/duplicate-tag")
+    assert code == 1
+    assert err == ""
+    report = json.loads(out)
+    assert set(report) == {"version", "files", "problems", "errors", "warnings"}
+    assert (report["version"], report["files"], report["errors"], report["warnings"]) == (
+        1,
+        2,
+        2,
+        2,
+    )
+    first = report["problems"][0]
+    assert set(first) == {"path", "line", "column", "severity", "message", "code"}
+    assert first["code"] == "duplicate-tag"
+
+
+def test_github_format_annotates_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO_ROOT)
+    code, out, _ = _run("--format", "github", "tests/data/bad/schema/unknown-top-key.yaml")
+    assert code == 1
+    assert out.splitlines() == [
+        "::error file=tests/data/bad/schema/unknown-top-key.yaml,line=3,col=1,"
+        "title=scorecards-sync required::missing required key `rules`",
+        "::error file=tests/data/bad/schema/unknown-top-key.yaml,line=5,col=1,"
+        "title=scorecards-sync unknown-key::unknown key `rule`; did you mean `rules`?",
+    ]
+
+
+def _subprocess(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "scorecards_sync", "validate", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("relative", "expected"),
+    [
+        ("loader/alias-bomb.yaml", "error: file expands to more than 200,000 values"),
+        ("loader/not-utf8.yaml", ":3:10: error: file is not valid UTF-8"),
+        ("loader/recursive-alias.yaml", ":6:5: error: an alias refers to a mapping or list"),
+        ("schema/unknown-top-key.yaml", ":5:1: error: unknown key `rule`; did you mean `rules`?"),
+    ],
+)
+def test_a_real_process_shows_no_traceback(relative: str, expected: str) -> None:
+    result = _subprocess([f"tests/data/bad/{relative}"], REPO_ROOT)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    assert expected in result.stdout
+    assert "checked:" in result.stderr
