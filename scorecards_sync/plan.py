@@ -5,7 +5,7 @@ to show a reviewer, the exact YAML it will send, and the fingerprint of the
 live descriptor it was computed against (so that a saved plan can refuse to
 apply when Cortex moved in between). It never holds the API key.
 
-JSON form (`Plan.to_json`), version 1:
+JSON form (`Plan.to_json`, what `plan --out` writes), version 1:
 
     {"format": "scorecards-sync-plan", "version": 1, "tool_version": "...",
      "base_url": "...", "checksum": "sha256:...",
@@ -17,8 +17,31 @@ JSON form (`Plan.to_json`), version 1:
                   "server_validation": {"ok", "messages"} | null}],
      "unmanaged": ["tag", ...]}
 
-The checksum covers everything but itself and `tool_version`, so two plans with
-the same checksum send the same YAML to the same scorecards from the same live state.
+- `changes` come in apply order: creates, updates, deletes, unchanged; by tag within each.
+- `action`: "create" | "update" | "delete" | "unchanged".
+- `path`: the descriptor file, relative to where `plan` ran; null for a prune delete.
+- `reason`: why a delete happens ("descriptor file X removed since base",
+  "re-tagged: file X now holds tag Y", "prune: matches pattern P"), or
+  "re-tagged from T" on the create that replaces a re-tagged scorecard (whose
+  old tag is also in `renamed_from`); "" otherwise.
+- `live_fingerprint`: "sha256:<hex>" of the canonical form of the descriptor
+  Cortex served (updates, deletes, unchanged; null for creates). `apply --plan`
+  refuses to touch a scorecard whose live fingerprint moved since.
+- `desired_fingerprint`, `desired_yaml`: for creates and updates, the canonical
+  fingerprint and the exact file text that will be sent.
+- `fields`: top-level differences. `path` is human-readable
+  (`ladder.levels[Gold].color`, `filter.types.include`); `kind` is "added",
+  "removed" or "changed"; `old`/`new` are JSON values in canonical form (colors
+  upper case with `#`, include lists sorted), null on the side that lacks the field.
+  A create lists its `name` as added.
+- `rules`: one entry per rule added, removed or changed; `fields` (changed rules
+  only) hold paths relative to the rule (`level`, `weight`, `filter.query`).
+  A create lists each of its rules as added.
+- `server_validation`: null unless the plan was made with `--server-validate`;
+  then whether Cortex accepted the descriptor with `dryRun=true`, and what it said.
+- `unmanaged`: live tags the repository does not hold and the plan does not
+  delete, sorted. They are never touched.
+
 """
 
 from __future__ import annotations
