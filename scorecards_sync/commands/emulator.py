@@ -1,0 +1,127 @@
+"""`scorecards-sync emulator`: a Cortex-compatible scorecards API on 127.0.0.1.
+
+For rehearsing a pipeline offline: point `CORTEX_BASE_URL` (or the official
+`cortex` CLI's `--url`) at the printed address. The first line of standard
+output is the base URL, so a script can start it in the background and read
+where it is. Runs until interrupted (SIGINT or SIGTERM), then exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import signal
+import threading
+from pathlib import Path
+from types import FrameType
+
+from scorecards_sync.cli import EXIT_OK, Console
+from scorecards_sync.cortex.emulator import ALL_PERMISSIONS, Emulator, Faults
+from scorecards_sync.errors import ScorecardsSyncError, UsageError
+
+NAME = "emulator"
+HELP = "serve a Cortex-compatible scorecards API on 127.0.0.1 (offline rehearsals, tests)"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--port", type=int, default=0, metavar="N", help="port to listen on (default: any free)"
+    )
+    parser.add_argument(
+        "--state",
+        type=Path,
+        metavar="FILE",
+        help="keep scorecards in this JSON file, shared with other processes (default: memory)",
+    )
+    parser.add_argument(
+        "--seed-dir",
+        type=Path,
+        metavar="DIR",
+        help="start holding the descriptors of DIR, as if created earlier (empty state only)",
+    )
+    parser.add_argument(
+        "--api-key",
+        metavar="KEY",
+        help="accept only this bearer token, with every permission (default: accept any)",
+    )
+    faults = parser.add_argument_group("faults (for rehearsing failures)")
+    faults.add_argument(
+        "--latency-ms", type=float, default=0, metavar="N", help="added to every request"
+    )
+    faults.add_argument(
+        "--rate-limit",
+        type=int,
+        metavar="N",
+        help="requests per minute per key; beyond, 429 with Retry-After",
+    )
+    faults.add_argument(
+        "--fail-rate",
+        type=float,
+        default=0.0,
+        metavar="F",
+        help="share (0..1) of POST .../descriptor answered 500 (evaluation running)",
+    )
+    faults.add_argument(
+        "--drop-rate",
+        type=float,
+        default=0.0,
+        metavar="F",
+        help="share (0..1) of connections dropped without a response",
+    )
+    faults.add_argument("--seed", type=int, default=0, help="seed of the random faults")
+    parser.epilog = (
+        "prints the base URL as the first line of standard output; exit 0 on SIGINT/SIGTERM"
+    )
+
+
+def run(args: argparse.Namespace, console: Console) -> int:
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port must be between 0 and 65535, not {args.port}")
+    try:
+        faults = Faults(
+            latency_ms=args.latency_ms,
+            rate_limit_per_minute=args.rate_limit,
+            fail_rate=args.fail_rate,
+            drop_rate=args.drop_rate,
+            seed=args.seed,
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc).replace("_", "-")) from None
+    api_keys = {args.api_key: ALL_PERMISSIONS} if args.api_key else None
+    emulator = Emulator(
+        state_file=args.state, api_keys=api_keys, faults=faults, seed_dir=args.seed_dir
+    )
+    with contextlib.ExitStack() as stack:
+        try:
+            server = stack.enter_context(emulator.serve(args.port))
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            raise ScorecardsSyncError(f"cannot listen on 127.0.0.1:{args.port}: {reason}") from None
+        console.out(server.base_url)
+        console.stdout.flush()
+        if api_keys is None:
+            console.err("accepting any bearer token (give --api-key to require one)")
+        else:
+            console.err("accepting only the API key given with --api-key")
+        held = len(emulator.tags())
+        console.err(f"serving {held} scorecard{'s' * (held != 1)}; stop with Ctrl-C or SIGTERM")
+        _wait_for_signal()
+    return EXIT_OK
+
+
+def _wait_for_signal() -> None:
+    stop = threading.Event()
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    if threading.current_thread() is not threading.main_thread():
+        stop.wait()
+        return
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
