@@ -1,0 +1,247 @@
+"""Deletion is explicit and bounded: thresholds, `--base` in real git repositories, prune.
+
+Real temporary git repositories; the emulator kept in a state file (`--emulator`).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from scorecards_sync.cli import Console, main
+from scorecards_sync.cortex.emulator import Emulator
+
+CARDS = Path(".cortex/scorecards")
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Test",
+    "GIT_AUTHOR_EMAIL": "test@example.com",
+    "GIT_COMMITTER_NAME": "Test",
+    "GIT_COMMITTER_EMAIL": "test@example.com",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+@dataclass(frozen=True)
+class Ran:
+    code: int
+    out: str
+    err: str
+
+
+def run(*argv: str) -> Ran:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), Console(out, err))
+    return Ran(code, out.getvalue(), err.getvalue())
+
+
+def git(*args: str) -> str:
+    env = {**os.environ, **GIT_ENV}
+    done = subprocess.run(
+        ["git", "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main", *args],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    return done.stdout.strip()
+
+
+def card(tag: str, *, name: str | None = None) -> str:
+    return (
+        f"tag: {tag}\n"
+        f"name: {name or tag.title()}\n"
+        "rules:\n"
+        "  - title: Has owner\n"
+        "    expression: ownership != null\n"
+        "    weight: 1\n"
+    )
+
+
+def plan_json(*argv: str) -> tuple[Ran, dict[str, list[str]]]:
+    ran = run("plan", "--emulator", "state.json", "--format", "json", *argv)
+    actions: dict[str, list[str]] = {}
+    if ran.out.strip():
+        body = json.loads(ran.out)
+        for change in body["changes"]:
+            actions.setdefault(change["action"], []).append(change["tag"])
+        actions["unmanaged"] = body["unmanaged"]
+    return ran, actions
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A git repository with 20 committed descriptors, all applied to the emulator."""
+    for name in list(os.environ):
+        if name.startswith(("SCORECARDS_SYNC_", "CORTEX_", "GITHUB_", "GIT_")):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    git("init", "-q")
+    (tmp_path / ".gitignore").write_text("state.json*\n.state.json*\n")
+    (tmp_path / CARDS).mkdir(parents=True)
+    for i in range(20):
+        (tmp_path / CARDS / f"card-{i:02d}.yaml").write_text(card(f"card-{i:02d}"))
+    git("add", "-A")
+    git("commit", "-q", "-m", "twenty scorecards")
+    applied = run("apply", "--emulator", "state.json", "--auto-approve")
+    assert applied.code == 0, applied.err
+    yield tmp_path
+
+
+def remove(repo: Path, *indexes: int) -> None:
+    for i in indexes:
+        (repo / CARDS / f"card-{i:02d}.yaml").unlink()
+
+
+def test_removing_8_of_20_is_refused_without_force(repo: Path) -> None:
+    remove(repo, *range(8))
+    ran = run("plan", "--emulator", "state.json", "--base", "HEAD")
+    assert ran.code == 1
+    assert "- destroy card-00" in ran.out  # the plan is shown, then refused
+    assert "plan refused as unsafe" in ran.err
+    assert "deletes 8 of 20 managed scorecards (40%)" in ran.err
+    assert "--force" in ran.err
+    assert not (repo / "plan.json").exists()
+    refused = run("apply", "--emulator", "state.json", "--base", "HEAD", "--auto-approve")
+    assert refused.code == 1 and "plan refused as unsafe" in refused.err
+    assert len(Emulator(state_file=repo / "state.json").tags()) == 20
+
+
+def test_force_allows_it_and_apply_deletes_exactly_those(repo: Path) -> None:
+    remove(repo, *range(8))
+    ran, actions = plan_json("--base", "HEAD", "--force", "--detailed-exitcode")
+    assert ran.code == 2, ran.err
+    assert actions["delete"] == [f"card-{i:02d}" for i in range(8)]
+    assert len(actions["unchanged"]) == 12
+    applied = run(
+        "apply", "--emulator", "state.json", "--base", "HEAD", "--force", "--auto-approve"
+    )
+    assert applied.code == 0, applied.err
+    assert "Apply complete: 0 done" not in applied.out
+    assert "Apply complete: 8 done, 0 failed, 0 skipped." in applied.out
+    remaining = Emulator(state_file=repo / "state.json").tags()
+    assert remaining == [f"card-{i:02d}" for i in range(8, 20)]
+    again = run("plan", "--emulator", "state.json", "--base", "HEAD", "--detailed-exitcode")
+    assert again.code == 0, again.out  # deleted already: nothing left to do
+
+
+def test_removing_2_of_20_passes_the_thresholds(repo: Path) -> None:
+    remove(repo, 3, 4)
+    ran, actions = plan_json("--base", "HEAD")
+    assert ran.code == 0, ran.err
+    assert actions["delete"] == ["card-03", "card-04"]
+
+
+def test_committed_removal_against_the_previous_commit(repo: Path) -> None:
+    remove(repo, 5)
+    git("add", "-A")
+    git("commit", "-q", "-m", "drop card-05")
+    _, actions = plan_json("--base", "HEAD~1")
+    assert actions["delete"] == ["card-05"]
+    _, nothing = plan_json("--base", "HEAD")
+    assert "delete" not in nothing
+
+
+def test_without_base_a_removed_file_is_never_deleted(repo: Path) -> None:
+    remove(repo, *range(8))
+    ran, actions = plan_json()
+    assert ran.code == 0
+    assert "delete" not in actions
+    assert actions["unmanaged"] == [f"card-{i:02d}" for i in range(8)]
+
+
+def test_renamed_file_keeping_its_tag_is_not_a_deletion(repo: Path) -> None:
+    (repo / CARDS / "sub").mkdir()
+    git("mv", str(CARDS / "card-01.yaml"), str(CARDS / "sub" / "renamed.yaml"))
+    ran, actions = plan_json("--base", "HEAD", "--detailed-exitcode")
+    assert ran.code == 0, ran.out
+    assert "delete" not in actions and "create" not in actions
+
+
+def test_retagged_file_is_a_flagged_delete_plus_create(repo: Path) -> None:
+    (repo / CARDS / "card-02.yaml").write_text(card("card-02-renamed", name="Card-02"))
+    ran, actions = plan_json("--base", "HEAD")
+    assert ran.code == 0, ran.err
+    assert actions["delete"] == ["card-02"] and actions["create"] == ["card-02-renamed"]
+    changes = {c["tag"]: c for c in json.loads(ran.out)["changes"]}
+    assert changes["card-02-renamed"]["renamed_from"] == "card-02"
+    assert "re-tagged" in changes["card-02"]["reason"]
+    applied = run("apply", "--emulator", "state.json", "--base", "HEAD", "--auto-approve")
+    assert applied.code == 0, applied.err
+    tags = Emulator(state_file=repo / "state.json").tags()
+    assert "card-02" not in tags and "card-02-renamed" in tags
+
+
+def test_scorecard_added_on_the_base_branch_after_forking_is_not_deleted(repo: Path) -> None:
+    git("checkout", "-q", "-b", "feature")
+    git("checkout", "-q", "main")
+    (repo / CARDS / "late.yaml").write_text(card("late"))
+    git("add", "-A")
+    git("commit", "-q", "-m", "late scorecard on main")
+    assert run("apply", "--emulator", "state.json", "--auto-approve").code == 0
+    git("checkout", "-q", "feature")
+    ran, actions = plan_json("--base", "main")
+    assert ran.code == 0, ran.err
+    assert "delete" not in actions
+    assert actions["unmanaged"] == ["late"]
+
+
+def test_unknown_base_ref_is_an_actionable_error(repo: Path) -> None:
+    ran = run("plan", "--emulator", "state.json", "--base", "no-such-branch")
+    assert ran.code == 1
+    assert "no-such-branch" in ran.err
+    assert "Traceback" not in ran.err
+
+
+def test_scorecards_made_outside_the_repository_are_never_deleted_without_prune(
+    repo: Path,
+) -> None:
+    outside = Emulator(state_file=repo / "state.json")
+    outside.put_descriptor(card("platform-ui-made"))
+    outside.put_descriptor(card("other-team"))
+    remove(repo, 0)
+    _, plain = plan_json("--base", "HEAD")
+    assert plain["delete"] == ["card-00"]
+    assert plain["unmanaged"] == ["other-team", "platform-ui-made"]
+    # prune on, but the patterns match neither: still untouched.
+    (repo / ".scorecards-sync.yaml").write_text("managed: ['team-*']\nprune: true\n")
+    _, pruned = plan_json()
+    assert "delete" not in pruned
+    assert pruned["unmanaged"] == ["card-00", "other-team", "platform-ui-made"]
+
+
+def test_prune_deletes_only_matching_tags(repo: Path) -> None:
+    outside = Emulator(state_file=repo / "state.json")
+    outside.put_descriptor(card("platform-ui-made"))
+    outside.put_descriptor(card("other-team"))
+    (repo / ".scorecards-sync.yaml").write_text("managed: ['platform-*', 'card-*']\n")
+    _, off = plan_json()
+    assert "delete" not in off  # prune is off by default
+    ran, on = plan_json("--prune")
+    assert ran.code == 0, ran.err
+    assert on["delete"] == ["platform-ui-made"]
+    assert on["unmanaged"] == ["other-team"]
+    delete = next(c for c in json.loads(ran.out)["changes"] if c["tag"] == "platform-ui-made")
+    assert delete["reason"] == "prune: matches pattern platform-*"
+    _, overridden = plan_json("--no-prune")
+    assert "delete" not in overridden
+
+
+def test_prune_without_managed_patterns_is_a_usage_error(repo: Path) -> None:
+    ran = run("plan", "--emulator", "state.json", "--prune")
+    assert ran.code == 64
+    assert "managed" in ran.err
+
+
+def test_max_deletes_threshold_from_the_config_file(repo: Path) -> None:
+    (repo / ".scorecards-sync.yaml").write_text("thresholds:\n  max_deletes: 1\n")
+    remove(repo, 0, 1)
+    ran = run("plan", "--emulator", "state.json", "--base", "HEAD")
+    assert ran.code == 1
+    assert "more than thresholds.max_deletes (1)" in ran.err
