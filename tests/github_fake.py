@@ -140,11 +140,13 @@ class FakeGitHub:
         status: int = 403,
         retry_after: int | None = 0,
         reset_in: int | None = None,
+        message: str | None = None,
     ) -> None:
         """The next `count` requests hit a rate limit.
 
         `retry_after` sets `Retry-After` (a secondary limit); `reset_in` instead exhausts the
         primary limit until that many seconds from now; with neither, only the message says so.
+        `message=""` sends no message at all (a bare 429).
         """
         headers: dict[str, str] = {}
         if retry_after is not None:
@@ -152,7 +154,7 @@ class FakeGitHub:
         if reset_in is not None:
             headers["x-ratelimit-remaining"] = "0"
             headers["x-ratelimit-reset"] = str(int(time.time()) + reset_in)
-        message = (
+        default = (
             "API rate limit exceeded for installation."
             if reset_in is not None
             else "You have exceeded a secondary rate limit. Please wait a few minutes before "
@@ -160,7 +162,8 @@ class FakeGitHub:
         )
         with self._lock:
             for _ in range(count):
-                self._injected.append(_Injected(status, headers, {"message": message}))
+                body = {"message": default if message is None else message} if message != "" else {}
+                self._injected.append(_Injected(status, headers, body))
 
     def fail_next(self, count: int = 1, *, status: int = 502, after_effect: bool = False) -> None:
         """The next `count` requests fail; with `after_effect`, only after taking effect."""

@@ -116,6 +116,24 @@ def test_exhausted_primary_rate_limit_fails_at_once_saying_when(
     assert "re-run the job later" in str(caught.value)
 
 
+def test_bare_429_backs_off_and_retries(
+    github: FakeGitHub, client: GitHubClient, slept: list[float]
+) -> None:
+    github.throttle_next(1, status=429, retry_after=None, message="")
+    assert client.list_issue_comments(REPO, 42) == []
+    assert len(slept) == 1 and 0 <= slept[0] <= FAST.backoff_base
+
+
+def test_rate_limit_that_does_not_lift_gives_up_after_the_bound(
+    github: FakeGitHub, client: GitHubClient, slept: list[float]
+) -> None:
+    github.throttle_next(10, retry_after=2)
+    with pytest.raises(GitHubError, match=r"rate limited; GitHub asks to wait 2s more.*re-run"):
+        client.list_issue_comments(REPO, 42)
+    assert slept == [2.0] * FAST.max_throttled_retries
+    assert len(github.requests) == FAST.max_throttled_retries + 1
+
+
 def test_server_errors_retried_for_reads_not_for_creates(
     github: FakeGitHub, client: GitHubClient, slept: list[float]
 ) -> None:

@@ -19,6 +19,7 @@ from scorecards_sync.github.comments import (
     parse_marker,
     path_key,
     reviewed_checksum,
+    reviewed_plan,
     truncate,
     upsert_sticky,
 )
@@ -167,3 +168,28 @@ def test_find_sticky_picks_the_oldest() -> None:
     found = find_sticky(comments, KEY)
     assert found is not None and found.id == 2
     assert find_sticky(comments, "other") is None
+
+
+def test_reviewed_plan_of_a_merge_commit(github: FakeGitHub, client: GitHubClient) -> None:
+    merge_sha = "c0ffee00" * 5
+    github.add_pull(REPO, merge_sha, 41, merged=False, title="still open, shares the commit")
+    github.add_pull(REPO, merge_sha, 42, merged=True)
+    upsert_sticky(client, REPO, 42, KEY, CHECKSUM, "the reviewed plan")
+    github.add_comment(REPO, 42, compose(KEY, "sha256:forged", "planted"), user="mallory")
+
+    reviewed = reviewed_plan(client, REPO, merge_sha, KEY)
+
+    assert reviewed.pull_request is not None and reviewed.pull_request.number == 42
+    assert reviewed.checksum == CHECKSUM
+
+
+def test_reviewed_plan_of_a_direct_push_or_an_unplanned_merge(
+    github: FakeGitHub, client: GitHubClient
+) -> None:
+    direct = reviewed_plan(client, REPO, "ab" * 20, KEY)
+    assert direct.pull_request is None and direct.checksum is None
+
+    github.add_pull(REPO, "cd" * 20, 43, merged=True)
+    unplanned = reviewed_plan(client, REPO, "cd" * 20, KEY)
+    assert unplanned.pull_request is not None and unplanned.pull_request.number == 43
+    assert unplanned.checksum is None

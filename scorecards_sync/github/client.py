@@ -242,19 +242,11 @@ class GitHubClient:
         status = response.status_code
         if status in (403, 429):
             wait = _rate_limit_wait(response)
-            if wait is None:
-                return None
+            if wait is None and status == 403:
+                return None  # a missing permission, not a rate limit
             delay = state.next_delay(RetryKind.THROTTLED, wait)
             if delay is None:
-                reset = _header(response, "x-ratelimit-reset")
-                until = f" until {reset_time_text(int(reset))}" if reset and reset.isdigit() else ""
-                raise self._error(
-                    response,
-                    method,
-                    shown,
-                    extra=f"rate limited{until}: GitHub asks to wait {wait:.0f}s, longer than this "
-                    "run may wait; re-run the job later",
-                )
+                raise self._error(response, method, shown, extra=_throttle_hint(response, wait))
             logger.info("%s %s rate limited (%d); waiting %.1fs", method, shown, status, delay)
             return delay
         if status >= 500 and idempotent:
@@ -308,6 +300,13 @@ def _repo_path(repository: str) -> str:
 def _header(response: httpx.Response, name: str) -> str | None:
     value = response.headers.get(name)
     return value if value else None
+
+
+def _throttle_hint(response: httpx.Response, wait: float | None) -> str:
+    reset = _header(response, "x-ratelimit-reset")
+    until = f" until {reset_time_text(int(reset))}" if reset and reset.isdigit() else ""
+    asked = f"; GitHub asks to wait {wait:.0f}s more" if wait else ""
+    return f"rate limited{until}{asked}, longer than this run may wait: re-run the job later"
 
 
 def _rate_limit_wait(response: httpx.Response, *, now: float | None = None) -> float | None:

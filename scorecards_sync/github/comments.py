@@ -20,8 +20,11 @@ from typing import Literal
 from urllib.parse import quote
 
 from scorecards_sync.errors import GitHubError
-from scorecards_sync.github.client import GitHubClient, IssueComment
+from scorecards_sync.github.client import GitHubClient, IssueComment, PullRequest
 
+# Who writes the comment when the workflow's own GITHUB_TOKEN posts it. Reading a reviewed
+# checksum only from this author keeps a participant from planting a forged marker.
+ACTIONS_BOT = "github-actions[bot]"
 # GitHub refuses a comment body longer than this many characters.
 MAX_COMMENT_CHARS = 65_536
 TRUNCATION_NOTE = (
@@ -44,6 +47,14 @@ class Marker:
 
     def render(self) -> str:
         return f"<!-- scorecards-sync:{self.path_key} checksum={self.checksum} -->"
+
+
+@dataclass(frozen=True)
+class ReviewedPlan:
+    """The pull request a pushed commit came from, and the plan checksum reviewed there."""
+
+    pull_request: PullRequest | None
+    checksum: str | None
 
 
 @dataclass(frozen=True)
@@ -142,3 +153,23 @@ def reviewed_checksum(
         return None
     marker = parse_marker(comment.body)
     return marker.checksum if marker is not None and marker.checksum else None
+
+
+def merged_pull_request(client: GitHubClient, repository: str, sha: str) -> PullRequest | None:
+    """The pull request whose merge produced commit `sha` (merge, squash or rebase), if any."""
+    pulls = [p for p in client.pulls_for_commit(repository, sha) if p.merged]
+    exact = [p for p in pulls if p.merge_commit_sha == sha]
+    chosen = exact or pulls
+    return chosen[0] if chosen else None
+
+
+def reviewed_plan(
+    client: GitHubClient, repository: str, sha: str, key: str, *, author: str | None = ACTIONS_BOT
+) -> ReviewedPlan:
+    """What was reviewed before commit `sha` reached the branch: None fields when nothing was."""
+    pull = merged_pull_request(client, repository, sha)
+    if pull is None:
+        return ReviewedPlan(None, None)
+    return ReviewedPlan(
+        pull, reviewed_checksum(client, repository, pull.number, key, author=author)
+    )
