@@ -94,6 +94,14 @@ def find_entity(tag_or_id: str) -> Entity | None:
     return _BY_KEY.get(tag_or_id)
 
 
+BUILT_IN_TYPES = ("service", "domain", "team")
+
+
+def custom_entity_types() -> list[str]:
+    """Entity types of the catalog beyond Cortex's built-in ones."""
+    return sorted({e.type for e in ENTITIES} - set(BUILT_IN_TYPES))
+
+
 def in_scope(entity: Entity, scope: Any) -> bool:
     """Does `scope` (a descriptor filter, current or legacy shape) select `entity`?"""
     if not isinstance(scope, Mapping):

@@ -302,6 +302,16 @@ class Handlers:
                 )
         return json_response(200, results)
 
+    def _listEntityTypes(self, call: Call) -> EmuResponse:
+        definitions = [
+            {"type": kind, "name": kind.title(), "source": "CUSTOM"}
+            for kind in catalog.custom_entity_types()
+        ]
+        return json_response(
+            200,
+            {"definitions": definitions, "page": 0, "total": len(definitions), "totalPages": 1},
+        )
+
     def _refreshScorecardScoreForEntity(self, call: Call) -> EmuResponse:
         with self.store.writing() as state:
             record = _scorecard(state, call.params["tag"])

@@ -54,6 +54,9 @@ ROUTES: tuple[Route, ...] = (
         "listScorecardScoresForEntity",
         VIEW,
     ),
+    # Not a scorecards operation: `cortex backup export -e scorecards` asks for the entity
+    # types first, so the official CLI's export fails without it.
+    Route("GET", ("api", "v1", "catalog", "definitions"), "listEntityTypes", VIEW),
 )
 
 
