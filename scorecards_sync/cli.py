@@ -15,7 +15,7 @@ import importlib
 import logging
 import sys
 from collections.abc import Sequence
-from typing import Protocol, TextIO
+from typing import Protocol, TextIO, cast
 
 from scorecards_sync import __version__
 from scorecards_sync.errors import ScorecardsSyncError, UsageError
@@ -70,7 +70,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Command]]:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands: dict[str, Command] = {}
     for name in COMMANDS:
-        module: Command = importlib.import_module(f"scorecards_sync.commands.{name}")  # type: ignore[assignment]
+        module = cast(Command, importlib.import_module(f"scorecards_sync.commands.{name}"))
         sub = subparsers.add_parser(module.NAME, help=module.HELP, description=module.HELP)
         module.configure(sub)
         commands[module.NAME] = module
