@@ -160,7 +160,15 @@ class Plan:
         return tuple(c for c in self.changes if c.action is action)
 
     def checksum(self) -> str:
+        """Digest of what applying this plan does, from which live state.
+
+        Server-validation verdicts are left out: they describe the plan, they
+        are not part of it, so a plan reviewed with `--server-validate` on a
+        pull request has the same checksum as the one computed on merge.
+        """
         body = _plan_body(self)
+        for change in body["changes"]:
+            del change["server_validation"]
         encoded = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return "sha256:" + hashlib.sha256(encoded.encode("utf-8")).hexdigest()
 
