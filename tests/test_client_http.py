@@ -12,6 +12,7 @@ import socket
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from pathlib import Path
 
 import httpx
 import pytest
@@ -320,3 +321,24 @@ def test_requests_carry_the_bearer_key_and_our_user_agent(descriptor_ok: httpx.R
     request = script.requests[0]
     assert request.headers["Authorization"] == f"Bearer {KEY}"
     assert request.headers["User-Agent"].startswith("scorecards-sync/")
+
+
+def test_the_real_post_descriptor_answer_parses(corpus_dir: Path) -> None:
+    # One real 200 body of POST /api/v1/scorecards/descriptor, nulls and all.
+    body = (corpus_dir / "api" / "post-descriptor-response.json").read_bytes()
+    answer = httpx.Response(200, content=body, headers={"Content-Type": "application/json"})
+    client, _ = make_client(Script(answer))
+    result = client.upsert_descriptor("tag: vulnerability-management-metrics\n")
+    assert result.tag == "vulnerability-management-metrics"
+    scorecard = result.scorecard
+    assert scorecard is not None
+    assert scorecard.levels == ()
+    assert scorecard.notifications_enabled is True
+    assert scorecard.score_drop_notifications_enabled is None
+    assert scorecard.evaluation_window == 4
+    assert scorecard.filter is not None and scorecard.filter.types_include == ("service",)
+    (rule,) = scorecard.rules
+    assert rule.title == "No Critical Vulnerabilities"
+    assert rule.weight == 1
+    assert rule.level_name is None and rule.failure_message is None
+    assert rule.filter is not None and rule.filter.is_empty

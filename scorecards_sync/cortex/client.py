@@ -282,9 +282,10 @@ class CortexClient:
     ) -> dict[str, str]:
         """Descriptors of many scorecards at once, in the order of `tags`.
 
-        Runs up to `concurrency` requests at a time, all under this client's one rate
-        limiter. A tag deleted meanwhile (404) is left out; any other failure cancels
-        what has not started and is raised.
+        Runs up to `concurrency` requests at a time (at most the client's own
+        `concurrency`, the size of its connection pool), all under its one rate limiter.
+        A tag deleted meanwhile (404) is left out; any other failure cancels what has
+        not started and is raised.
         """
         unique = list(dict.fromkeys(tags))
         if not unique:
