@@ -66,6 +66,11 @@ def rule_identifier(expression: str) -> str:
 def with_defaults(data: Mapping[str, Any]) -> dict[str, Any]:
     """A deep copy of `data` with Cortex's defaults filled in (identifiers are not added)."""
     result: dict[str, Any] = copy.deepcopy(dict(data))
+    _fill_defaults(result)
+    return result
+
+
+def _fill_defaults(result: dict[str, Any]) -> None:
     for key, default in DEFAULTS.items():
         current = result.get(key)
         if isinstance(default, Mapping):
@@ -86,7 +91,6 @@ def with_defaults(data: Mapping[str, Any]) -> dict[str, Any]:
                 for key, default in RULE_DEFAULTS.items():
                     if rule.get(key) is None:
                         rule[key] = default
-    return result
 
 
 def is_empty_filter(value: object) -> bool:
@@ -126,7 +130,8 @@ def normalize_color(value: str) -> str:
 
 def canonical(data: Mapping[str, Any]) -> dict[str, Any]:
     """The comparison form of a descriptor (see module docstring)."""
-    result = with_defaults(plain_values(data))
+    result: dict[str, Any] = plain_values(data)  # a fresh copy: safe to fill in place
+    _fill_defaults(result)
     ladder = result.get("ladder")
     if isinstance(ladder, dict) and isinstance(ladder.get("levels"), list):
         levels = [_canonical_level(level) for level in ladder["levels"]]
@@ -235,7 +240,12 @@ def canonical_json(data: Mapping[str, Any]) -> str:
 
 def fingerprint(data: Mapping[str, Any]) -> str:
     """A stable digest of what Cortex holds for a scorecard (its canonical form)."""
-    digest = hashlib.sha256(canonical_json(canonical(data)).encode("utf-8")).hexdigest()
+    return canonical_fingerprint(canonical(data))
+
+
+def canonical_fingerprint(form: Mapping[str, Any]) -> str:
+    """`fingerprint` of a form `canonical` already produced (saves normalizing twice)."""
+    digest = hashlib.sha256(canonical_json(form).encode("utf-8")).hexdigest()
     return f"sha256:{digest}"
 
 
@@ -259,8 +269,11 @@ def comparable(
     identifier, the live one's is dropped: Cortex assigns identifiers, so their
     absence in the repository is not a difference.
     """
-    want = canonical(desired)
-    have = canonical(live)
+    return pair_rules(canonical(desired), canonical(live))
+
+
+def pair_rules(want: dict[str, Any], have: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """`comparable` for two canonical forms, which it takes over (their `rules` are replaced)."""
     want_rules = [r for r in want.get("rules", []) if isinstance(r, dict)]
     have_rules = [r for r in have.get("rules", []) if isinstance(r, dict)]
     unpaired = list(have_rules)

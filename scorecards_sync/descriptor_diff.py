@@ -23,7 +23,7 @@ from scorecards_sync.descriptor import (
     RULE_KEY_ORDER,
     TOP_KEY_ORDER,
     canonical,
-    comparable,
+    pair_rules,
 )
 from scorecards_sync.plan import DiffKind, FieldChange, RuleChange
 
@@ -44,7 +44,14 @@ def diff_descriptors(
     desired: Mapping[str, Any], live: Mapping[str, Any]
 ) -> tuple[tuple[FieldChange, ...], tuple[RuleChange, ...]]:
     """What would change in `live` if `desired` were sent: `((), ())` when nothing."""
-    want, have = comparable(desired, live)
+    return diff_canonical(canonical(desired), canonical(live))
+
+
+def diff_canonical(
+    want: dict[str, Any], have: dict[str, Any]
+) -> tuple[tuple[FieldChange, ...], tuple[RuleChange, ...]]:
+    """`diff_descriptors` of two canonical forms, which it takes over (and rearranges)."""
+    want, have = pair_rules(want, have)
     if want == have:
         return (), ()
     _key_levels(want, have)

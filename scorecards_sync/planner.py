@@ -17,8 +17,8 @@ from typing import Any
 
 import yaml
 
-from scorecards_sync.descriptor import fingerprint
-from scorecards_sync.descriptor_diff import describe_new, diff_descriptors
+from scorecards_sync.descriptor import canonical, canonical_fingerprint, fingerprint
+from scorecards_sync.descriptor_diff import describe_new, diff_canonical
 from scorecards_sync.errors import ConfigError, PlanError, UnsafePlan
 from scorecards_sync.loader import Document
 from scorecards_sync.plan import Action, Change, Plan
@@ -198,9 +198,16 @@ def _compare(want: Desired, live_text: str | None) -> Change:
             fields=fields,
             rules=rules,
         )
-    have = parse_live(want.tag, live_text)
-    live_fingerprint = fingerprint(have)
-    fields, rules = diff_descriptors(want.data, have)
+    have = canonical(parse_live(want.tag, live_text))
+    wanted = canonical(want.data)
+    live_fingerprint = canonical_fingerprint(have)
+    desired_fingerprint = canonical_fingerprint(wanted)
+    # Equal fingerprints need no pairing and no deepdiff; otherwise only rule
+    # identifiers Cortex added may differ, and the diff says whether anything else does.
+    if desired_fingerprint != live_fingerprint:
+        fields, rules = diff_canonical(wanted, have)
+    else:
+        fields, rules = (), ()
     if not fields and not rules:
         return Change(Action.UNCHANGED, want.tag, path=want.path, live_fingerprint=live_fingerprint)
     return Change(
@@ -208,7 +215,7 @@ def _compare(want: Desired, live_text: str | None) -> Change:
         want.tag,
         path=want.path,
         live_fingerprint=live_fingerprint,
-        desired_fingerprint=fingerprint(want.data),
+        desired_fingerprint=desired_fingerprint,
         desired_yaml=want.yaml_text,
         fields=fields,
         rules=rules,

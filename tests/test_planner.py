@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from typing import Any
 
 import pytest
 
@@ -255,3 +256,23 @@ def test_max_deletes_applies_whatever_the_managed_count() -> None:
 def test_thresholds_out_of_range_are_config_errors(kwargs: dict[str, float]) -> None:
     with pytest.raises(ConfigError):
         Thresholds(**kwargs)  # type: ignore[arg-type]
+
+
+def test_equal_scorecards_cost_no_deepdiff(monkeypatch: pytest.MonkeyPatch) -> None:
+    import deepdiff
+
+    import scorecards_sync.descriptor_diff as descriptor_diff
+
+    calls: list[object] = []
+
+    def counting(*args: Any, **kwargs: Any) -> deepdiff.DeepDiff:
+        calls.append(args)
+        return deepdiff.DeepDiff(*args, **kwargs)
+
+    monkeypatch.setattr(descriptor_diff, "DeepDiff", counting)
+    wanted = [desired(f"sc-{i}") for i in range(20)]
+    live = {w.tag: w.yaml_text.replace("rules:", "draft: false\nrules:") for w in wanted}
+    live["sc-3"] = descriptor("sc-3", name="Renamed")
+    plan = make_plan(wanted, live)
+    assert plan.counts()["unchanged"] == 19
+    assert len(calls) == 1
