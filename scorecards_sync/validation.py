@@ -63,7 +63,24 @@ def load_schema() -> dict[str, Any]:
 @functools.cache
 def _validator() -> Any:
     schema = load_schema()
-    return validators.validator_for(schema)(schema)
+    # Following `$ref`s through the registry is most of jsonschema's time on a descriptor;
+    # the schema has no recursion, so resolve them once here.
+    inlined = _inline_refs(schema, schema.get("$defs", {}))
+    return validators.validator_for(schema)(inlined)
+
+
+def _inline_refs(node: Any, definitions: Mapping[str, Any]) -> Any:
+    if isinstance(node, list):
+        return [_inline_refs(item, definitions) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/$defs/"):
+        target = definitions[node["$ref"].removeprefix("#/$defs/")]
+        node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+    return {
+        key: value if key == "$defs" else _inline_refs(value, definitions)
+        for key, value in node.items()
+    }
 
 
 def validate_document(document: Document) -> list[Problem]:
