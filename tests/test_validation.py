@@ -254,3 +254,20 @@ def test_stdout_is_untouched_when_the_console_is_redirected() -> None:
     out, err = io.StringIO(), io.StringIO()
     assert main(["validate", str(REPO_ROOT / "tests" / "data" / "good")], Console(out, err)) == 0
     assert out.getvalue() == ""
+
+
+def test_an_any_of_failure_is_told_through_its_most_relevant_branch() -> None:
+    # The bundled schema avoids anyOf/oneOf at value level; should one appear, the user
+    # still gets the branch that explains most, not "is not valid under any of the schemas".
+    from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
+
+    from scorecards_sync.validation import _translate
+
+    schema = {"anyOf": [{"type": "string"}, {"type": "integer", "minimum": 4}]}
+    document = _document("tag: t\nname: N\nrules: []\nwindow: 2\n")
+    [error] = Draft202012Validator(schema).iter_errors(2)
+    [problem] = _translate(document, error)
+    assert problem.message in (
+        "must be at least 4, got 2",
+        "expected a string, got an integer (2); quote it to make it text",
+    )
