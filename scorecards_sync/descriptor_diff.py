@@ -59,7 +59,9 @@ def diff_canonical(
         # Rules added or removed all at once still read as one change per rule.
         want.setdefault("rules", {})
         have.setdefault("rules", {})
-    tree = DeepDiff(have, want, view="tree")
+    # Always descend: by default deepdiff reports a mapping whose keys mostly differ
+    # as one replaced value, which would hide which rule or level field changed.
+    tree = DeepDiff(have, want, view="tree", threshold_to_diff_deeper=0)
     paths: set[Path] = set()
     for findings in tree.values():
         for finding in findings:
@@ -71,9 +73,13 @@ def diff_canonical(
 def describe_new(
     desired: Mapping[str, Any],
 ) -> tuple[tuple[FieldChange, ...], tuple[RuleChange, ...]]:
-    """What a create shows: the scorecard's name and each rule it brings."""
+    """What a create shows: the scorecard's name, whether it is a draft, and each rule."""
     data = canonical(desired)
-    fields = (FieldChange("name", DiffKind.ADDED, None, jsonable(data.get("name"))),)
+    fields: tuple[FieldChange, ...] = (
+        FieldChange("name", DiffKind.ADDED, None, jsonable(data.get("name"))),
+    )
+    if data.get("draft") is True:
+        fields += (FieldChange("draft", DiffKind.ADDED, None, True),)
     rules = data.get("rules")
     titles = [_rule_title(rule, "") for rule in rules] if isinstance(rules, list) else []
     return fields, tuple(RuleChange(title, DiffKind.ADDED) for title in sorted(titles))
@@ -161,6 +167,12 @@ def _reported_path(path: Path, have: Any, want: Any) -> Path:
         prefix = path[: position + 1]
         if _filter_shape(_lookup(have, prefix)) != _filter_shape(_lookup(want, prefix)):
             return prefix
+        # `types: {include: [...]}` → `types: {exclude: [...]}` reads best as one change.
+        part = path[: position + 2]
+        if len(path) > position + 2 and path[-1] != part[-1] and part[-1] in ("types", "groups"):
+            old, new = _lookup(have, part), _lookup(want, part)
+            if isinstance(old, Mapping) and isinstance(new, Mapping) and set(old).isdisjoint(new):
+                return part
     return path
 
 
@@ -199,7 +211,19 @@ def _field_change(label: str, old: Any, new: Any) -> FieldChange:
 
 def _field_changes(paths: set[Path], have: Any, want: Any) -> tuple[FieldChange, ...]:
     top = sorted((p for p in paths if p and p[0] != "rules"), key=_top_sort_key)
-    return tuple(_field_change(_human_path(p), _lookup(have, p), _lookup(want, p)) for p in top)
+    return tuple(
+        _field_change(_human_path(p), _as_written(_lookup(have, p)), _as_written(_lookup(want, p)))
+        if p == ("ladder",)
+        else _field_change(_human_path(p), _lookup(have, p), _lookup(want, p))
+        for p in top
+    )
+
+
+def _as_written(ladder: Any) -> Any:
+    """A whole ladder with its levels listed again (they were keyed by name for diffing)."""
+    if isinstance(ladder, dict) and isinstance(ladder.get("levels"), dict):
+        return {**ladder, "levels": list(ladder["levels"].values())}
+    return ladder
 
 
 def _rule_changes(paths: set[Path], have: Any, want: Any) -> tuple[RuleChange, ...]:
