@@ -122,7 +122,8 @@ def test_dry_run_changes_nothing_and_needs_no_confirmation(workdir: Path) -> Non
 def test_json_results(workdir: Path) -> None:
     ran = run("apply", "cards", "--emulator", "state.json", "--auto-approve", "--format", "json")
     assert ran.code == 0
-    results = json.loads(ran.out[ran.out.index("\n{") :])
+    results = json.loads(ran.out)
+    assert "+ create alpha" in ran.err
     assert results["summary"] == {"done": 3, "failed": 0, "skipped": 0}
 
 

@@ -68,7 +68,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--format",
         choices=("text", "json"),
         default="text",
-        help="format of the per-change results (the plan is shown as text)",
+        help="format of the per-change results; with json, stdout holds only them (the plan "
+        "is shown as text on stderr)",
     )
     add_plan_options(parser)
     add_settings_options(parser)
@@ -93,7 +94,9 @@ def run(args: argparse.Namespace, console: Console) -> int:
         if fresh is None:
             return EXIT_ERROR
         plan = fresh
-    console.out(plan_renderer("text", color=use_color(console.stdout)).render(plan))
+    # With JSON results, stdout carries only them; the plan goes to stderr for the log.
+    show = console.err if args.format == "json" else console.out
+    show(plan_renderer("text", color=use_color(console.stdout)).render(plan))
     enforce_thresholds(plan, settings, force=args.force)
     if not plan.has_changes:
         write_github_output({"applied": "0", "failed": "0"})
@@ -108,10 +111,10 @@ def _apply(plan: Plan, settings: Settings, args: argparse.Namespace, console: Co
         if args.plan:
             check_fresh(plan, live_fingerprints(client, touched_tags(plan)))
         result = apply_plan(plan, client, dry_run=args.dry_run, concurrency=settings.concurrency)
-    console.out("")
     if args.format == "json":
         console.out(JsonResults().render(result))
     else:
+        console.out("")
         console.out(TextResults(color=use_color(console.stdout)).render(result))
     write_github_output({"applied": str(result.done), "failed": str(result.failed)})
     return EXIT_OK if result.ok else EXIT_ERROR
