@@ -2,8 +2,12 @@
 normalization, rule identity and fingerprints.
 
 Both sides of a comparison (the repository and Cortex) pass through `canonical`
-so that differences Cortex does not care about (key order, color spelling, rule
-order, defaults written out or not, empty rule filters) never show up as changes.
+so that differences Cortex does not care about never show up as changes: key
+order, color spelling (`7cf376`, `"#7CF376"`), rule and level order, defaults
+written out or not, empty filters (`{kind: GENERIC}`, `types: {}`), `kind:
+GENERIC` written or implied, the order of filter types and groups, keys written
+without a value, YAML dates (Cortex keeps them as text). Rule identifiers are
+handled by `comparable`: one missing on the desired side is not a difference.
 The emulator uses the same table of defaults, so what it serves and what the
 planner expects cannot drift apart.
 """
@@ -15,7 +19,7 @@ import datetime as dt
 import hashlib
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 # Cortex's defaults, as `GET .../descriptor` writes them out. Change them here only.
@@ -247,14 +251,6 @@ def canonical_fingerprint(form: Mapping[str, Any]) -> str:
     """`fingerprint` of a form `canonical` already produced (saves normalizing twice)."""
     digest = hashlib.sha256(canonical_json(form).encode("utf-8")).hexdigest()
     return f"sha256:{digest}"
-
-
-def strip_identifiers(rules: Sequence[Any]) -> list[Any]:
-    """Rules without `identifier` keys: for comparing against a side that has none."""
-    return [
-        {k: v for k, v in rule.items() if k != "identifier"} if isinstance(rule, Mapping) else rule
-        for rule in rules
-    ]
 
 
 def comparable(
