@@ -76,7 +76,12 @@ class Settings:
 
     def require_api_key(self) -> ApiKey:
         if self.api_key is None:
-            return api_key_from_env({})  # raises the one actionable "no key" message
+            try:
+                return api_key_from_env({})  # raises the one actionable "no key" message
+            except ConfigError as exc:
+                raise ConfigError(
+                    f"{exc} (or try everything offline: --emulator STATE_FILE)"
+                ) from None
         return self.api_key
 
 
