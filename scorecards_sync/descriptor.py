@@ -22,13 +22,17 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-# Cortex's defaults, as `GET .../descriptor` writes them out. Change them here only.
+# Cortex's defaults, as its OpenAPI spec states them and `GET .../descriptor` writes
+# them out. Change them here only.
 DEFAULTS: Mapping[str, Any] = {
     "draft": False,
-    "notifications": {"enabled": False, "scoreDropNotificationsEnabled": False},
-    "exemptions": {"enabled": False, "autoApprove": False},
+    "notifications": {"enabled": True, "scoreDropNotificationsEnabled": False},
+    "exemptions": {"enabled": True, "autoApprove": False},
     "evaluation": {"window": 4},
 }
+# The one default that depends on another field: "defaults to true for non-draft
+# Scorecards and to false for draft Scorecards" (spec, `Notifications.enabled`).
+DRAFT_NOTIFICATIONS_ENABLED = False
 LADDER_DEFAULT_NAME = "Default Ladder"
 RULE_DEFAULTS: Mapping[str, Any] = {"weight": 1}
 
@@ -75,6 +79,14 @@ def with_defaults(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _fill_defaults(result: dict[str, Any]) -> None:
+    notifications = result.get("notifications")
+    if result.get("draft") is True and (
+        not isinstance(notifications, Mapping) or notifications.get("enabled") is None
+    ):
+        result["notifications"] = {
+            **(notifications if isinstance(notifications, Mapping) else {}),
+            "enabled": DRAFT_NOTIFICATIONS_ENABLED,
+        }
     for key, default in DEFAULTS.items():
         current = result.get(key)
         if isinstance(default, Mapping):

@@ -194,8 +194,9 @@ def test_a_descriptor_equals_cortexs_export_of_it(corpus_dir: Path) -> None:
     )
     served = yaml.safe_load(raw_path.read_text(encoding="utf-8"))
     written = yaml.safe_load(raw_path.read_text(encoding="utf-8"))
-    for key in ("draft", "notifications", "exemptions"):
-        del written[key]
+    # `notifications`/`exemptions` are written out as `false`, not Cortex's defaults
+    # (the spec says both default to true), so only `draft: false` may be left out.
+    del written["draft"]
     written["ladder"]["levels"] = [
         {**level, "color": level["color"].lower().lstrip("#")}
         for level in written["ladder"]["levels"]
@@ -205,3 +206,15 @@ def test_a_descriptor_equals_cortexs_export_of_it(corpus_dir: Path) -> None:
     served["rules"][0]["filter"] = {"kind": "GENERIC", "types": {}}
     want, have = comparable(written, served)
     assert want == have
+
+
+def test_defaults_follow_cortexs_spec() -> None:
+    published = with_defaults({"tag": "a", "name": "A"})
+    assert published["notifications"] == {"enabled": True, "scoreDropNotificationsEnabled": False}
+    assert published["exemptions"] == {"enabled": True, "autoApprove": False}
+
+
+def test_a_draft_has_notifications_off_unless_it_says_otherwise() -> None:
+    assert with_defaults({"draft": True})["notifications"]["enabled"] is False
+    said = with_defaults({"draft": True, "notifications": {"enabled": True}})
+    assert said["notifications"] == {"enabled": True, "scoreDropNotificationsEnabled": False}

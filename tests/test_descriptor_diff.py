@@ -58,7 +58,14 @@ def test_several_changes_come_in_descriptor_order() -> None:
         "evaluation": {"window": 8},
     }
     fields, _ = diff_descriptors(desired, LEVELS)
-    assert [f.path for f in fields] == ["name", "draft", "evaluation.window", "filter"]
+    assert [f.path for f in fields] == [
+        "name",
+        "draft",
+        # A draft's notifications default to off: toggling draft changes them too.
+        "notifications.enabled",
+        "evaluation.window",
+        "filter",
+    ]
 
 
 def test_rule_changes_come_by_title_and_fields_in_rule_key_order() -> None:

@@ -85,7 +85,7 @@ def test_post_creates_and_get_descriptor_serves_cortex_yaml(client: httpx.Client
         "evaluation",
         "ladder",
     ]
-    assert data["notifications"] == {"enabled": False, "scoreDropNotificationsEnabled": False}
+    assert data["notifications"] == {"enabled": True, "scoreDropNotificationsEnabled": False}
     assert data["evaluation"] == {"window": 4}
     assert data["ladder"]["name"] == "Default Ladder"
     assert [level["color"] for level in data["ladder"]["levels"]] == [
@@ -142,7 +142,7 @@ def test_post_replaces_the_whole_definition(client: httpx.Client) -> None:
     assert "ladder" not in data
     assert "filter" not in data
     assert len(data["rules"]) == 1
-    assert data["exemptions"]["enabled"] is False
+    assert data["exemptions"] == {"enabled": True, "autoApprove": False}
 
 
 def test_dry_run_validates_without_storing(emu: Emulator, client: httpx.Client) -> None:
