@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-# The package is not installed into the development environment: import it from the tree.
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
 # The corpus of real Cortex descriptors lives beside the repository, never inside it.
 CORPUS_DIR = REPO_ROOT.parent / "shared" / "corpus"
 
