@@ -92,11 +92,25 @@ def test_request_deny(client: httpx.Client) -> None:
         assert response.json()["message"] == f"No pending exemptions to {action} found"
 
 
-def test_one_open_exemption_per_rule(client: httpx.Client) -> None:
-    assert _request(client).status_code == 200
-    duplicate = _request(client)
-    assert duplicate.status_code == 400
-    assert "already pending" in duplicate.json()["message"]
+def test_asking_again_answers_with_the_open_exemption(client: httpx.Client) -> None:
+    first = _request(client)
+    again = _request(client, reason="other words")
+    assert again.status_code == 200
+    assert again.json() == first.json()
+    client.put(f"{BASE}/approve", json={"ruleIdentifier": RULE})
+    approved = _request(client)
+    assert approved.json()["exemptionStatus"]["status"] == "APPROVED"
+    (listed,) = _rule_score(client)["ruleExemptions"]
+    assert listed["requestingReason"] == "migrating"
+
+
+@pytest.mark.parametrize("days", [None, 0, -3, 10**15])
+def test_without_a_usable_number_of_days_the_exemption_has_no_end(
+    client: httpx.Client, days: int | None
+) -> None:
+    response = _request(client, days=days)
+    assert response.status_code == 200
+    assert "endDate" not in response.json()
 
 
 def test_auto_approve(emu: Emulator, client: httpx.Client) -> None:
@@ -121,7 +135,7 @@ def test_exemptions_must_be_enabled(emu: Emulator, client: httpx.Client) -> None
         (BASE.replace(ENTITY, "nobody"), {"ruleIdentifier": RULE, "reason": "r"}, 404),
         (BASE.replace(TAG, "no-such-card"), {"ruleIdentifier": RULE, "reason": "r"}, 404),
         (BASE, {"ruleIdentifier": RULE}, 400),
-        (BASE, {"ruleIdentifier": RULE, "reason": "r", "days": -1}, 400),
+        (BASE, {"ruleIdentifier": RULE, "reason": "r", "days": "soon"}, 400),
         (BASE, ["not", "an", "object"], 400),
     ],
 )

@@ -7,6 +7,7 @@ spec's `RuleExemptionDefinition` of it. A revoked exemption is `REJECTED`
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -47,8 +48,11 @@ def new_exemption(
         "requestingReason": reason,
         "exemptionStatus": {"status": PENDING},
     }
-    if days:
-        exemption["endDate"] = iso(now + dt.timedelta(days=days))
+    # No days, 0 or fewer (the official CLI sends 0 by default), or an end past the calendar:
+    # exempt until revoked.
+    if days is not None and days > 0:
+        with contextlib.suppress(OverflowError):
+            exemption["endDate"] = iso(now + dt.timedelta(days=days))
     if auto_approve:
         decide(exemption, APPROVED, actor, now)
     return exemption

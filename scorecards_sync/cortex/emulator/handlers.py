@@ -326,8 +326,8 @@ class Handlers:
         rule_id = _body_str(body, "ruleIdentifier")
         reason = _body_str(body, "reason")
         days = body.get("days")
-        if days is not None and (not isinstance(days, int) or isinstance(days, bool) or days < 0):
-            raise bad_request("`days` must be a whole number of days, 0 or more")
+        if days is not None and (not isinstance(days, int) or isinstance(days, bool)):
+            raise bad_request("`days` must be a whole number of days")
         now = self.now()
         with self.store.writing() as state:
             record = _scorecard(state, call.params["tag"])
@@ -343,8 +343,8 @@ class Handlers:
                 if exemptions.status(e) == exemptions.PENDING or exemptions.is_active(e, now)
             ]
             if open_ones:
-                state_name = exemptions.status(open_ones[0]).lower()
-                raise bad_request(f"An exemption for this rule is already {state_name}")
+                # Asking again is answered with the open exemption: a retried request is harmless.
+                return json_response(200, exemptions.public(open_ones[0]))
             exemption = exemptions.new_exemption(
                 scorecard=tag,
                 entity=entity.tag,
@@ -469,7 +469,11 @@ def _refuse_failing_tag(call: Call, tag: str) -> None:
 
 def _str_param(query: Mapping[str, list[str]], name: str) -> str | None:
     values = query.get(name)
-    return values[0] if values else None
+    if not values:
+        return None
+    if len(values) > 1:
+        raise bad_request(f"Parameter '{name}' is given {len(values)} times; give it once")
+    return values[0]
 
 
 def _int_param(
@@ -481,10 +485,10 @@ def _int_param(
     maximum: int = _INT32_MAX,
 ) -> int:
     text = _str_param(query, name)
-    if text is None or text == "":
+    if text is None:
         return default
     try:
-        value = int(text.strip())
+        value = int(text)
     except ValueError:
         raise bad_request(f"Parameter '{name}' must be an integer, not {text!r}") from None
     if not minimum <= value <= maximum:
@@ -494,9 +498,9 @@ def _int_param(
 
 def _bool_param(query: Mapping[str, list[str]], name: str, *, default: bool) -> bool:
     text = _str_param(query, name)
-    if text is None or text == "":
+    if text is None:
         return default
-    lowered = text.strip().lower()
+    lowered = text.lower()
     if lowered in _TRUE:
         return True
     if lowered in _FALSE:

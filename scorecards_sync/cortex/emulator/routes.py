@@ -69,22 +69,29 @@ class Match:
 
 
 def match(method: str, raw_path: str) -> Match:
+    """The route for `method` on `raw_path`.
+
+    As OpenAPI says, a concrete path wins over a templated one: `/api/v1/scorecards/descriptor`
+    is the POST route only, never `GET /api/v1/scorecards/{tag}` of a scorecard tagged
+    "descriptor".
+    """
     segments = raw_path.split("/")
     if segments and segments[0] == "":
         segments = segments[1:]
-    allowed: list[str] = []
-    found: tuple[Route, dict[str, str]] | None = None
+    candidates: list[tuple[int, Route, dict[str, str]]] = []
     for route in ROUTES:
         params = _match_pattern(route.pattern, segments)
-        if params is None:
-            continue
-        if route.method not in allowed:
-            allowed.append(route.method)
-        if route.method == method and found is None:
-            found = (route, params)
-    if found is None:
-        return Match(None, {}, tuple(allowed))
-    return Match(found[0], found[1], tuple(allowed))
+        if params is not None:
+            candidates.append((len(params), route, params))
+    if not candidates:
+        return Match(None, {}, ())
+    fewest = min(count for count, _, _ in candidates)
+    best = [(route, params) for count, route, params in candidates if count == fewest]
+    allowed = tuple(dict.fromkeys(route.method for route, _ in best))
+    for route, params in best:
+        if route.method == method:
+            return Match(route, params, allowed)
+    return Match(None, {}, allowed)
 
 
 def _match_pattern(pattern: tuple[str, ...], segments: list[str]) -> dict[str, str] | None:

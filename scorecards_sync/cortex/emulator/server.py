@@ -10,7 +10,7 @@ import http.server
 import logging
 import socket
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from scorecards_sync.cortex.emulator.handlers import MAX_BODY_BYTES
 from scorecards_sync.cortex.emulator.protocol import EmuRequest, error_response
@@ -120,7 +120,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(response.body)
 
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _serve
+    def __getattr__(self, name: str) -> Any:
+        # Every method, even one we never heard of, reaches the core: it answers 405 with
+        # `Allow` where the path exists (the stdlib would answer 501 without a `do_` method).
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
 
 
 class EmulatorServer:
