@@ -27,7 +27,7 @@ EXIT_USAGE = 64
 EXIT_INTERRUPTED = 130
 
 # Each name is a module `scorecards_sync.commands.<name>` implementing `Command`.
-COMMANDS: tuple[str, ...] = ("validate", "config", "plan", "apply", "pull", "emulator")
+COMMANDS: tuple[str, ...] = ("validate", "config", "plan", "apply", "pull", "emulator", "action")
 
 
 class Console:

@@ -1,0 +1,107 @@
+"""`scorecards-sync github-action`: the GitHub Action's runner (see action.yml).
+
+It reads the action's inputs from `INPUT_*` environment variables and the run from
+GitHub's own (`GITHUB_EVENT_NAME`, `GITHUB_EVENT_PATH`, `GITHUB_REPOSITORY`, ...),
+does what the event calls for (see `scorecards_sync.github.action`), prints the
+log with its workflow commands, and appends to `$GITHUB_OUTPUT` and
+`$GITHUB_STEP_SUMMARY`.
+
+Exit codes: 0 success, 1 invalid descriptors, a refused or failed plan or apply,
+64 a bad input or a run outside GitHub Actions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+from scorecards_sync.commands.common import add_prune_option, add_settings_options
+from scorecards_sync.commands.common import settings_from_args as resolve_from_args
+from scorecards_sync.config import Settings
+from scorecards_sync.errors import UsageError
+from scorecards_sync.github.action import (
+    INPUT_GITHUB_TOKEN,
+    ActionInputs,
+    ActionReport,
+    RunContext,
+    cortex_environment,
+    github_output_text,
+    run_action,
+)
+from scorecards_sync.github.client import GitHubClient
+
+if TYPE_CHECKING:
+    from scorecards_sync.cli import Console
+
+NAME = "github-action"
+HELP = "run as the GitHub Action: plan and comment on pull requests, apply on push"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = (
+        "inputs come from the environment, as action.yml passes them: INPUT_COMMAND "
+        "(validate|plan|apply), INPUT_PATH, INPUT_BASE_REF, INPUT_COMMENT (true|always|false), "
+        "INPUT_AUTO_APPROVE, INPUT_ARGS, INPUT_COMMENT_AUTHOR, INPUT_CORTEX_API_KEY, "
+        "INPUT_CORTEX_BASE_URL, INPUT_GITHUB_TOKEN. Exit codes: 0 ok, 1 error or refusal, "
+        "64 bad input."
+    )
+
+
+def run(args: argparse.Namespace, console: Console) -> int:
+    return execute(os.environ, console)
+
+
+def execute(environ: Mapping[str, str], console: Console) -> int:
+    """Run the action against `environ`; the key is read from it only to talk to Cortex."""
+    inputs = ActionInputs.from_env(environ)
+    extra = parse_extra_args(inputs.args)
+    if extra.verbose:
+        level = logging.INFO if extra.verbose == 1 else logging.DEBUG
+        logging.getLogger("scorecards_sync").setLevel(level)
+    context = RunContext.from_env(environ)
+
+    def settings() -> Settings:
+        return resolve_from_args(extra, environ=cortex_environment(environ))
+
+    def github() -> GitHubClient:
+        token = environ.get(INPUT_GITHUB_TOKEN, "").strip() or None
+        return GitHubClient.from_env(environ, token=token)
+
+    report = run_action(
+        inputs, context, settings=settings, github=github, force=extra.force, strict=extra.strict
+    )
+    write_report(report, environ, console)
+    return report.exit_code
+
+
+def write_report(report: ActionReport, environ: Mapping[str, str], console: Console) -> None:
+    for line in report.log:
+        console.out(line)
+    _append(environ.get("GITHUB_STEP_SUMMARY"), report.summary)
+    _append(environ.get("GITHUB_OUTPUT"), github_output_text(report.outputs))
+
+
+def _append(target: str | None, text: str) -> None:
+    if target and text:
+        with Path(target).open("a", encoding="utf-8") as stream:
+            stream.write(text)
+
+
+class _ArgsParser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"input args: {message}")
+
+
+def parse_extra_args(tokens: Sequence[str]) -> argparse.Namespace:
+    """The `args` input: settings and safety options; the action sets everything else."""
+    parser = _ArgsParser(prog="scorecards-sync github-action", add_help=False)
+    add_settings_options(parser)
+    add_prune_option(parser)
+    parser.add_argument("--force", action="store_true")
+    parser.add_argument("--strict", action="store_true")
+    parser.add_argument("-v", "--verbose", action="count", default=0)
+    return parser.parse_args(list(tokens))
