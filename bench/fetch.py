@@ -207,6 +207,13 @@ def main() -> None:
         ours_free, _ = run_ours(
             emulator, free, "ours, limiter off, 8 threads (default)", rate_limit_per_minute=None
         )
+        ours_free_16, _ = run_ours(
+            emulator,
+            free,
+            "ours, limiter off, 16 threads",
+            rate_limit_per_minute=None,
+            concurrency=16,
+        )
         ours_free_30, _ = run_ours(
             emulator,
             free,
@@ -214,7 +221,7 @@ def main() -> None:
             rate_limit_per_minute=None,
             concurrency=30,
         )
-        rows = [ours_default, ours_free, ours_free_30]
+        rows = [ours_default, ours_free, ours_free_16, ours_free_30]
         if cli is None:
             print("(official CLI not found: its rows are skipped)")
         else:
@@ -231,6 +238,7 @@ def main() -> None:
             for text, theirs, ours in (
                 ("both default limiters", official_default, ours_default),
                 ("limiters off, our default 8 threads", official_free, ours_free),
+                ("limiters off, ours with 16 threads", official_free, ours_free_16),
                 ("limiters off, 30 threads each", official_free, ours_free_30),
             ):
                 print(f"official / ours, {text}: {theirs.seconds / ours.seconds:.2f}")
