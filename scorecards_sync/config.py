@@ -12,7 +12,7 @@ The config file is `.scorecards-sync.yaml` at the repository root (the folder ho
       max_delete_share: 0.30         # ... or deleting more than this share of managed ones
       min_managed: 10                # shares apply only from this many managed scorecards
       max_deletes: null              # refuse more deletes than this, whatever the share
-    concurrency: 8                   # parallel API calls (under one shared rate limit)
+    concurrency: 16                  # parallel API calls (under one shared rate limit)
     base_url: https://api.getcortexapp.com
     rate_limit: 1000                 # requests per minute
     retries: 6                       # retries of a failed call (5xx, dropped connection)
@@ -61,7 +61,7 @@ class Settings:
     managed: tuple[str, ...] = ()
     prune: bool = False
     thresholds: Thresholds = field(default_factory=Thresholds)
-    concurrency: int = 8
+    concurrency: int = 16
     base_url: str = DEFAULT_BASE_URL
     rate_limit: int = 1000
     retries: int = 6

@@ -35,7 +35,7 @@ def test_defaults_without_any_config(tmp_path: Path) -> None:
     assert settings.managed == ()
     assert settings.prune is False
     assert settings.thresholds == Thresholds(0.30, 0.30, 10, None)
-    assert settings.concurrency == 8
+    assert settings.concurrency == 16
     assert settings.base_url == DEFAULT_BASE_URL
     assert settings.rate_limit == 1000
     assert settings.api_key is None

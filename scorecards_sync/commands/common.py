@@ -32,7 +32,7 @@ def add_settings_options(parser: argparse.ArgumentParser, *, concurrency: bool =
     )
     if concurrency:
         group.add_argument(
-            "--concurrency", type=int, metavar="N", help="parallel API calls (default 8)"
+            "--concurrency", type=int, metavar="N", help="parallel API calls (default 16)"
         )
     group.add_argument(
         "--rate-limit", type=int, metavar="N", help="API requests per minute (default 1000)"
