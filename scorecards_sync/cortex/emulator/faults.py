@@ -23,9 +23,11 @@ class Faults:
       requests and refilling at that rate (see `RateLimiter`).
     - `throttle_rate`: share of requests answered 429 at random.
     - `retry_after_seconds`: the `Retry-After` of those random 429s.
-    - `fail_rate`: share of `POST .../descriptor` answered 500 "evaluation running".
-    - `drop_rate`: share of requests whose connection is dropped without a response.
-    - `failing_tags`: scorecards whose POST and DELETE always answer 500.
+    - `fail_rate`: share of `POST .../descriptor` answered 500 "evaluation running" (not
+      dry runs: they touch no scorecard, so no evaluation is in their way).
+    - `drop_rate`: share of requests whose connection is dropped without a response, before
+      the request has any effect.
+    - `failing_tags`: scorecards whose POST (dry runs too) and DELETE always answer 500.
     - `seed`: seeds the random choices.
     """
 
