@@ -220,9 +220,9 @@ def open_pull_request(world: World) -> Reviewed:
     return Reviewed(base, head, run)
 
 
-def merge(world: World) -> str:
+def merge(world: World, branch: str = "raise-readiness") -> str:
     world.git("switch", "-q", "main")
-    world.git("merge", "-q", "--no-ff", "-m", "Merge pull request #42", "raise-readiness")
+    world.git("merge", "-q", "--no-ff", "-m", "Merge pull request #42", branch)
     merged = world.git("rev-parse", "HEAD")
     world.github.add_pull(REPOSITORY, merged, PR_NUMBER)
     return merged
@@ -479,6 +479,43 @@ def test_fork_path_never_touches_the_key_in_process(
     assert execute(environ, Console(out, err)) == 0, out.getvalue() + err.getvalue()
     assert "Not planned" in summary.read_text(encoding="utf-8")
     assert CANARY not in out.getvalue() + err.getvalue() + summary.read_text(encoding="utf-8")
+
+
+def test_a_plan_over_the_thresholds_fails_and_is_not_a_reviewed_plan(world: World) -> None:
+    (world.repo / ".scorecards-sync.yaml").write_text("thresholds:\n  max_deletes: 0\n")
+    reviewed_base = live_alpha_beta(world)
+    world.git("switch", "-q", "-c", "retire-beta")
+    (world.repo / DIR / "beta.yaml").unlink()
+    head = world.commit("retire beta")
+    ran = world.run("pull_request", world.pull_request(reviewed_base, head), head)
+    assert ran.returncode == 1
+    assert any(a.kind == "error" and "delete" in a.message for a in ran.annotations)
+    body = world.comments()[0]["body"]
+    marker = parse_marker(body)
+    assert marker is not None and marker.checksum == ""
+    assert "beta" in body and "will not be applied" in body
+    merged = merge(world, "retire-beta")
+    push = world.run("push", world.push(reviewed_base, merged), merged, command="apply")
+    assert push.returncode == 1 and world.emulator.tags() == ["alpha", "beta"]
+    # --force on both sides: the plan is reviewed, then applied.
+    world.git("switch", "-q", "retire-beta")
+    forced = world.run(
+        "pull_request", world.pull_request(reviewed_base, head), head, args="--force"
+    )
+    assert forced.returncode == 0, forced.log
+    applied = world.run(
+        "push", world.push(reviewed_base, merged), merged, command="apply", args="--force"
+    )
+    assert applied.returncode == 0, applied.log
+    assert world.emulator.tags() == ["alpha"]
+
+
+def test_a_missing_key_says_which_input_to_set(world: World) -> None:
+    base = live_alpha_beta(world)
+    ran = world.run("pull_request", world.pull_request(base, base), base, cortex_api_key="")
+    assert ran.returncode == 64
+    assert "cortex-api-key: ${{ secrets.CORTEX_API_KEY }}" in ran.log
+    assert "no Cortex API key" in ran.summary
 
 
 # -- push to the default branch -----------------------------------------------------------------

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, NoReturn
 from scorecards_sync.commands.common import add_prune_option, add_settings_options
 from scorecards_sync.commands.common import settings_from_args as resolve_from_args
 from scorecards_sync.config import Settings
-from scorecards_sync.errors import UsageError
+from scorecards_sync.errors import ConfigError, UsageError
 from scorecards_sync.github.action import (
     INPUT_GITHUB_TOKEN,
     ActionInputs,
@@ -65,7 +65,15 @@ def execute(environ: Mapping[str, str], console: Console) -> int:
     context = RunContext.from_env(environ)
 
     def settings() -> Settings:
-        return resolve_from_args(extra, environ=cortex_environment(environ))
+        resolved = resolve_from_args(extra, environ=cortex_environment(environ))
+        if resolved.api_key is None and not resolved.emulator:
+            raise ConfigError(
+                "no Cortex API key: give the action "
+                "`cortex-api-key: ${{ secrets.CORTEX_API_KEY }}` and add that repository secret "
+                "(a key with 'View Scorecards' and 'Edit Scorecards'); pull requests from forks "
+                "get no secrets and are only validated"
+            )
+        return resolved
 
     def github() -> GitHubClient:
         token = environ.get(INPUT_GITHUB_TOKEN, "").strip() or None

@@ -69,8 +69,8 @@ COMMENT_MODES = ("true", "always", "false")
 EXIT_OK, EXIT_ERROR = 0, 1
 # GitHub drops a step's summary larger than 1 MiB (and says so in an annotation).
 SUMMARY_LIMIT_BYTES = 1024 * 1024
-# Room in a comment for the heading, the footer and the marker around the rendered plan.
-_COMMENT_FRAME = 1_500
+# Room in a comment for the marker line and the paragraph breaks around the rendered plan.
+_COMMENT_FRAME = 300
 _APPLY_KEY_SUFFIX = "#apply"  # `#` never occurs in a path key: no clash with a plan comment
 _MAX_PROBLEMS_IN_SUMMARY = 200
 _ENV_BASE_URL = "CORTEX_BASE_URL"
@@ -385,15 +385,21 @@ class _Run:
         self, number: int, plan: Plan, base: str | None, problems: Sequence[str]
     ) -> None:
         key, repository = self.inputs.key, self.event.repository
-        room = MAX_COMMENT_CHARS - _COMMENT_FRAME - sum(len(p) for p in problems)
-        lines = [
+        head = [
             f"### Scorecards plan · {_paths_md(self.inputs.paths)}",
             *(f"> [!CAUTION]\n> {escape(p)}" for p in problems),
-            MarkdownPlanRenderer(max_chars=room).render(plan),
+        ]
+        # A plan that failed its checks is shown, but never stands as a reviewed plan.
+        checksum = "" if problems else plan.checksum()
+        tail = [
             self.footer(plan, base),
             "<sub>On merge, the apply job applies this plan only if it still has this checksum."
-            "</sub>",
+            "</sub>"
+            if checksum
+            else "<sub>This plan failed its checks: it will not be applied on merge.</sub>",
         ]
+        room = MAX_COMMENT_CHARS - len("\n\n".join(head + tail)) - _COMMENT_FRAME
+        body = "\n\n".join([*head, MarkdownPlanRenderer(max_chars=room).render(plan), *tail])
         with self.github() as client:
             if self.inputs.comment == "true" and not plan.has_changes:
                 comments = client.list_issue_comments(repository, number)
@@ -405,8 +411,8 @@ class _Run:
                 repository,
                 number,
                 key,
-                plan.checksum(),
-                "\n\n".join(lines),
+                checksum,
+                body,
                 author=self.inputs.comment_author,
             )
         self.outputs["comment-url"] = result.comment.html_url
@@ -499,7 +505,7 @@ class _Run:
             return (
                 f"pull request #{number} has no plan comment by {self.inputs.comment_author} for "
                 f"{', '.join(self.inputs.paths)} with a plan checksum (did the plan workflow run "
-                "on it, with comments on, and did its descriptors validate?). Nothing reviewed, "
+                "on it with comments on, and did its last run succeed?). Nothing reviewed, "
                 "nothing applied."
             )
         if review.checksum != plan.checksum():
@@ -525,7 +531,6 @@ class _Run:
             ["| Result | Action | Scorecard | Detail |", "| --- | --- | --- | --- |", *rows]
         )
         self.summary += [f"### {escape(summary_line(result))}", table]
-        self.outputs.update({"applied": str(result.done), "failed": str(result.failed)})
         for outcome in result.outcomes:
             if outcome.status is Status.FAILED:
                 message = f"{outcome.action.value} {outcome.tag} failed: {outcome.message}"
