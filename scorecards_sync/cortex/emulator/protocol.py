@@ -14,6 +14,8 @@ from typing import Any
 
 JSON = "application/json"
 PROBLEM_JSON = "application/problem+json"
+# GET .../descriptor serves the YAML text itself (the corpus holds one such body, byte for
+# byte), although the spec declares it a JSON string: clients read it as text either way.
 YAML_TEXT = "application/yaml;charset=UTF-8"
 
 
