@@ -6,6 +6,8 @@ and what to do. They never contain the API key (see `redact`).
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class ScorecardsSyncError(Exception):
     """Root of every error this package raises on purpose."""
@@ -43,8 +45,8 @@ class StalePlan(PlanError):
     """Live scorecards moved since a saved plan was computed."""
 
 
-class CortexError(ScorecardsSyncError):
-    """A call to the Cortex API failed. Carries what Cortex said, never the key."""
+class ApiCallError(ScorecardsSyncError):
+    """A call to a remote API failed: which call, and its status. Never a credential."""
 
     def __init__(
         self,
@@ -53,17 +55,29 @@ class CortexError(ScorecardsSyncError):
         method: str = "",
         path: str = "",
         status: int | None = None,
-        cortex_message: str | None = None,
-        details: str | None = None,
         request_id: str | None = None,
     ) -> None:
         super().__init__(message)
         self.method = method
         self.path = path
         self.status = status
+        self.request_id = request_id
+
+
+class CortexError(ApiCallError):
+    """A call to the Cortex API failed. Carries what Cortex said, never the key."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        cortex_message: str | None = None,
+        details: str | None = None,
+        **call: Any,
+    ) -> None:
+        super().__init__(message, **call)
         self.cortex_message = cortex_message
         self.details = details
-        self.request_id = request_id
 
 
 class CortexAuthError(CortexError):
@@ -82,25 +96,12 @@ class CortexUnavailable(CortexError):
     """Retries were exhausted on 429/5xx or connection failures."""
 
 
-class GitHubError(ScorecardsSyncError):
+class GitHubError(ApiCallError):
     """A call to the GitHub REST API failed. Carries what GitHub said, never the token."""
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        method: str = "",
-        path: str = "",
-        status: int | None = None,
-        github_message: str | None = None,
-        request_id: str | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.method = method
-        self.path = path
-        self.status = status
+    def __init__(self, message: str, *, github_message: str | None = None, **call: Any) -> None:
+        super().__init__(message, **call)
         self.github_message = github_message
-        self.request_id = request_id
 
 
 def redact(text: str, *secrets: str | None) -> str:
