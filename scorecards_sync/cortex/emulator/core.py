@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 from scorecards_sync.cortex.emulator import routes
 from scorecards_sync.cortex.emulator.faults import FaultDice, Faults
-from scorecards_sync.cortex.emulator.handlers import Answer, Call, Handlers, parse_query
+from scorecards_sync.cortex.emulator.handlers import Call, Handlers
+from scorecards_sync.cortex.emulator.params import Answer, parse_query
 from scorecards_sync.cortex.emulator.protocol import (
     EmuRequest,
     EmuResponse,

@@ -1,22 +1,30 @@
 """The operations: what each route answers, given the state.
 
-Handlers check everything a request needs before they change any state, and
-answer errors by raising `Answer` (an exception private to the emulator,
-caught by the core, so that deep helpers can refuse a request in one line).
+Handlers check everything a request needs before they change any state (the
+in-memory store has no rollback), and refuse requests by raising `Answer`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
-import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from scorecards_sync.cortex.emulator import catalog, exemptions
 from scorecards_sync.cortex.emulator.faults import FaultDice
+from scorecards_sync.cortex.emulator.params import (
+    Answer,
+    bad_request,
+    body_str,
+    bool_param,
+    int_param,
+    json_body,
+    list_param,
+    not_found,
+    str_param,
+)
 from scorecards_sync.cortex.emulator.protocol import (
     YAML_TEXT,
     EmuRequest,
@@ -34,18 +42,6 @@ from scorecards_sync.cortex.emulator.validate import check_descriptor, problem_d
 MAX_BODY_BYTES = 2 * 1024 * 1024
 MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 250
-_INT32_MAX = 2**31 - 1
-_TRUE = frozenset({"true", "1", "yes", "on"})
-_FALSE = frozenset({"false", "0", "no", "off"})
-
-
-class Answer(Exception):
-    """Answer the request with `response` at once (control flow within the emulator)."""
-
-    def __init__(self, response: EmuResponse, *, injected: bool = False) -> None:
-        super().__init__(response.status)
-        self.response = response
-        self.injected = injected
 
 
 @dataclass(frozen=True)
@@ -55,14 +51,6 @@ class Call:
     query: Mapping[str, list[str]]
     actor: Mapping[str, Any]
     dice: FaultDice
-
-
-def bad_request(message: str, details: str | None = None) -> Answer:
-    return Answer(error_response(400, message, details=details))
-
-
-def not_found(message: str) -> Answer:
-    return Answer(error_response(404, message))
 
 
 class Handlers:
@@ -77,12 +65,12 @@ class Handlers:
     # --- scorecards ---------------------------------------------------------------------
 
     def _listScorecards(self, call: Call) -> EmuResponse:
-        page = _int_param(call.query, "page", 0, minimum=0)
-        page_size = _int_param(
+        page = int_param(call.query, "page", 0, minimum=0)
+        page_size = int_param(
             call.query, "pageSize", DEFAULT_PAGE_SIZE, minimum=1, maximum=MAX_PAGE_SIZE
         )
-        show_drafts = _bool_param(call.query, "showDrafts", default=False)
-        search = {name: _list_param(call.query, name) for name in ("groups", "entities", "teams")}
+        show_drafts = bool_param(call.query, "showDrafts", default=False)
+        search = {name: list_param(call.query, name) for name in ("groups", "entities", "teams")}
         with self.store.reading() as state:
             records = [
                 record
@@ -126,7 +114,7 @@ class Handlers:
         return empty_response(200)
 
     def _createOrUpdateScorecard(self, call: Call) -> EmuResponse:
-        dry_run = _bool_param(call.query, "dryRun", default=False)
+        dry_run = bool_param(call.query, "dryRun", default=False)
         _, payload = self.upsert(call.request.body, dry_run=dry_run, call=call)
         return json_response(200, payload)
 
@@ -182,11 +170,11 @@ class Handlers:
     # --- scores -------------------------------------------------------------------------
 
     def _listScorecardScores(self, call: Call) -> EmuResponse:
-        page = _int_param(call.query, "page", 0, minimum=0)
-        page_size = _int_param(
+        page = int_param(call.query, "page", 0, minimum=0)
+        page_size = int_param(
             call.query, "pageSize", DEFAULT_PAGE_SIZE, minimum=1, maximum=MAX_PAGE_SIZE
         )
-        entity_tag = _str_param(call.query, "entityTag")
+        entity_tag = str_param(call.query, "entityTag")
         now = self.now()
         with self.store.reading() as state:
             record = _scorecard(state, call.params["tag"])
@@ -242,7 +230,7 @@ class Handlers:
         }
 
     def _getScorecardNextStepsForEntity(self, call: Call) -> EmuResponse:
-        entity_tag = _str_param(call.query, "entityTag")
+        entity_tag = str_param(call.query, "entityTag")
         if entity_tag is None:
             raise bad_request("Required parameter 'entityTag' is not present")
         now = self.now()
@@ -322,9 +310,9 @@ class Handlers:
     # --- exemptions ---------------------------------------------------------------------
 
     def _requestScorecardRuleExemption(self, call: Call) -> EmuResponse:
-        body = _json_body(call.request)
-        rule_id = _body_str(body, "ruleIdentifier")
-        reason = _body_str(body, "reason")
+        body = json_body(call.request)
+        rule_id = body_str(body, "ruleIdentifier")
+        reason = body_str(body, "reason")
         days = body.get("days")
         if days is not None and (not isinstance(days, int) or isinstance(days, bool)):
             raise bad_request("`days` must be a whole number of days")
@@ -370,9 +358,9 @@ class Handlers:
     def _decide(
         self, call: Call, before: str, after: str, adjective: str, verb: str
     ) -> EmuResponse:
-        body = _json_body(call.request)
-        rule_id = _body_str(body, "ruleIdentifier")
-        reason = _body_str(body, "reason") if after == exemptions.REJECTED else None
+        body = json_body(call.request)
+        rule_id = body_str(body, "ruleIdentifier")
+        reason = body_str(body, "reason") if after == exemptions.REJECTED else None
         now = self.now()
         with self.store.writing() as state:
             record = _scorecard(state, call.params["tag"])
@@ -465,69 +453,3 @@ def _refuse_failing_tag(call: Call, tag: str) -> None:
             ),
             injected=True,
         )
-
-
-def _str_param(query: Mapping[str, list[str]], name: str) -> str | None:
-    values = query.get(name)
-    if not values:
-        return None
-    if len(values) > 1:
-        raise bad_request(f"Parameter '{name}' is given {len(values)} times; give it once")
-    return values[0]
-
-
-def _int_param(
-    query: Mapping[str, list[str]],
-    name: str,
-    default: int,
-    *,
-    minimum: int,
-    maximum: int = _INT32_MAX,
-) -> int:
-    text = _str_param(query, name)
-    if text is None:
-        return default
-    try:
-        value = int(text)
-    except ValueError:
-        raise bad_request(f"Parameter '{name}' must be an integer, not {text!r}") from None
-    if not minimum <= value <= maximum:
-        raise bad_request(f"Parameter '{name}' must be between {minimum} and {maximum}")
-    return value
-
-
-def _bool_param(query: Mapping[str, list[str]], name: str, *, default: bool) -> bool:
-    text = _str_param(query, name)
-    if text is None:
-        return default
-    lowered = text.lower()
-    if lowered in _TRUE:
-        return True
-    if lowered in _FALSE:
-        return False
-    raise bad_request(f"Parameter '{name}' must be true or false, not {text!r}")
-
-
-def _list_param(query: Mapping[str, list[str]], name: str) -> list[str]:
-    return [item for value in query.get(name, []) for item in value.split(",") if item]
-
-
-def _json_body(request: EmuRequest) -> dict[str, Any]:
-    try:
-        body = json.loads(request.body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise bad_request("Request body must be a JSON object") from None
-    if not isinstance(body, dict):
-        raise bad_request("Request body must be a JSON object")
-    return body
-
-
-def _body_str(body: Mapping[str, Any], name: str) -> str:
-    value = body.get(name)
-    if not isinstance(value, str):
-        raise bad_request(f"`{name}` is required and must be a string")
-    return value
-
-
-def parse_query(query: str) -> dict[str, list[str]]:
-    return urllib.parse.parse_qs(query, keep_blank_values=True)
