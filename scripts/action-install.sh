@@ -60,5 +60,6 @@ else
   export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
   "$bin/python" -m pip install --quiet "$ACTION_PATH" || fail "could not install scorecards-sync from $ACTION_PATH"
   printf '%s' "$ACTION_PATH" >"$stamp"
+  echo "Installed $("$bin/python" -m scorecards_sync --version) into $venv"
 fi
 echo "python=$bin/python" >>"$GITHUB_OUTPUT"

@@ -674,3 +674,55 @@ def test_install_step_installs_the_action_into_a_fresh_venv(world: World) -> Non
     )
     venv = world.tmp / f"runner-{world.runs}" / "scorecards-sync-venv"
     assert Path(where.stdout.strip()).is_relative_to(venv)  # installed, not the working tree
+    assert "Installed scorecards-sync" in ran.steps[1].stdout
+    # A second use of the action in the same job reuses the environment.
+    again = install(action, world.tmp / f"runner-{world.runs}", world.env)
+    assert again.returncode == 0 and "already installed" in again.stdout
+    assert again.outputs["python"] == python
+
+
+@dataclass(frozen=True)
+class Installed:
+    returncode: int
+    stdout: str
+    outputs: dict[str, str]
+
+
+def install(action: Path, runner_temp: Path, env: Mapping[str, str], **extra: str) -> Installed:
+    """The install script on its own, as the action's second step runs it."""
+    output = runner_temp / "install-output"
+    output.write_text("", encoding="utf-8")
+    done = subprocess.run(
+        ["bash", str(action / "scripts" / "action-install.sh")],
+        env={
+            **env,
+            "ACTION_PATH": str(action),
+            "RUNNER_TEMP": str(runner_temp),
+            "GITHUB_OUTPUT": str(output),
+            "SCORECARDS_SYNC_ACTION_PYTHON": "",
+            **extra,
+        },
+        cwd=runner_temp,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return Installed(
+        done.returncode, done.stdout, parse_file_commands(output.read_text(encoding="utf-8"))
+    )
+
+
+def test_install_refuses_an_unusable_python_clearly(world: World) -> None:
+    ran = install(ROOT, world.tmp, world.env, INPUT_PYTHON=str(world.tmp / "no-such-python"))
+    assert ran.returncode == 1 and ran.outputs == {}
+    assert ran.stdout.startswith("::error") and "Python 3.11 or newer" in ran.stdout
+    assert "actions/setup-python" in ran.stdout
+
+
+def test_install_override_must_have_the_package(world: World) -> None:
+    env = {**world.env, "PYTHONPATH": ""}
+    broken = install(ROOT, world.tmp, env, SCORECARDS_SYNC_ACTION_PYTHON=sys.executable)
+    assert broken.returncode == 1 and "cannot import scorecards_sync" in broken.stdout
+    usable = install(ROOT, world.tmp, world.env, SCORECARDS_SYNC_ACTION_PYTHON=sys.executable)
+    assert usable.returncode == 0 and usable.outputs == {"python": sys.executable}
+    assert not (world.tmp / "scorecards-sync-venv").exists()  # nothing installed

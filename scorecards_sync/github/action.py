@@ -505,8 +505,9 @@ class _Run:
             return (
                 f"pull request #{number} has no plan comment by {self.inputs.comment_author} for "
                 f"{', '.join(self.inputs.paths)} with a plan checksum (did the plan workflow run "
-                "on it with comments on, and did its last run succeed?). Nothing reviewed, "
-                "nothing applied."
+                "on it with comments on, and did its last run succeed? A pull request from a "
+                "fork is never planned: merge its branch through a pull request from this "
+                "repository). Nothing reviewed, nothing applied."
             )
         if review.checksum != plan.checksum():
             return (
