@@ -35,7 +35,7 @@ class TextPlanRenderer:
     def render(self, plan: Plan) -> str:
         lines: list[str] = []
         if plan.has_changes:
-            lines += ["Scorecards-sync will perform the following actions:", ""]
+            lines += ["scorecards-sync will perform the following actions:", ""]
             for change in plan.actionable:
                 lines += self._change(change)
                 lines.append("")
