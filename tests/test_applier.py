@@ -6,6 +6,7 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+from cli_runner import ladder_card as card
 
 from scorecards_sync.applier import (
     ApplyResult,
@@ -23,25 +24,6 @@ from scorecards_sync.errors import CortexRejected, StalePlan
 from scorecards_sync.plan import Action, Change, Plan
 from scorecards_sync.planner import Desired, Removal, make_plan, parse_live
 from scorecards_sync.render.results import JsonResults, TextResults, summary_line
-
-
-def card(tag: str, *, name: str | None = None, level: str = "Bronze") -> str:
-    return (
-        f"tag: {tag}\n"
-        f"name: {name or tag.title()}\n"
-        "ladder:\n"
-        "  levels:\n"
-        "    - name: Bronze\n"
-        "      rank: 1\n"
-        '      color: "#CD7F32"\n'
-        "    - name: Silver\n"
-        "      rank: 2\n"
-        '      color: "#C0C0C0"\n'
-        "rules:\n"
-        "  - title: Has owner\n"
-        "    expression: ownership != null\n"
-        f"    level: {level}\n"
-    )
 
 
 def desired(tag: str, text: str, path: str | None = None) -> Desired:

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from cli_runner import enter_workdir, rule_card, run_cli
 
-from scorecards_sync.cli import Console, main
 from scorecards_sync.cortex.emulator import Emulator
 
 CANARY = "canary-key-0b9e55aa-must-never-show"
+ENV_NAMES = ("CORTEX_API_KEY", "CORTEX_API_KEY_FILE", "CORTEX_BASE_URL", "GITHUB_OUTPUT")
 
 
 class Terminal(io.StringIO):
@@ -25,38 +24,13 @@ class Terminal(io.StringIO):
         return True
 
 
-@dataclass(frozen=True)
-class Ran:
-    code: int
-    out: str
-    err: str
-
-
-def run(*argv: str, stdout: io.StringIO | None = None) -> Ran:
-    out, err = stdout or io.StringIO(), io.StringIO()
-    code = main(list(argv), Console(out, err))
-    return Ran(code, out.getvalue(), err.getvalue())
-
-
 def card(tag: str, *, name: str | None = None) -> str:
-    return (
-        f"tag: {tag}\n"
-        f"name: {name or tag.title()}\n"
-        "rules:\n"
-        "  - title: Has owner\n"
-        "    expression: ownership != null\n"
-        "    weight: 2\n"
-    )
+    return rule_card(tag, name=name, weight=2)
 
 
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    for name in ("CORTEX_API_KEY", "CORTEX_API_KEY_FILE", "CORTEX_BASE_URL", "GITHUB_OUTPUT"):
-        monkeypatch.delenv(name, raising=False)
-    for name in list(os.environ):
-        if name.startswith("SCORECARDS_SYNC_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
+    enter_workdir(tmp_path, monkeypatch, prefixes=("SCORECARDS_SYNC_",), names=ENV_NAMES)
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))
     cards = tmp_path / "cards"
     cards.mkdir()
@@ -70,7 +44,7 @@ def state(workdir: Path) -> Emulator:
 
 
 def test_refuses_without_a_terminal_or_auto_approve(workdir: Path) -> None:
-    ran = run("apply", "cards", "--emulator", "state.json")
+    ran = run_cli("apply", "cards", "--emulator", "state.json")
     assert ran.code == 1
     assert "+ create alpha" in ran.out  # the plan is shown first
     assert "refusing to apply without confirmation" in ran.err
@@ -82,7 +56,7 @@ def test_asks_on_a_terminal_and_applies_on_yes(
     workdir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(sys, "stdin", Terminal("yes\n"))
-    ran = run("apply", "cards", "--emulator", "state.json", stdout=Terminal())
+    ran = run_cli("apply", "cards", "--emulator", "state.json", stdout=Terminal())
     assert ran.code == 0, ran.err
     assert "Apply these changes? Only 'yes' will be accepted:" in ran.out
     assert "Apply complete: 3 done, 0 failed, 0 skipped." in ran.out
@@ -94,25 +68,25 @@ def test_anything_but_yes_cancels(
     workdir: Path, monkeypatch: pytest.MonkeyPatch, answer: str
 ) -> None:
     monkeypatch.setattr(sys, "stdin", Terminal(answer))
-    ran = run("apply", "cards", "--emulator", "state.json", stdout=Terminal())
+    ran = run_cli("apply", "cards", "--emulator", "state.json", stdout=Terminal())
     assert ran.code == 1
     assert "Apply cancelled" in ran.err
     assert state(workdir).tags() == []
 
 
 def test_auto_approve_applies_and_rerun_converges(workdir: Path) -> None:
-    first = run("apply", "cards", "--emulator", "state.json", "--auto-approve")
+    first = run_cli("apply", "cards", "--emulator", "state.json", "--auto-approve")
     assert first.code == 0, first.err
     assert "+ create alpha: done (created)" in first.out
     assert first.out.rstrip().endswith("Apply complete: 3 done, 0 failed, 0 skipped.")
-    again = run("apply", "cards", "--emulator", "state.json", "--auto-approve")
+    again = run_cli("apply", "cards", "--emulator", "state.json", "--auto-approve")
     assert again.code == 0
     assert "No changes. Cortex matches the repository." in again.out
     assert "Apply complete" not in again.out
 
 
 def test_dry_run_changes_nothing_and_needs_no_confirmation(workdir: Path) -> None:
-    ran = run("apply", "cards", "--emulator", "state.json", "--dry-run")
+    ran = run_cli("apply", "cards", "--emulator", "state.json", "--dry-run")
     assert ran.code == 0, ran.err
     assert "Dry run complete: 3 done, 0 failed, 0 skipped." in ran.out
     assert "accepted by Cortex (dry run)" in ran.out
@@ -120,7 +94,9 @@ def test_dry_run_changes_nothing_and_needs_no_confirmation(workdir: Path) -> Non
 
 
 def test_json_results(workdir: Path) -> None:
-    ran = run("apply", "cards", "--emulator", "state.json", "--auto-approve", "--format", "json")
+    ran = run_cli(
+        "apply", "cards", "--emulator", "state.json", "--auto-approve", "--format", "json"
+    )
     assert ran.code == 0
     results = json.loads(ran.out)
     assert "+ create alpha" in ran.err
@@ -128,11 +104,11 @@ def test_json_results(workdir: Path) -> None:
 
 
 def test_saved_plan_is_applied_exactly(workdir: Path) -> None:
-    assert run("plan", "cards", "--emulator", "state.json", "--out", "plan.json").code == 0
+    assert run_cli("plan", "cards", "--emulator", "state.json", "--out", "plan.json").code == 0
     # The repository moves on after the plan was reviewed: the saved plan still rules.
     (workdir / "cards" / "alpha.yaml").write_text(card("alpha", name="Changed Later"))
     (workdir / "cards" / "delta.yaml").write_text(card("delta"))
-    ran = run("apply", "--plan", "plan.json", "--emulator", "state.json")
+    ran = run_cli("apply", "--plan", "plan.json", "--emulator", "state.json")
     assert ran.code == 0, ran.err
     assert "Apply complete: 3 done, 0 failed, 0 skipped." in ran.out
     emulator = state(workdir)
@@ -141,32 +117,32 @@ def test_saved_plan_is_applied_exactly(workdir: Path) -> None:
 
 
 def test_saved_plan_cannot_be_mixed_with_paths(workdir: Path) -> None:
-    assert run("plan", "cards", "--emulator", "state.json", "--out", "plan.json").code == 0
-    ran = run("apply", "cards", "--plan", "plan.json", "--emulator", "state.json")
+    assert run_cli("plan", "cards", "--emulator", "state.json", "--out", "plan.json").code == 0
+    ran = run_cli("apply", "cards", "--plan", "plan.json", "--emulator", "state.json")
     assert ran.code == 64
     assert "not both" in ran.err
 
 
 def test_edited_plan_file_is_refused(workdir: Path) -> None:
-    assert run("plan", "cards", "--emulator", "state.json", "--out", "plan.json").code == 0
+    assert run_cli("plan", "cards", "--emulator", "state.json", "--out", "plan.json").code == 0
     plan_file = workdir / "plan.json"
     plan_file.write_text(plan_file.read_text().replace("name: Beta", "name: Sneaky"))
-    ran = run("apply", "--plan", "plan.json", "--emulator", "state.json")
+    ran = run_cli("apply", "--plan", "plan.json", "--emulator", "state.json")
     assert ran.code == 1
     assert "checksum does not match" in ran.err
     assert state(workdir).tags() == []
 
 
 def test_plan_made_against_another_cortex_is_refused(workdir: Path) -> None:
-    assert run("plan", "cards", "--emulator", "state.json", "--out", "plan.json").code == 0
-    ran = run("apply", "--plan", "plan.json", "--emulator", "other.json")
+    assert run_cli("plan", "cards", "--emulator", "state.json", "--out", "plan.json").code == 0
+    ran = run_cli("apply", "--plan", "plan.json", "--emulator", "other.json")
     assert ran.code == 1
     assert "emulator:state.json" in ran.err and "emulator:other.json" in ran.err
     assert state(workdir).tags() == []
 
 
 def test_missing_plan_file(workdir: Path) -> None:
-    ran = run("apply", "--plan", "nope.json", "--emulator", "state.json")
+    ran = run_cli("apply", "--plan", "nope.json", "--emulator", "state.json")
     assert ran.code == 1
     assert "cannot read plan file nope.json" in ran.err
 
@@ -177,9 +153,9 @@ def test_key_never_shows_in_output_logs_or_plan(
     monkeypatch.setenv("CORTEX_API_KEY", CANARY)
     emulator = Emulator(api_keys={CANARY: frozenset({"view", "edit"})})
     with emulator.serve() as server:
-        planned = run("-vv", "plan", "cards", "--base-url", server.base_url, "--out", "p.json")
-        applied = run("-vv", "apply", "--plan", "p.json", "--base-url", server.base_url)
-        direct = run("-vv", "apply", "cards", "--base-url", server.base_url, "--auto-approve")
+        planned = run_cli("-vv", "plan", "cards", "--base-url", server.base_url, "--out", "p.json")
+        applied = run_cli("-vv", "apply", "--plan", "p.json", "--base-url", server.base_url)
+        direct = run_cli("-vv", "apply", "cards", "--base-url", server.base_url, "--auto-approve")
     assert planned.code == 0 and applied.code == 0 and direct.code == 0, applied.err
     assert emulator.tags() == ["alpha", "beta", "gamma"]
     everything = "".join(
@@ -196,7 +172,7 @@ def test_wrong_key_is_reported_without_echoing_it(
     monkeypatch.setenv("CORTEX_API_KEY", CANARY)
     emulator = Emulator(api_keys={"the-right-key": frozenset({"view", "edit"})})
     with emulator.serve() as server:
-        ran = run("apply", "cards", "--base-url", server.base_url, "--auto-approve")
+        ran = run_cli("apply", "cards", "--base-url", server.base_url, "--auto-approve")
     assert ran.code == 1
     assert "401" in ran.err or "key" in ran.err.lower()
     assert CANARY not in ran.out + ran.err

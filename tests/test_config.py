@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from cli_runner import run_cli
 
 from scorecards_sync.cli import Console, main
 from scorecards_sync.config import (
@@ -228,9 +229,8 @@ def test_settings_is_frozen() -> None:
 
 
 def _run_config(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(["config", *argv], Console(out, err))
-    return code, out.getvalue(), err.getvalue()
+    ran = run_cli("config", *argv)
+    return ran.code, ran.out, ran.err
 
 
 def test_config_command_shows_values_sources_and_redacts_key(

@@ -6,15 +6,11 @@ against a fresh emulator: several corpus files share a tag) and of `examples/sco
 
 from __future__ import annotations
 
-import io
-import os
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from cli_runner import enter_workdir, run_cli
 
-from scorecards_sync.cli import Console, main
 from scorecards_sync.cortex.emulator import Emulator
 from scorecards_sync.workflow import load_source
 
@@ -26,26 +22,9 @@ CORPUS_FILES = sorted(CORPUS.glob("*.yaml")) if CORPUS.is_dir() else []
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.yaml")) if EXAMPLES.is_dir() else []
 
 
-@dataclass(frozen=True)
-class Ran:
-    code: int
-    out: str
-    err: str
-
-
-def run(*argv: str) -> Ran:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), Console(out, err))
-    return Ran(code, out.getvalue(), err.getvalue())
-
-
 @pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    for name in list(os.environ):
-        if name.startswith(("SCORECARDS_SYNC_", "CORTEX_", "GITHUB_")):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    yield tmp_path
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    return enter_workdir(tmp_path, monkeypatch, prefixes=("SCORECARDS_SYNC_", "CORTEX_", "GITHUB_"))
 
 
 def is_valid(path: Path) -> bool:
@@ -54,19 +33,19 @@ def is_valid(path: Path) -> bool:
 
 def assert_converges(source: str, workdir: Path) -> None:
     state = str(workdir / "state.json")
-    applied = run("apply", source, "--emulator", state, "--auto-approve")
+    applied = run_cli("apply", source, "--emulator", state, "--auto-approve")
     assert applied.code == 0, applied.out + applied.err
     assert "0 failed" in applied.out
-    replanned = run("plan", source, "--emulator", state, "--detailed-exitcode")
+    replanned = run_cli("plan", source, "--emulator", state, "--detailed-exitcode")
     assert replanned.code == 0, f"plan after apply is not empty:\n{replanned.out}"
 
     pulled_dir = workdir / "pulled"
-    pulled = run("pull", "--dir", str(pulled_dir), "--emulator", state)
+    pulled = run_cli("pull", "--dir", str(pulled_dir), "--emulator", state)
     assert pulled.code == 0, pulled.out + pulled.err
     assert (
         sorted(p.stem for p in pulled_dir.glob("*.yaml")) == Emulator(state_file=Path(state)).tags()
     )
-    from_pull = run("plan", str(pulled_dir), "--emulator", state, "--detailed-exitcode")
+    from_pull = run_cli("plan", str(pulled_dir), "--emulator", state, "--detailed-exitcode")
     assert from_pull.code == 0, f"plan after pull is not empty:\n{from_pull.out}{from_pull.err}"
 
 

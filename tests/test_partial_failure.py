@@ -6,32 +6,15 @@ answering 500 every time (`Faults(failing_tags=...)`).
 
 from __future__ import annotations
 
-import io
-import os
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from cli_runner import enter_workdir, run_cli
 
-from scorecards_sync.cli import Console, main
 from scorecards_sync.cortex.emulator import Emulator, Faults
 
 KEY = "partial-failure-test-key"
 FAILING = "card-07"
-
-
-@dataclass(frozen=True)
-class Ran:
-    code: int
-    out: str
-    err: str
-
-
-def run(*argv: str) -> Ran:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), Console(out, err))
-    return Ran(code, out.getvalue(), err.getvalue())
 
 
 def card(tag: str, *, weight: int = 1) -> str:
@@ -46,15 +29,12 @@ def card(tag: str, *, weight: int = 1) -> str:
 
 
 @pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    for name in list(os.environ):
-        if name.startswith(("SCORECARDS_SYNC_", "CORTEX_", "GITHUB_")):
-            monkeypatch.delenv(name)
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    enter_workdir(tmp_path, monkeypatch, prefixes=("SCORECARDS_SYNC_", "CORTEX_", "GITHUB_"))
     monkeypatch.setenv("CORTEX_API_KEY", KEY)
     # One retry keeps the test quick while still exercising the retry of a 500.
     monkeypatch.setenv("SCORECARDS_SYNC_RETRIES", "1")
-    monkeypatch.chdir(tmp_path)
-    yield tmp_path
+    return tmp_path
 
 
 def test_one_permanent_failure_among_twenty_changes(workdir: Path) -> None:
@@ -70,7 +50,7 @@ def test_one_permanent_failure_among_twenty_changes(workdir: Path) -> None:
         (cards / f"{tag}.yaml").write_text(card(tag, weight=5 if tag in live else 1))
     emulator.faults = Faults(failing_tags=frozenset({FAILING}))
     with emulator.serve() as server:
-        first = run("apply", "cards", "--base-url", server.base_url, "--auto-approve")
+        first = run_cli("apply", "cards", "--base-url", server.base_url, "--auto-approve")
         assert first.code == 1, first.err
         assert "Plan: 14 to create, 6 to update, 0 to delete, 0 unchanged." in first.out
         assert "Apply complete: 19 done, 1 failed, 0 skipped." in first.out
@@ -81,12 +61,12 @@ def test_one_permanent_failure_among_twenty_changes(workdir: Path) -> None:
         assert emulator.stats.injected_failures >= 2  # the first try and its one retry
 
         emulator.faults = Faults()
-        second = run("apply", "cards", "--base-url", server.base_url, "--auto-approve")
+        second = run_cli("apply", "cards", "--base-url", server.base_url, "--auto-approve")
         assert second.code == 0, second.err
         assert "Plan: 0 to create, 1 to update, 0 to delete, 19 unchanged." in second.out
         assert "Apply complete: 1 done, 0 failed, 0 skipped." in second.out
 
-        final = run("plan", "cards", "--base-url", server.base_url, "--detailed-exitcode")
+        final = run_cli("plan", "cards", "--base-url", server.base_url, "--detailed-exitcode")
         assert final.code == 0, final.out
     assert "weight: 5" in (emulator.descriptor_text(FAILING) or "")
     assert len(emulator.tags()) == 20

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from cli_runner import enter_workdir, run_cli
+from cli_runner import ladder_card as card
 
-from scorecards_sync.cli import Console, main
 from scorecards_sync.config import resolve_settings
 from scorecards_sync.cortex.client import CortexClient
 from scorecards_sync.cortex.emulator import Emulator
@@ -18,49 +17,13 @@ from scorecards_sync.plan import Action, Change, Plan
 from scorecards_sync.workflow import server_validate
 
 CANARY = "canary-key-7d41e0b2-must-never-show"
-
-
-@dataclass(frozen=True)
-class Ran:
-    code: int
-    out: str
-    err: str
-
-
-def run(*argv: str) -> Ran:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), Console(out, err))
-    return Ran(code, out.getvalue(), err.getvalue())
-
-
-def card(tag: str, *, name: str | None = None, level: str = "Bronze") -> str:
-    return (
-        f"tag: {tag}\n"
-        f"name: {name or tag.title()}\n"
-        "ladder:\n"
-        "  levels:\n"
-        "    - name: Bronze\n"
-        "      rank: 1\n"
-        '      color: "#CD7F32"\n'
-        "    - name: Silver\n"
-        "      rank: 2\n"
-        '      color: "#C0C0C0"\n'
-        "rules:\n"
-        "  - title: Has owner\n"
-        "    expression: ownership != null\n"
-        f"    level: {level}\n"
-    )
+ENV_NAMES = ("CORTEX_API_KEY", "CORTEX_API_KEY_FILE", "CORTEX_BASE_URL", "GITHUB_OUTPUT")
 
 
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A clean working directory and environment: no key, no CI variables, no config."""
-    for name in ("CORTEX_API_KEY", "CORTEX_API_KEY_FILE", "CORTEX_BASE_URL", "GITHUB_OUTPUT"):
-        monkeypatch.delenv(name, raising=False)
-    for name in list(__import__("os").environ):
-        if name.startswith("SCORECARDS_SYNC_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
+    enter_workdir(tmp_path, monkeypatch, prefixes=("SCORECARDS_SYNC_",), names=ENV_NAMES)
     (tmp_path / "cards").mkdir()
     yield tmp_path
 
@@ -73,23 +36,23 @@ def write_cards(folder: Path, *texts: str) -> None:
 
 def test_plan_shows_creates_then_nothing_after_apply(workdir: Path) -> None:
     write_cards(workdir / "cards", card("alpha"), card("beta"))
-    first = run("plan", "cards", "--emulator", "state.json", "--detailed-exitcode")
+    first = run_cli("plan", "cards", "--emulator", "state.json", "--detailed-exitcode")
     assert first.code == 2, first.err
     assert "+ create alpha" in first.out and "+ create beta" in first.out
     assert "Plan: 2 to create, 0 to update, 0 to delete, 0 unchanged." in first.out
     assert first.out.rstrip().splitlines()[-1].startswith("Plan checksum: sha256:")
-    assert run("plan", "cards", "--emulator", "state.json").code == 0  # 0 without the flag
-    assert run("apply", "cards", "--emulator", "state.json", "--auto-approve").code == 0
-    second = run("plan", "cards", "--emulator", "state.json", "--detailed-exitcode")
+    assert run_cli("plan", "cards", "--emulator", "state.json").code == 0  # 0 without the flag
+    assert run_cli("apply", "cards", "--emulator", "state.json", "--auto-approve").code == 0
+    second = run_cli("plan", "cards", "--emulator", "state.json", "--detailed-exitcode")
     assert second.code == 0, second.err
     assert "No changes. Cortex matches the repository." in second.out
 
 
 def test_plan_shows_rule_level_update(workdir: Path) -> None:
     write_cards(workdir / "cards", card("alpha"))
-    assert run("apply", "cards", "--emulator", "state.json", "--auto-approve").code == 0
+    assert run_cli("apply", "cards", "--emulator", "state.json", "--auto-approve").code == 0
     write_cards(workdir / "cards", card("alpha", level="Silver"))
-    ran = run("plan", "cards", "--emulator", "state.json", "--detailed-exitcode")
+    ran = run_cli("plan", "cards", "--emulator", "state.json", "--detailed-exitcode")
     assert ran.code == 2
     assert "~ update alpha" in ran.out
     assert "Bronze" in ran.out and "Silver" in ran.out
@@ -103,7 +66,7 @@ def test_invalid_descriptors_are_reported_and_nothing_is_sent(workdir: Path) -> 
     )
     emulator = Emulator()
     with emulator.serve() as server:
-        ran = run("plan", "cards", "--base-url", server.base_url)
+        ran = run_cli("plan", "cards", "--base-url", server.base_url)
     assert ran.code == 1
     assert "cards/broken.yaml:" in ran.err and "error:" in ran.err
     assert "cards/bad-level.yaml:" in ran.err and "Platinum" in ran.err
@@ -121,7 +84,9 @@ def test_saved_plan_holds_no_key_and_checksum_is_printed_and_exported(
     monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))
     emulator = Emulator(api_keys={CANARY: frozenset({"view", "edit"})})
     with emulator.serve() as server:
-        ran = run("-vv", "plan", "cards", "--base-url", server.base_url, "--out", "plans/p.json")
+        ran = run_cli(
+            "-vv", "plan", "cards", "--base-url", server.base_url, "--out", "plans/p.json"
+        )
     assert ran.code == 0, ran.err
     saved_text = (workdir / "plans" / "p.json").read_text(encoding="utf-8")
     assert "DEBUG scorecards_sync.cortex" in ran.err  # the requests were logged...
@@ -138,7 +103,7 @@ def test_saved_plan_holds_no_key_and_checksum_is_printed_and_exported(
 
 def test_json_format_keeps_stdout_parseable(workdir: Path) -> None:
     write_cards(workdir / "cards", card("alpha"))
-    ran = run("plan", "cards", "--emulator", "state.json", "--format", "json")
+    ran = run_cli("plan", "cards", "--emulator", "state.json", "--format", "json")
     assert ran.code == 0
     body = json.loads(ran.out)
     assert body["summary"]["create"] == 1
@@ -147,7 +112,7 @@ def test_json_format_keeps_stdout_parseable(workdir: Path) -> None:
 
 def test_markdown_format(workdir: Path) -> None:
     write_cards(workdir / "cards", card("alpha"))
-    ran = run("plan", "cards", "--emulator", "state.json", "--format", "markdown")
+    ran = run_cli("plan", "cards", "--emulator", "state.json", "--format", "markdown")
     assert ran.code == 0
     assert "alpha" in ran.out and "|" in ran.out
     assert "Plan checksum" not in ran.out
@@ -155,9 +120,13 @@ def test_markdown_format(workdir: Path) -> None:
 
 def test_server_validate_records_verdicts_without_writing(workdir: Path) -> None:
     write_cards(workdir / "cards", card("alpha"), card("beta"))
-    assert run("apply", "cards/beta.yaml", "--emulator", "state.json", "--auto-approve").code == 0
+    assert (
+        run_cli("apply", "cards/beta.yaml", "--emulator", "state.json", "--auto-approve").code == 0
+    )
     write_cards(workdir / "cards", card("beta", name="Beta Two"))
-    ran = run("plan", "cards", "--emulator", "state.json", "--server-validate", "--format", "json")
+    ran = run_cli(
+        "plan", "cards", "--emulator", "state.json", "--server-validate", "--format", "json"
+    )
     assert ran.code == 0, ran.err
     verdicts = {c["tag"]: c["server_validation"] for c in json.loads(ran.out)["changes"]}
     assert verdicts == {
@@ -193,7 +162,7 @@ def test_server_validate_keeps_cortex_rejection_per_change(workdir: Path) -> Non
 
 def test_no_key_for_real_cortex_is_a_usage_error(workdir: Path) -> None:
     write_cards(workdir / "cards", card("alpha"))
-    ran = run("plan", "cards", "--base-url", "http://127.0.0.1:9")
+    ran = run_cli("plan", "cards", "--base-url", "http://127.0.0.1:9")
     assert ran.code == 64
     assert "CORTEX_API_KEY" in ran.err
 
@@ -202,7 +171,7 @@ def test_paths_default_to_the_configured_ones(workdir: Path) -> None:
     (workdir / ".scorecards-sync.yaml").write_text("paths: [cards]\n")
     write_cards(workdir / "cards", card("alpha"))
     assert resolve_settings().paths == ("cards",)
-    ran = run("plan", "--emulator", "state.json")
+    ran = run_cli("plan", "--emulator", "state.json")
     assert ran.code == 0 and "+ create alpha" in ran.out
 
 
@@ -210,7 +179,7 @@ def test_unmanaged_scorecards_are_listed_never_deleted(workdir: Path) -> None:
     outside = Emulator(state_file=workdir / "state.json")
     outside.put_descriptor(card("made-in-the-ui"))
     write_cards(workdir / "cards", card("alpha"))
-    ran = run("plan", "cards", "--emulator", "state.json", "--format", "json")
+    ran = run_cli("plan", "cards", "--emulator", "state.json", "--format", "json")
     body = json.loads(ran.out)
     assert body["unmanaged"] == ["made-in-the-ui"]
     assert [c["action"] for c in body["changes"]] == ["create"]

@@ -3,29 +3,12 @@ overwriting local edits without --force."""
 
 from __future__ import annotations
 
-import io
-import os
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from cli_runner import enter_workdir, run_cli
 
-from scorecards_sync.cli import Console, main
 from scorecards_sync.cortex.emulator import Emulator
-
-
-@dataclass(frozen=True)
-class Ran:
-    code: int
-    out: str
-    err: str
-
-
-def run(*argv: str) -> Ran:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), Console(out, err))
-    return Ran(code, out.getvalue(), err.getvalue())
 
 
 def card(tag: str, *, name: str | None = None) -> str:
@@ -43,12 +26,8 @@ def card(tag: str, *, name: str | None = None) -> str:
 
 
 @pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    for name in list(os.environ):
-        if name.startswith(("SCORECARDS_SYNC_", "CORTEX_")):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    yield tmp_path
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    return enter_workdir(tmp_path, monkeypatch, prefixes=("SCORECARDS_SYNC_", "CORTEX_"))
 
 
 @pytest.fixture
@@ -62,43 +41,43 @@ def emulator(workdir: Path) -> Emulator:
 def test_pull_writes_exactly_what_cortex_serves_and_plan_is_empty(
     workdir: Path, emulator: Emulator
 ) -> None:
-    ran = run("pull", "--dir", "pulled", "--emulator", "state.json")
+    ran = run_cli("pull", "--dir", "pulled", "--emulator", "state.json")
     assert ran.code == 0, ran.err
     assert sorted(p.name for p in (workdir / "pulled").iterdir()) == ["alpha.yaml", "beta.yaml"]
     for tag in ("alpha", "beta"):
         served = emulator.descriptor_text(tag)
         assert (workdir / "pulled" / f"{tag}.yaml").read_text() == f"{served}\n"
     assert "Pulled 2 scorecard(s) into pulled: 2 written, 0 up to date, 0 skipped." in ran.out
-    plan = run("plan", "pulled", "--emulator", "state.json", "--detailed-exitcode")
+    plan = run_cli("plan", "pulled", "--emulator", "state.json", "--detailed-exitcode")
     assert plan.code == 0, plan.out + plan.err
     assert "No changes" in plan.out
 
 
 def test_default_folder_is_the_first_configured_path(workdir: Path, emulator: Emulator) -> None:
     (workdir / ".scorecards-sync.yaml").write_text("paths: [cortex/cards, more]\n")
-    assert run("pull", "--emulator", "state.json").code == 0
+    assert run_cli("pull", "--emulator", "state.json").code == 0
     assert (workdir / "cortex" / "cards" / "alpha.yaml").is_file()
 
 
 def test_pull_again_is_a_no_op(workdir: Path, emulator: Emulator) -> None:
-    assert run("pull", "--dir", "d", "--emulator", "state.json").code == 0
+    assert run_cli("pull", "--dir", "d", "--emulator", "state.json").code == 0
     before = {p.name: p.stat().st_mtime_ns for p in (workdir / "d").iterdir()}
-    again = run("pull", "--dir", "d", "--emulator", "state.json")
+    again = run_cli("pull", "--dir", "d", "--emulator", "state.json")
     assert again.code == 0
     assert "0 written, 2 up to date" in again.out
     assert {p.name: p.stat().st_mtime_ns for p in (workdir / "d").iterdir()} == before
 
 
 def test_local_edits_are_kept_without_force(workdir: Path, emulator: Emulator) -> None:
-    assert run("pull", "--dir", "d", "--emulator", "state.json").code == 0
+    assert run_cli("pull", "--dir", "d", "--emulator", "state.json").code == 0
     edited = (workdir / "d" / "alpha.yaml").read_text().replace("name: Alpha", "name: Mine")
     (workdir / "d" / "alpha.yaml").write_text(edited)
-    ran = run("pull", "--dir", "d", "--emulator", "state.json")
+    ran = run_cli("pull", "--dir", "d", "--emulator", "state.json")
     assert ran.code == 1
     assert "skipped   d/alpha.yaml: differs from Cortex" in ran.out
     assert "--force" in ran.err
     assert (workdir / "d" / "alpha.yaml").read_text() == edited
-    forced = run("pull", "--dir", "d", "--emulator", "state.json", "--force")
+    forced = run_cli("pull", "--dir", "d", "--emulator", "state.json", "--force")
     assert forced.code == 0
     assert (workdir / "d" / "alpha.yaml").read_text() == f"{emulator.descriptor_text('alpha')}\n"
 
@@ -107,7 +86,7 @@ def test_same_scorecard_in_another_format_is_left_alone(workdir: Path, emulator:
     folder = workdir / "d"
     folder.mkdir()
     (folder / "alpha.yaml").write_text(card("alpha"))  # the short form, defaults omitted
-    ran = run("pull", "--dir", "d", "--emulator", "state.json", "--tag", "alpha")
+    ran = run_cli("pull", "--dir", "d", "--emulator", "state.json", "--tag", "alpha")
     assert ran.code == 0, ran.out + ran.err
     assert "formatted differently; kept yours" in ran.out
     assert (folder / "alpha.yaml").read_text() == card("alpha")
@@ -119,7 +98,7 @@ def test_a_file_holding_the_tag_under_another_name_is_updated_in_place(
     folder = workdir / "d"
     folder.mkdir()
     (folder / "team-alpha-card.yaml").write_text(card("alpha", name="Old Name"))
-    ran = run("pull", "--dir", "d", "--emulator", "state.json", "--tag", "alpha", "--force")
+    ran = run_cli("pull", "--dir", "d", "--emulator", "state.json", "--tag", "alpha", "--force")
     assert ran.code == 0, ran.err
     assert sorted(p.name for p in folder.iterdir()) == ["team-alpha-card.yaml"]
     assert "name: Alpha" in (folder / "team-alpha-card.yaml").read_text()
@@ -131,14 +110,16 @@ def test_file_named_after_the_tag_but_holding_another_is_not_overwritten(
     folder = workdir / "d"
     folder.mkdir()
     (folder / "alpha.yaml").write_text(card("something-else"))
-    ran = run("pull", "--dir", "d", "--emulator", "state.json", "--tag", "alpha")
+    ran = run_cli("pull", "--dir", "d", "--emulator", "state.json", "--tag", "alpha")
     assert ran.code == 1
     assert "does not hold this scorecard" in ran.out
     assert "tag: something-else" in (folder / "alpha.yaml").read_text()
 
 
 def test_unknown_tag_is_an_error(workdir: Path, emulator: Emulator) -> None:
-    ran = run("pull", "--dir", "d", "--emulator", "state.json", "--tag", "alpha", "--tag", "zzz")
+    ran = run_cli(
+        "pull", "--dir", "d", "--emulator", "state.json", "--tag", "alpha", "--tag", "zzz"
+    )
     assert ran.code == 1
     assert "no scorecard with tag 'zzz'" in ran.err
     assert (workdir / "d" / "alpha.yaml").is_file()
@@ -147,4 +128,4 @@ def test_unknown_tag_is_an_error(workdir: Path, emulator: Emulator) -> None:
 
 def test_dir_that_is_a_file_is_a_usage_error(workdir: Path, emulator: Emulator) -> None:
     (workdir / "f").write_text("x")
-    assert run("pull", "--dir", "f", "--emulator", "state.json").code == 64
+    assert run_cli("pull", "--dir", "f", "--emulator", "state.json").code == 64

@@ -5,17 +5,16 @@ Real temporary git repositories; the emulator kept in a state file (`--emulator`
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from cli_runner import Ran, enter_workdir, run_cli
+from cli_runner import rule_card as card
 
-from scorecards_sync.cli import Console, main
 from scorecards_sync.cortex.emulator import Emulator
 
 CARDS = Path(".cortex/scorecards")
@@ -26,19 +25,6 @@ GIT_ENV = {
     "GIT_COMMITTER_EMAIL": "test@example.com",
     "GIT_CONFIG_NOSYSTEM": "1",
 }
-
-
-@dataclass(frozen=True)
-class Ran:
-    code: int
-    out: str
-    err: str
-
-
-def run(*argv: str) -> Ran:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), Console(out, err))
-    return Ran(code, out.getvalue(), err.getvalue())
 
 
 def git(*args: str) -> str:
@@ -53,19 +39,8 @@ def git(*args: str) -> str:
     return done.stdout.strip()
 
 
-def card(tag: str, *, name: str | None = None) -> str:
-    return (
-        f"tag: {tag}\n"
-        f"name: {name or tag.title()}\n"
-        "rules:\n"
-        "  - title: Has owner\n"
-        "    expression: ownership != null\n"
-        "    weight: 1\n"
-    )
-
-
 def plan_json(*argv: str) -> tuple[Ran, dict[str, list[str]]]:
-    ran = run("plan", "--emulator", "state.json", "--format", "json", *argv)
+    ran = run_cli("plan", "--emulator", "state.json", "--format", "json", *argv)
     actions: dict[str, list[str]] = {}
     if ran.out.strip():
         body = json.loads(ran.out)
@@ -78,10 +53,9 @@ def plan_json(*argv: str) -> tuple[Ran, dict[str, list[str]]]:
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A git repository with 20 committed descriptors, all applied to the emulator."""
-    for name in list(os.environ):
-        if name.startswith(("SCORECARDS_SYNC_", "CORTEX_", "GITHUB_", "GIT_")):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
+    enter_workdir(
+        tmp_path, monkeypatch, prefixes=("SCORECARDS_SYNC_", "CORTEX_", "GITHUB_", "GIT_")
+    )
     git("init", "-q")
     (tmp_path / ".gitignore").write_text("state.json*\n.state.json*\n")
     (tmp_path / CARDS).mkdir(parents=True)
@@ -89,7 +63,7 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
         (tmp_path / CARDS / f"card-{i:02d}.yaml").write_text(card(f"card-{i:02d}"))
     git("add", "-A")
     git("commit", "-q", "-m", "twenty scorecards")
-    applied = run("apply", "--emulator", "state.json", "--auto-approve")
+    applied = run_cli("apply", "--emulator", "state.json", "--auto-approve")
     assert applied.code == 0, applied.err
     yield tmp_path
 
@@ -101,14 +75,14 @@ def remove(repo: Path, *indexes: int) -> None:
 
 def test_removing_8_of_20_is_refused_without_force(repo: Path) -> None:
     remove(repo, *range(8))
-    ran = run("plan", "--emulator", "state.json", "--base", "HEAD")
+    ran = run_cli("plan", "--emulator", "state.json", "--base", "HEAD")
     assert ran.code == 1
     assert "- destroy card-00" in ran.out  # the plan is shown, then refused
     assert "plan refused as unsafe" in ran.err
     assert "deletes 8 of 20 managed scorecards (40%)" in ran.err
     assert "--force" in ran.err
     assert not (repo / "plan.json").exists()
-    refused = run("apply", "--emulator", "state.json", "--base", "HEAD", "--auto-approve")
+    refused = run_cli("apply", "--emulator", "state.json", "--base", "HEAD", "--auto-approve")
     assert refused.code == 1 and "plan refused as unsafe" in refused.err
     assert len(Emulator(state_file=repo / "state.json").tags()) == 20
 
@@ -119,7 +93,7 @@ def test_force_allows_it_and_apply_deletes_exactly_those(repo: Path) -> None:
     assert ran.code == 2, ran.err
     assert actions["delete"] == [f"card-{i:02d}" for i in range(8)]
     assert len(actions["unchanged"]) == 12
-    applied = run(
+    applied = run_cli(
         "apply", "--emulator", "state.json", "--base", "HEAD", "--force", "--auto-approve"
     )
     assert applied.code == 0, applied.err
@@ -127,7 +101,7 @@ def test_force_allows_it_and_apply_deletes_exactly_those(repo: Path) -> None:
     assert "Apply complete: 8 done, 0 failed, 0 skipped." in applied.out
     remaining = Emulator(state_file=repo / "state.json").tags()
     assert remaining == [f"card-{i:02d}" for i in range(8, 20)]
-    again = run("plan", "--emulator", "state.json", "--base", "HEAD", "--detailed-exitcode")
+    again = run_cli("plan", "--emulator", "state.json", "--base", "HEAD", "--detailed-exitcode")
     assert again.code == 0, again.out  # deleted already: nothing left to do
 
 
@@ -172,7 +146,7 @@ def test_retagged_file_is_a_flagged_delete_plus_create(repo: Path) -> None:
     changes = {c["tag"]: c for c in json.loads(ran.out)["changes"]}
     assert changes["card-02-renamed"]["renamed_from"] == "card-02"
     assert "re-tagged" in changes["card-02"]["reason"]
-    applied = run("apply", "--emulator", "state.json", "--base", "HEAD", "--auto-approve")
+    applied = run_cli("apply", "--emulator", "state.json", "--base", "HEAD", "--auto-approve")
     assert applied.code == 0, applied.err
     tags = Emulator(state_file=repo / "state.json").tags()
     assert "card-02" not in tags and "card-02-renamed" in tags
@@ -184,7 +158,7 @@ def test_scorecard_added_on_the_base_branch_after_forking_is_not_deleted(repo: P
     (repo / CARDS / "late.yaml").write_text(card("late"))
     git("add", "-A")
     git("commit", "-q", "-m", "late scorecard on main")
-    assert run("apply", "--emulator", "state.json", "--auto-approve").code == 0
+    assert run_cli("apply", "--emulator", "state.json", "--auto-approve").code == 0
     git("checkout", "-q", "feature")
     ran, actions = plan_json("--base", "main")
     assert ran.code == 0, ran.err
@@ -193,7 +167,7 @@ def test_scorecard_added_on_the_base_branch_after_forking_is_not_deleted(repo: P
 
 
 def test_unknown_base_ref_is_an_actionable_error(repo: Path) -> None:
-    ran = run("plan", "--emulator", "state.json", "--base", "no-such-branch")
+    ran = run_cli("plan", "--emulator", "state.json", "--base", "no-such-branch")
     assert ran.code == 1
     assert "no-such-branch" in ran.err
     assert "Traceback" not in ran.err
@@ -234,7 +208,7 @@ def test_prune_deletes_only_matching_tags(repo: Path) -> None:
 
 
 def test_prune_without_managed_patterns_is_a_usage_error(repo: Path) -> None:
-    ran = run("plan", "--emulator", "state.json", "--prune")
+    ran = run_cli("plan", "--emulator", "state.json", "--prune")
     assert ran.code == 64
     assert "managed" in ran.err
 
@@ -242,6 +216,6 @@ def test_prune_without_managed_patterns_is_a_usage_error(repo: Path) -> None:
 def test_max_deletes_threshold_from_the_config_file(repo: Path) -> None:
     (repo / ".scorecards-sync.yaml").write_text("thresholds:\n  max_deletes: 1\n")
     remove(repo, 0, 1)
-    ran = run("plan", "--emulator", "state.json", "--base", "HEAD")
+    ran = run_cli("plan", "--emulator", "state.json", "--base", "HEAD")
     assert ran.code == 1
     assert "more than thresholds.max_deletes (1)" in ran.err

@@ -2,50 +2,19 @@
 
 from __future__ import annotations
 
-import io
-import os
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
+from cli_runner import Ran, enter_workdir, run_cli
+from cli_runner import rule_card as card
 
-from scorecards_sync.cli import Console, main
 from scorecards_sync.cortex.emulator import Emulator
 
 
-@dataclass(frozen=True)
-class Ran:
-    code: int
-    out: str
-    err: str
-
-
-def run(*argv: str) -> Ran:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), Console(out, err))
-    return Ran(code, out.getvalue(), err.getvalue())
-
-
-def card(tag: str, *, name: str | None = None, weight: int = 1) -> str:
-    return (
-        f"tag: {tag}\n"
-        f"name: {name or tag.title()}\n"
-        "rules:\n"
-        "  - title: Has owner\n"
-        "    expression: ownership != null\n"
-        f"    weight: {weight}\n"
-    )
-
-
 @pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    for name in list(os.environ):
-        if name.startswith(("SCORECARDS_SYNC_", "CORTEX_")):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    yield tmp_path
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    return enter_workdir(tmp_path, monkeypatch, prefixes=("SCORECARDS_SYNC_", "CORTEX_"))
 
 
 @pytest.fixture
@@ -59,13 +28,13 @@ def saved(workdir: Path) -> Emulator:
     cards.mkdir()
     (cards / "target.yaml").write_text(card("target", weight=3))
     (cards / "fresh.yaml").write_text(card("fresh"))
-    ran = run("plan", "cards", "--emulator", "state.json", "--out", "plan.json")
+    ran = run_cli("plan", "cards", "--emulator", "state.json", "--out", "plan.json")
     assert ran.code == 0, ran.err
     return emulator
 
 
 def apply_saved() -> Ran:
-    return run("apply", "--plan", "plan.json", "--emulator", "state.json")
+    return run_cli("apply", "--plan", "plan.json", "--emulator", "state.json")
 
 
 def test_edit_of_a_planned_scorecard_makes_the_plan_stale(saved: Emulator) -> None:
@@ -109,7 +78,7 @@ def test_scorecard_created_or_deleted_meanwhile_makes_the_plan_stale(saved: Emul
 def test_a_fresh_plan_after_a_stale_one_applies(saved: Emulator) -> None:
     saved.put_descriptor(card("target", name="Edited In The UI"))
     assert apply_saved().code == 1
-    assert run("plan", "cards", "--emulator", "state.json", "--out", "plan.json").code == 0
+    assert run_cli("plan", "cards", "--emulator", "state.json", "--out", "plan.json").code == 0
     ran = apply_saved()
     assert ran.code == 0, ran.err
-    assert run("plan", "cards", "--emulator", "state.json", "--detailed-exitcode").code == 0
+    assert run_cli("plan", "cards", "--emulator", "state.json", "--detailed-exitcode").code == 0

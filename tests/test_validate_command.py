@@ -9,7 +9,6 @@ The problems reported must be exactly the declared ones: no more, no fewer.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import re
@@ -19,8 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
-from scorecards_sync.cli import Console, main
+from cli_runner import run_cli
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BAD_DIR = REPO_ROOT / "tests" / "data" / "bad"
@@ -79,9 +77,8 @@ def _expectations(case: Path) -> list[Expected]:
 
 
 def _run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(["validate", *argv], Console(out, err))
-    return code, out.getvalue(), err.getvalue()
+    ran = run_cli("validate", *argv)
+    return ran.code, ran.out, ran.err
 
 
 CASES = _cases()

@@ -1,0 +1,86 @@
+"""Helpers for the tests that drive the command line in-process.
+
+`run_cli` calls `scorecards_sync.cli.main` with in-memory streams and hands back what it
+wrote; `enter_workdir` gives a test a working directory whose environment holds none of the
+settings a developer's shell or CI may have set; `ladder_card` and `rule_card` are the small
+scorecard descriptors those tests write and plan.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from scorecards_sync.cli import Console, main
+
+
+@dataclass(frozen=True)
+class Ran:
+    """One run of the command line: its exit code and everything it wrote."""
+
+    code: int
+    out: str
+    err: str
+
+
+def run_cli(*argv: str, stdout: io.StringIO | None = None) -> Ran:
+    """Run `scorecards-sync *argv`; `stdout` stands in for standard output when given (e.g. a
+    stream that says it is a terminal)."""
+    out = stdout if stdout is not None else io.StringIO()
+    err = io.StringIO()
+    code = main(list(argv), Console(out, err))
+    return Ran(code, out.getvalue(), err.getvalue())
+
+
+def enter_workdir(
+    path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    prefixes: tuple[str, ...],
+    names: tuple[str, ...] = (),
+) -> Path:
+    """Make `path` the working directory, without the environment variables in `names` or
+    starting with one of `prefixes`, for the rest of the test."""
+    for name in names:
+        monkeypatch.delenv(name, raising=False)
+    for name in list(os.environ):
+        if name.startswith(prefixes):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(path)
+    return path
+
+
+def ladder_card(tag: str, *, name: str | None = None, level: str = "Bronze") -> str:
+    """A descriptor with a Bronze/Silver ladder and one rule at `level`."""
+    return (
+        f"tag: {tag}\n"
+        f"name: {name or tag.title()}\n"
+        "ladder:\n"
+        "  levels:\n"
+        "    - name: Bronze\n"
+        "      rank: 1\n"
+        '      color: "#CD7F32"\n'
+        "    - name: Silver\n"
+        "      rank: 2\n"
+        '      color: "#C0C0C0"\n'
+        "rules:\n"
+        "  - title: Has owner\n"
+        "    expression: ownership != null\n"
+        f"    level: {level}\n"
+    )
+
+
+def rule_card(tag: str, *, name: str | None = None, weight: int = 1) -> str:
+    """A descriptor without a ladder: one rule of `weight`."""
+    return (
+        f"tag: {tag}\n"
+        f"name: {name or tag.title()}\n"
+        "rules:\n"
+        "  - title: Has owner\n"
+        "    expression: ownership != null\n"
+        f"    weight: {weight}\n"
+    )
