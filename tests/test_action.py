@@ -337,6 +337,11 @@ def test_pull_request_creates_one_comment_then_updates_it_in_place(world: World)
     assert new_marker.checksum != marker.checksum
     methods = [r.method for r in world.github.requests if "/comments" in r.path]
     assert methods.count("POST") == 1 and methods.count("PATCH") == 1
+    # Neither secret goes anywhere but the mask and the Authorization headers.
+    for run in (first.run, second):
+        assert run.masks == [KEY]
+        for text in (run.log, run.summary, json.dumps(run.outputs), after[0]["body"]):
+            assert KEY not in text and TOKEN not in text
 
 
 def test_no_changes_posts_nothing_but_a_stale_comment_is_set_to_no_changes(world: World) -> None:
