@@ -92,8 +92,8 @@ class GitHubEvent:
             return (
                 "this pull request comes from a fork, and GitHub does not give a fork's workflow "
                 "the repository's secrets: descriptors were validated offline, not planned "
-                "against Cortex; the plan runs after merge, or when a maintainer re-runs it "
-                "from a branch of this repository"
+                "against Cortex; to plan and apply it, a maintainer pushes its branch to this "
+                "repository and opens the pull request from there"
             )
         if self.actor in _NO_SECRETS_ACTORS:
             return (
