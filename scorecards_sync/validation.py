@@ -104,8 +104,16 @@ def validate_documents(documents: Sequence[Document]) -> list[Problem]:
 
 def _schema_problems(document: Document) -> Iterator[Problem]:
     described: set[Pointer] = set()
+    required_told: set[Pointer] = set()
     for error in _validator().iter_errors(document.data):
-        if error.validator not in ("required", "additionalProperties"):
+        if error.validator == "required":
+            # jsonschema raises one `required` error per missing key, and each is translated
+            # into every missing key of its mapping: the first one says it all.
+            pointer = tuple(error.absolute_path)
+            if pointer in required_told:
+                continue
+            required_told.add(pointer)
+        elif error.validator != "additionalProperties":
             # One message per value: an empty tag is not also "not a valid tag".
             pointer = tuple(error.absolute_path)
             if pointer in described:
@@ -358,6 +366,7 @@ def _check_rules(document: Document, ladder: _Ladder, problems: list[Problem]) -
         return
     titles: dict[str, int] = {}
     identifiers: dict[str, int] = {}
+    expressions: dict[str, Any] = {}
     for index, rule in enumerate(rules):
         if not isinstance(rule, dict):
             continue
@@ -373,7 +382,10 @@ def _check_rules(document: Document, ladder: _Ladder, problems: list[Problem]) -
         identifier = rule.get("identifier")
         if isinstance(identifier, str):
             key = identifier.lower()
-            if key in identifiers:
+            if key not in identifiers:
+                identifiers[key] = index
+                expressions[key] = rule.get("expression")
+            elif not _same_expression(expressions[key], rule.get("expression")):
                 problems.append(
                     _duplicate(
                         document,
@@ -384,8 +396,6 @@ def _check_rules(document: Document, ladder: _Ladder, problems: list[Problem]) -
                         "rules",
                     )
                 )
-            else:
-                identifiers[key] = index
         _check_rule_level(document, at, rule, ladder, problems)
         expression = rule.get("expression")
         if isinstance(expression, str) and expression.strip() and _is_placeholder(expression):
@@ -399,6 +409,12 @@ def _check_rules(document: Document, ladder: _Ladder, problems: list[Problem]) -
                 )
             )
         _check_legacy_filter(document, (*at, "filter"), rule.get("filter"), problems)
+
+
+def _same_expression(first: Any, other: Any) -> bool:
+    # Cortex derives an identifier from the expression's bytes, so two rules with one
+    # expression get one identifier, and `pull` writes both: that file must stay valid.
+    return isinstance(first, str) and first == other
 
 
 def _check_rule_level(
@@ -475,6 +491,8 @@ def _duplicate(
     message = f"{_field(pointer)}: duplicate {what} `{_show(value)}` (first at line {line})"
     if what == "rule title":
         message += "; rules without identifiers are matched by title"
+    elif what == "rule identifier":
+        message += "; only rules with the same expression may share an identifier"
     return _error(document, pointer, message, f"duplicate-{what.replace(' ', '-')}")
 
 

@@ -135,6 +135,36 @@ def test_an_identifier_posted_explicitly_is_kept(client: httpx.Client) -> None:
     assert rules[0]["identifier"] == explicit
 
 
+def test_rules_with_one_expression_share_an_identifier_and_post_back(
+    client: httpx.Client,
+) -> None:
+    text = (
+        _minimal("twins")
+        + "- title: Also has owner\n  expression: ownership.allOwners().length > 0\n"
+    )
+    assert _post(client, text).status_code == 200
+    served = client.get("/api/v1/scorecards/twins/descriptor").text
+    rules = yaml.safe_load(served)["rules"]
+    shared = rule_identifier("ownership.allOwners().length > 0")
+    assert [rule["identifier"] for rule in rules] == [shared, shared]
+    # What `pull` would write from that answer is accepted again as it is.
+    again = _post(client, served)
+    assert again.status_code == 200, again.text
+    assert client.get("/api/v1/scorecards/twins/descriptor").text == served
+
+
+def test_a_shared_identifier_with_another_expression_is_400(client: httpx.Client) -> None:
+    shared = rule_identifier("ownership.allOwners().length > 0")
+    text = (
+        _minimal("twins")
+        + f"  identifier: {shared}\n- title: Readme\n  expression: git != null\n"
+        + f"  identifier: {shared}\n"
+    )
+    response = _post(client, text)
+    assert response.status_code == 400
+    assert "rules[1].identifier: duplicate rule identifier" in _error(response)["details"]
+
+
 def test_post_replaces_the_whole_definition(client: httpx.Client) -> None:
     _post(client, (DATA / "valid-ladder.yaml").read_text())
     _post(client, _minimal("emulator-ladder"))

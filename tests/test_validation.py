@@ -195,6 +195,42 @@ def test_a_rule_filter_takes_both_shapes() -> None:
     assert validate_document(_document(text)) == []
 
 
+def test_each_missing_required_key_is_one_problem() -> None:
+    problems = validate_document(_document("tag: a\n"))
+    assert [(p.line, p.column, p.message) for p in problems] == [
+        (1, 1, "missing required key `name`"),
+        (1, 1, "missing required key `rules`"),
+    ]
+    rule_problems = _errors("tag: a\nname: A\nrules:\n  - weight: 1\n")
+    assert rule_problems == [
+        "rules[0]: missing required key `expression`",
+        "rules[0]: missing required key `title`",
+    ]
+
+
+RULES_SHARING_AN_IDENTIFIER = """\
+tag: p
+name: P
+rules:
+  - {title: A, expression: git != null, identifier: 1c8dd6a3-4ee1-3b44-91f4-86b2b7b11ba3}
+  - {title: B, expression: git != null, identifier: 1C8DD6A3-4EE1-3B44-91F4-86B2B7B11BA3}
+"""
+
+
+def test_rules_with_one_expression_may_share_an_identifier() -> None:
+    # Cortex gives both the identifier of their expression; `pull` writes them like this.
+    assert validate_document(_document(RULES_SHARING_AN_IDENTIFIER)) == []
+
+
+def test_a_shared_identifier_with_another_expression_is_refused() -> None:
+    text = RULES_SHARING_AN_IDENTIFIER.replace("B, expression: git != null", "B, expression: x")
+    [error] = _errors(text)
+    assert error == (
+        "rules[1].identifier: duplicate rule identifier `1C8DD6A3-4EE1-3B44-91F4-86B2B7B11BA3` "
+        "(first at line 4); only rules with the same expression may share an identifier"
+    )
+
+
 def test_point_based_scorecards_take_weights_and_no_levels() -> None:
     text = "tag: p\nname: P\nrules:\n  - {title: A, expression: x, weight: 2.5}\n"
     assert validate_document(_document(text)) == []
