@@ -7,9 +7,19 @@ order, color spelling (`7cf376`, `"#7CF376"`), rule and level order, defaults
 written out or not, empty filters (`{kind: GENERIC}`, `types: {}`), `kind:
 GENERIC` written or implied, the order of filter types and groups, keys written
 without a value, YAML dates (Cortex keeps them as text). Rule identifiers are
-handled by `comparable`: one missing on the desired side is not a difference.
+handled by `comparable`: one missing on the desired side is not a difference,
+and their case is not one either (a UUID is a UUID; Cortex writes them lower case).
 The emulator uses the same table of defaults, so what it serves and what the
 planner expects cannot drift apart.
+
+Assumption: the legacy filter shape `{category: SERVICE}` and the current
+`{kind: GENERIC, types: {include: [service]}}` are different descriptors, even
+where they select the same entities. Cortex stores the shape it was sent and
+serves it back as it was posted, so a repository moving from one shape to the
+other is a real change (shown as one change of `filter`), and equating them
+here would hide it and leave Cortex on the old shape forever. If Cortex ever
+starts rewriting one shape into the other, `_canonical_filter` is the place to
+map them together.
 """
 
 from __future__ import annotations
@@ -196,6 +206,8 @@ def _canonical_rule(rule: Any) -> Any:
     if not isinstance(rule, dict):
         return rule
     rule = dict(rule)
+    if isinstance(rule.get("identifier"), str):
+        rule["identifier"] = rule["identifier"].strip().lower()
     if "filter" in rule:
         normalized = _canonical_filter(rule["filter"])
         if normalized is None or is_empty_filter(normalized):
@@ -281,32 +293,51 @@ def comparable(
 
 
 def pair_rules(want: dict[str, Any], have: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """`comparable` for two canonical forms, which it takes over (their `rules` are replaced)."""
+    """`comparable` for two canonical forms, which it takes over (their `rules` are replaced).
+
+    An identifier carried by more than one rule on either side says nothing about which
+    rule is which: Cortex derives a new rule's identifier from its expression, so two
+    rules with one expression share it. Such rules are paired by title instead.
+    """
     want_rules = [r for r in want.get("rules", []) if isinstance(r, dict)]
     have_rules = [r for r in have.get("rules", []) if isinstance(r, dict)]
-    unpaired = list(have_rules)
-    by_identifier = {r["identifier"]: r for r in have_rules if r.get("identifier")}
+    ambiguous = _shared_identifiers(want_rules) | _shared_identifiers(have_rules)
+    unpaired = dict(enumerate(have_rules))  # by index: equal rules stay distinct
+    by_identifier = {
+        r["identifier"]: index
+        for index, r in unpaired.items()
+        if r.get("identifier") and r["identifier"] not in ambiguous
+    }
     want_keyed: dict[str, Any] = {}
     have_keyed: dict[str, Any] = {}
     for rule in want_rules:
         key = _unique_key(str(rule.get("title", rule.get("expression", ""))), want_keyed)
         want_keyed[key] = rule
-        match = by_identifier.get(rule.get("identifier", ""))
-        if match is None:
-            match = next(
-                (r for r in unpaired if r.get("title") == rule.get("title")),
+        identifier = rule.get("identifier")
+        index = by_identifier.get(identifier) if identifier not in ambiguous else None
+        if index is None:
+            index = next(
+                (i for i, r in unpaired.items() if r.get("title") == rule.get("title")),
                 None,
             )
-            if match is not None and rule.get("identifier") and match.get("identifier"):
+            if (
+                index is not None
+                and identifier
+                and unpaired[index].get("identifier")
+                not in (
+                    None,
+                    identifier,
+                )
+            ):
                 # Both carry identifiers and they differ: not the same rule.
-                match = None
-        if match is None or match not in unpaired:
+                index = None
+        if index is None or index not in unpaired:
             continue
-        unpaired.remove(match)
-        if not rule.get("identifier"):
+        match = unpaired.pop(index)
+        if not identifier:
             match = {k: v for k, v in match.items() if k != "identifier"}
         have_keyed[key] = match
-    for rule in unpaired:
+    for rule in unpaired.values():
         key = _unique_key(str(rule.get("title", rule.get("expression", ""))), want_keyed)
         have_keyed[_unique_key(key, have_keyed)] = rule
     if "rules" in want or want_keyed:
@@ -314,6 +345,16 @@ def pair_rules(want: dict[str, Any], have: dict[str, Any]) -> tuple[dict[str, An
     if "rules" in have or have_keyed:
         have["rules"] = have_keyed
     return want, have
+
+
+def _shared_identifiers(rules: list[dict[str, Any]]) -> set[str]:
+    seen: set[str] = set()
+    shared: set[str] = set()
+    for rule in rules:
+        identifier = rule.get("identifier")
+        if identifier:
+            (shared if identifier in seen else seen).add(identifier)
+    return shared
 
 
 def _unique_key(key: str, taken: Mapping[str, Any]) -> str:

@@ -218,3 +218,49 @@ def test_a_draft_has_notifications_off_unless_it_says_otherwise() -> None:
     assert with_defaults({"draft": True})["notifications"]["enabled"] is False
     said = with_defaults({"draft": True, "notifications": {"enabled": True}})
     assert said["notifications"] == {"enabled": True, "scoreDropNotificationsEnabled": False}
+
+
+def test_rules_sharing_an_identifier_pair_by_title() -> None:
+    """Cortex gives rules with one expression one identifier (Java's nameUUIDFromBytes)."""
+    shared = rule_identifier("ownership != null")
+    rules = [
+        {"title": "Owned", "expression": "ownership != null", "identifier": shared, "weight": 1},
+        {
+            "title": "Owned services",
+            "expression": "ownership != null",
+            "identifier": shared,
+            "weight": 3,
+            "filter": {"kind": "GENERIC", "types": {"include": ["service"]}},
+        },
+    ]
+    desired = {"tag": "a", "name": "A", "rules": rules}
+    live = {"tag": "a", "name": "A", "rules": list(reversed(rules))}
+    want, have = comparable(desired, live)
+    assert want == have
+    assert have["rules"]["Owned services"]["weight"] == 3
+    changed = {**desired, "rules": [rules[0], {**rules[1], "weight": 5}]}
+    want, have = comparable(changed, live)
+    assert set(want["rules"]) == set(have["rules"]) == {"Owned", "Owned services"}
+    assert (
+        want["rules"]["Owned services"]["weight"],
+        have["rules"]["Owned services"]["weight"],
+    ) == (
+        5,
+        3,
+    )
+
+
+def test_identical_live_rules_pair_one_to_one() -> None:
+    rule = {"title": "Owned", "expression": "ownership != null", "identifier": "id-1"}
+    want, have = comparable(
+        {"tag": "a", "name": "A", "rules": [rule]}, {"tag": "a", "name": "A", "rules": [rule, rule]}
+    )
+    assert list(want["rules"]) == ["Owned"]
+    assert sorted(have["rules"]) == ["Owned", "Owned (2)"]
+
+
+def test_identifiers_are_compared_in_lower_case() -> None:
+    rule = {"title": "r", "expression": "x", "identifier": "0C27C5F1-1D58-388D-95FC-A26EBC20B5E4"}
+    data = {"tag": "a", "name": "A", "rules": [rule]}
+    assert canonical(data)["rules"][0]["identifier"] == "0c27c5f1-1d58-388d-95fc-a26ebc20b5e4"
+    assert rule["identifier"] == "0C27C5F1-1D58-388D-95FC-A26EBC20B5E4"  # the input is untouched
