@@ -4,9 +4,9 @@ Order: creates and updates run first, deletes after them, so that a scorecard be
 replaced (a file re-tagged: delete the old tag, create the new one) exists under its
 new tag before the old one goes; and the delete of a re-tagged scorecard is skipped
 when the create of its replacement failed, so a failure never loses a scorecard
-outright. A tag that is both deleted and created in one plan (recreated) runs as one
-job: delete, then create. Within a phase, changes run concurrently (bounded), all under
-the client's one shared rate limiter.
+outright. A plan holds at most one change per tag (`Plan` refuses more), so no two
+calls of one apply touch the same scorecard. Within a phase, changes run concurrently
+(bounded), all under the client's one shared rate limiter.
 
 A failure of one change never hides the others: every change gets an `Outcome`.
 """
@@ -14,7 +14,7 @@ A failure of one change never hides the others: every change gets an `Outcome`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
@@ -87,27 +87,25 @@ def apply_plan(
     if concurrency < 1:
         raise ValueError("concurrency must be >= 1")
     changes = plan.actionable
-    outcomes: dict[tuple[str, Action], Outcome] = {}
+    outcomes: dict[str, Outcome] = {}
 
     def record(outcome: Outcome) -> None:
-        outcomes[(outcome.tag, outcome.action)] = outcome
+        outcomes[outcome.tag] = outcome
         logger.info(
             "%s %s: %s %s", outcome.action.value, outcome.tag, outcome.status.value, outcome.message
         )
         if on_outcome is not None:
             on_outcome(outcome)
 
-    writes, recreated, deletes = _phases(changes)
+    writes = [c for c in changes if c.action is not Action.DELETE]
+    deletes = [c for c in changes if c.action is Action.DELETE]
     with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="apply") as pool:
-        jobs: list[Sequence[Change]] = [[c] for c in writes] + recreated
-        for results in pool.map(lambda job: _run_job(job, client, dry_run), jobs):
-            for outcome in results:
-                record(outcome)
+        for outcome in pool.map(lambda c: _run_change(c, client, dry_run), writes):
+            record(outcome)
         failed_creates = {
             change.renamed_from
             for change in writes
-            if change.renamed_from
-            and outcomes[(change.tag, change.action)].status is not Status.DONE
+            if change.renamed_from and outcomes[change.tag].status is not Status.DONE
         }
         runnable = []
         for change in deletes:
@@ -123,46 +121,10 @@ def apply_plan(
                 )
             else:
                 runnable.append(change)
-        for results in pool.map(lambda c: _run_job([c], client, dry_run), runnable):
-            for outcome in results:
-                record(outcome)
-    ordered = tuple(outcomes[(c.tag, c.action)] for c in changes if (c.tag, c.action) in outcomes)
+        for outcome in pool.map(lambda c: _run_change(c, client, dry_run), runnable):
+            record(outcome)
+    ordered = tuple(outcomes[c.tag] for c in changes if c.tag in outcomes)
     return ApplyResult(ordered, dry_run=dry_run)
-
-
-def _phases(
-    changes: Iterable[Change],
-) -> tuple[list[Change], list[Sequence[Change]], list[Change]]:
-    """Split into plain writes, recreated tags (delete then create, one job), plain deletes."""
-    by_tag: dict[str, list[Change]] = {}
-    for change in changes:
-        by_tag.setdefault(change.tag, []).append(change)
-    writes: list[Change] = []
-    recreated: list[Sequence[Change]] = []
-    deletes: list[Change] = []
-    for group in by_tag.values():
-        actions = {change.action for change in group}
-        if Action.DELETE in actions and len(actions) > 1:
-            recreated.append(sorted(group, key=lambda c: c.action is not Action.DELETE))
-        elif Action.DELETE in actions:
-            deletes.extend(group)
-        else:
-            writes.extend(group)
-    return writes, recreated, deletes
-
-
-def _run_job(job: Sequence[Change], client: WritingClient, dry_run: bool) -> list[Outcome]:
-    outcomes: list[Outcome] = []
-    for change in job:
-        if outcomes and outcomes[-1].status is Status.FAILED:
-            outcomes.append(
-                Outcome(
-                    change.tag, change.action, Status.SKIPPED, "not sent: the step before failed"
-                )
-            )
-            continue
-        outcomes.append(_run_change(change, client, dry_run))
-    return outcomes
 
 
 def _run_change(change: Change, client: WritingClient, dry_run: bool) -> Outcome:

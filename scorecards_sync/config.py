@@ -38,7 +38,7 @@ from typing import Any
 from scorecards_sync.cortex.secret import ENV_API_KEY, ENV_API_KEY_FILE, ApiKey, api_key_from_env
 from scorecards_sync.errors import ConfigError
 from scorecards_sync.loader import DEFAULT_DIR, Document, parse_document
-from scorecards_sync.planner import Thresholds
+from scorecards_sync.plan import Thresholds
 
 logger = logging.getLogger(__name__)
 

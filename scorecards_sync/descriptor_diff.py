@@ -74,7 +74,13 @@ def describe_new(
     desired: Mapping[str, Any],
 ) -> tuple[tuple[FieldChange, ...], tuple[RuleChange, ...]]:
     """What a create shows: the scorecard's name, whether it is a draft, and each rule."""
-    data = canonical(desired)
+    return describe_canonical(canonical(desired))
+
+
+def describe_canonical(
+    data: Mapping[str, Any],
+) -> tuple[tuple[FieldChange, ...], tuple[RuleChange, ...]]:
+    """`describe_new` of a form `canonical` already produced (it is only read)."""
     fields: tuple[FieldChange, ...] = (
         FieldChange("name", DiffKind.ADDED, None, jsonable(data.get("name"))),
     )

@@ -52,10 +52,12 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from scorecards_sync import __version__
-from scorecards_sync.errors import PlanError
+from scorecards_sync.errors import ConfigError, PlanError
+
+_E = TypeVar("_E", bound=StrEnum)
 
 PLAN_FORMAT = "scorecards-sync-plan"
 PLAN_VERSION = 1
@@ -111,6 +113,28 @@ class ServerVerdict:
 
 
 @dataclass(frozen=True)
+class Thresholds:
+    """When a plan is too big to apply without `--force` (octoDNS's safety habit)."""
+
+    max_update_share: float = 0.30
+    max_delete_share: float = 0.30
+    min_managed: int = 10
+    max_deletes: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("max_update_share", "max_delete_share"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ConfigError(
+                    f"thresholds.{name} must be a share between 0 and 1 (e.g. 0.3), got {value}"
+                )
+        if self.min_managed < 0:
+            raise ConfigError(f"thresholds.min_managed must be 0 or more, got {self.min_managed}")
+        if self.max_deletes is not None and self.max_deletes < 0:
+            raise ConfigError(f"thresholds.max_deletes must be 0 or more, got {self.max_deletes}")
+
+
+@dataclass(frozen=True)
 class Change:
     action: Action
     tag: str
@@ -138,11 +162,20 @@ class Plan:
     unmanaged: tuple[str, ...] = ()
     base_url: str = ""
     tool_version: str = field(default=__version__, compare=False)
+    # Filled by the first `checksum()`: the plan is immutable, so the digest is too.
+    _checksum: str = field(default="", init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # One order everywhere (display, JSON, apply): creates, updates, deletes, unchanged.
         object.__setattr__(self, "changes", tuple(sorted(self.changes, key=lambda c: c.sort_key)))
         object.__setattr__(self, "unmanaged", tuple(sorted(self.unmanaged)))
+        # One change per scorecard: the applier runs changes concurrently, and the
+        # staleness check holds one fingerprint per tag.
+        seen: set[str] = set()
+        for change in self.changes:
+            if change.tag in seen:
+                raise PlanError(f"the plan holds more than one change for scorecard {change.tag}")
+            seen.add(change.tag)
 
     @property
     def actionable(self) -> tuple[Change, ...]:
@@ -166,11 +199,14 @@ class Plan:
         are not part of it, so a plan reviewed with `--server-validate` on a
         pull request has the same checksum as the one computed on merge.
         """
-        body = _plan_body(self)
-        for change in body["changes"]:
-            del change["server_validation"]
-        encoded = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return "sha256:" + hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+        if not self._checksum:
+            body = _plan_body(self)
+            for change in body["changes"]:
+                del change["server_validation"]
+            encoded = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+            digest = "sha256:" + hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+            object.__setattr__(self, "_checksum", digest)
+        return self._checksum
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -184,6 +220,9 @@ class Plan:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Plan:
+        """The plan a `to_json` body holds; `PlanError` for anything else, never a crash."""
+        if not isinstance(data, Mapping):
+            raise PlanError("not a scorecards-sync plan file (not a JSON object)")
         if data.get("format") != PLAN_FORMAT:
             raise PlanError("not a scorecards-sync plan file (missing `format` marker)")
         if data.get("version") != PLAN_VERSION:
@@ -193,13 +232,19 @@ class Plan:
             )
         try:
             plan = cls(
-                changes=tuple(_change_from_json(c) for c in data["changes"]),
-                unmanaged=tuple(str(t) for t in data.get("unmanaged", ())),
-                base_url=str(data.get("base_url", "")),
-                tool_version=str(data.get("tool_version", "")),
+                changes=tuple(
+                    _change_from_json(_mapping(c, f"changes[{i}]"), f"changes[{i}]")
+                    for i, c in enumerate(_list(data, "changes", "", required=True))
+                ),
+                unmanaged=tuple(
+                    _string(t, f"unmanaged[{i}]")
+                    for i, t in enumerate(_list(data, "unmanaged", ""))
+                ),
+                base_url=_text(data, "base_url", ""),
+                tool_version=_text(data, "tool_version", ""),
             )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise PlanError(f"plan file is malformed: {exc}") from None
+        except (_Malformed, PlanError) as exc:
+            raise PlanError(f"plan file is malformed: {exc}; run `plan --out` again") from None
         recorded = data.get("checksum")
         if recorded != plan.checksum():
             raise PlanError(
@@ -219,10 +264,6 @@ def _plan_body(plan: Plan) -> dict[str, Any]:
 
 def _field_to_json(change: FieldChange) -> dict[str, Any]:
     return {"path": change.path, "kind": change.kind.value, "old": change.old, "new": change.new}
-
-
-def _field_from_json(data: Mapping[str, Any]) -> FieldChange:
-    return FieldChange(str(data["path"]), DiffKind(data["kind"]), data.get("old"), data.get("new"))
 
 
 def _change_to_json(change: Change) -> dict[str, Any]:
@@ -251,29 +292,121 @@ def _change_to_json(change: Change) -> dict[str, Any]:
     }
 
 
-def _change_from_json(data: Mapping[str, Any]) -> Change:
-    verdict = data.get("server_validation")
+class _Malformed(Exception):
+    """A value of a plan file that is missing or of the wrong type; says where."""
+
+
+def _at(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
+
+
+def _mapping(value: Any, where: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise _Malformed(f"`{where}` must be an object, not {_json_type(value)}")
+    return value
+
+
+def _string(value: Any, where: str) -> str:
+    if not isinstance(value, str):
+        raise _Malformed(f"`{where}` must be a string, not {_json_type(value)}")
+    return value
+
+
+def _list(data: Mapping[str, Any], key: str, where: str, *, required: bool = False) -> list[Any]:
+    if key not in data and not required:
+        return []
+    value = data.get(key)
+    if not isinstance(value, list):
+        raise _Malformed(f"`{_at(where, key)}` must be a list, not {_json_type(value)}")
+    return value
+
+
+def _text(data: Mapping[str, Any], key: str, where: str, *, required: bool = False) -> str:
+    if key not in data and not required:
+        return ""
+    return _string(data.get(key), _at(where, key))
+
+
+def _optional_text(data: Mapping[str, Any], key: str, where: str) -> str | None:
+    value = data.get(key)
+    return None if value is None else _string(value, _at(where, key))
+
+
+def _enum(data: Mapping[str, Any], key: str, where: str, kind: type[_E]) -> _E:
+    value: Any = data.get(key)
+    try:
+        return kind(value)
+    except ValueError:
+        known = ", ".join(f'"{member.value}"' for member in kind)
+        raise _Malformed(f"`{_at(where, key)}` must be one of {known}, not {value!r}") from None
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    names = {bool: "a boolean", str: "a string", int: "a number", float: "a number"}
+    names |= {list: "a list", dict: "an object"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _field_from_json(value: Any, where: str) -> FieldChange:
+    data = _mapping(value, where)
+    return FieldChange(
+        _text(data, "path", where, required=True),
+        _enum(data, "kind", where, DiffKind),
+        data.get("old"),
+        data.get("new"),
+    )
+
+
+def _fields_from_json(data: Mapping[str, Any], where: str) -> tuple[FieldChange, ...]:
+    return tuple(
+        _field_from_json(f, f"{_at(where, 'fields')}[{i}]")
+        for i, f in enumerate(_list(data, "fields", where))
+    )
+
+
+def _rule_from_json(value: Any, where: str) -> RuleChange:
+    data = _mapping(value, where)
+    return RuleChange(
+        _text(data, "title", where, required=True),
+        _enum(data, "kind", where, DiffKind),
+        _fields_from_json(data, where),
+    )
+
+
+def _verdict_from_json(value: Any, where: str) -> ServerVerdict | None:
+    if value is None:
+        return None
+    data = _mapping(value, where)
+    ok = data.get("ok")
+    if not isinstance(ok, bool):
+        raise _Malformed(f"`{where}.ok` must be a boolean, not {_json_type(ok)}")
+    messages = _list(data, "messages", where)
+    return ServerVerdict(
+        ok, tuple(_string(m, f"{where}.messages[{i}]") for i, m in enumerate(messages))
+    )
+
+
+def _change_from_json(data: Mapping[str, Any], where: str) -> Change:
+    tag = _text(data, "tag", where, required=True)
+    if not tag:
+        raise _Malformed(f"`{where}.tag` is empty")
     return Change(
-        action=Action(data["action"]),
-        tag=str(data["tag"]),
-        path=data.get("path"),
-        reason=str(data.get("reason", "")),
-        renamed_from=data.get("renamed_from"),
-        live_fingerprint=data.get("live_fingerprint"),
-        desired_fingerprint=data.get("desired_fingerprint"),
-        desired_yaml=data.get("desired_yaml"),
-        fields=tuple(_field_from_json(f) for f in data.get("fields", ())),
+        action=_enum(data, "action", where, Action),
+        tag=tag,
+        path=_optional_text(data, "path", where),
+        reason=_text(data, "reason", where),
+        renamed_from=_optional_text(data, "renamed_from", where),
+        live_fingerprint=_optional_text(data, "live_fingerprint", where),
+        desired_fingerprint=_optional_text(data, "desired_fingerprint", where),
+        desired_yaml=_optional_text(data, "desired_yaml", where),
+        fields=_fields_from_json(data, where),
         rules=tuple(
-            RuleChange(
-                str(r["title"]),
-                DiffKind(r["kind"]),
-                tuple(_field_from_json(f) for f in r.get("fields", ())),
-            )
-            for r in data.get("rules", ())
+            _rule_from_json(r, f"{where}.rules[{i}]")
+            for i, r in enumerate(_list(data, "rules", where))
         ),
-        server_validation=(
-            None
-            if verdict is None
-            else ServerVerdict(bool(verdict["ok"]), tuple(str(m) for m in verdict["messages"]))
+        server_validation=_verdict_from_json(
+            data.get("server_validation"), f"{where}.server_validation"
         ),
     )

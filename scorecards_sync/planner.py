@@ -18,10 +18,24 @@ from typing import Any
 import yaml
 
 from scorecards_sync.descriptor import canonical, canonical_fingerprint, fingerprint
-from scorecards_sync.descriptor_diff import describe_new, diff_canonical
-from scorecards_sync.errors import ConfigError, PlanError, UnsafePlan
+from scorecards_sync.descriptor_diff import describe_canonical, diff_canonical
+from scorecards_sync.errors import PlanError, UnsafePlan
 from scorecards_sync.loader import Document
-from scorecards_sync.plan import Action, Change, Plan
+from scorecards_sync.plan import Action, Change, Plan, Thresholds
+
+# `Thresholds` lives with the plan values (config reads it without the planner); it is
+# still importable from here.
+__all__ = [
+    "Desired",
+    "Removal",
+    "Thresholds",
+    "check_thresholds",
+    "make_plan",
+    "managed_count",
+    "parse_live",
+    "removals_between",
+    "tags_to_fetch",
+]
 
 log = logging.getLogger(__name__)
 
@@ -58,28 +72,6 @@ class Removal:
     tag: str
     path: str
     new_tag: str | None = None
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    """When a plan is too big to apply without `--force` (octoDNS's safety habit)."""
-
-    max_update_share: float = 0.30
-    max_delete_share: float = 0.30
-    min_managed: int = 10
-    max_deletes: int | None = None
-
-    def __post_init__(self) -> None:
-        for name in ("max_update_share", "max_delete_share"):
-            value = getattr(self, name)
-            if not 0.0 <= value <= 1.0:
-                raise ConfigError(
-                    f"thresholds.{name} must be a share between 0 and 1 (e.g. 0.3), got {value}"
-                )
-        if self.min_managed < 0:
-            raise ConfigError(f"thresholds.min_managed must be 0 or more, got {self.min_managed}")
-        if self.max_deletes is not None and self.max_deletes < 0:
-            raise ConfigError(f"thresholds.max_deletes must be 0 or more, got {self.max_deletes}")
 
 
 def removals_between(base: Sequence[Document], head: Sequence[Document]) -> list[Removal]:
@@ -188,12 +180,13 @@ def _index_desired(desired: Sequence[Desired]) -> dict[str, Desired]:
 
 def _compare(want: Desired, live_text: str | None) -> Change:
     if live_text is None:
-        fields, rules = describe_new(want.data)
+        form = canonical(want.data)
+        fields, rules = describe_canonical(form)
         return Change(
             Action.CREATE,
             want.tag,
             path=want.path,
-            desired_fingerprint=fingerprint(want.data),
+            desired_fingerprint=canonical_fingerprint(form),
             desired_yaml=want.yaml_text,
             fields=fields,
             rules=rules,
@@ -276,6 +269,16 @@ def check_thresholds(plan: Plan, managed_count: int, thresholds: Thresholds) -> 
     counts = plan.counts()
     updates, deletes = counts["update"], counts["delete"]
     excesses: list[str] = []
+    # A re-tagged scorecard lives on under its new tag: its delete is a rename.
+    renamed = {c.renamed_from for c in plan.by_action(Action.CREATE) if c.renamed_from}
+    renames = sum(1 for c in plan.by_action(Action.DELETE) if c.tag in renamed)
+    if deletes > renames and managed_count - deletes + renames <= 0:
+        # Wiping out everything managed is what a wrong path or an empty checkout looks
+        # like, however few scorecards there are: `min_managed` does not excuse it.
+        excesses.append(
+            f"it deletes every managed scorecard ({deletes} of {managed_count}), "
+            "leaving none in Cortex"
+        )
     limit = thresholds.max_deletes
     if limit is not None and deletes > limit:
         excesses.append(

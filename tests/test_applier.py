@@ -20,7 +20,7 @@ from scorecards_sync.applier import (
 from scorecards_sync.cortex.client import CortexClient
 from scorecards_sync.cortex.emulator import Emulator, Faults
 from scorecards_sync.descriptor import fingerprint
-from scorecards_sync.errors import CortexRejected, StalePlan
+from scorecards_sync.errors import CortexRejected, PlanError, StalePlan
 from scorecards_sync.plan import Action, Change, Plan
 from scorecards_sync.planner import Desired, Removal, make_plan, parse_live
 from scorecards_sync.render.results import JsonResults, TextResults, summary_line
@@ -184,21 +184,32 @@ def test_retag_delete_is_skipped_when_its_replacement_failed(
     assert rerun.ok and emulator.tags() == ["new-name"]
 
 
-def test_recreated_tag_is_deleted_then_created(emulator: Emulator, client: CortexClient) -> None:
+def test_a_tag_removed_and_defined_again_is_one_update_never_a_delete_and_create(
+    emulator: Emulator, client: CortexClient
+) -> None:
+    """The planner gives each tag one change, so the applier never has to order two calls on
+    one scorecard: a file removed while another file now holds its tag is an update."""
     emulator.put_descriptor(card("phoenix"))
-    before = live_of(emulator)["phoenix"]
-    plan = Plan(
-        (
-            Change(Action.DELETE, "phoenix", live_fingerprint="x"),
-            Change(Action.CREATE, "phoenix", desired_yaml=card("phoenix", name="Reborn")),
-        )
+    plan = make_plan(
+        [desired("phoenix", card("phoenix", name="Reborn"), path="cards/new-home.yaml")],
+        live_of(emulator),
+        removals=[Removal("phoenix", "cards/phoenix.yaml")],
     )
+    assert [(c.action, c.tag) for c in plan.changes] == [(Action.UPDATE, "phoenix")]
     recorder = Recorder(client)
     result = apply_plan(plan, recorder)
-    assert recorder.calls == [("delete", "phoenix"), ("upsert", "phoenix")]
-    assert result.ok and result.done == 2
-    assert live_of(emulator)["phoenix"] != before
-    assert "name: Reborn" in live_of(emulator)["phoenix"]
+    assert recorder.calls == [("upsert", "phoenix")]
+    assert result.ok and "name: Reborn" in live_of(emulator)["phoenix"]
+
+
+def test_a_plan_with_two_changes_for_one_tag_is_refused() -> None:
+    with pytest.raises(PlanError, match="more than one change for scorecard phoenix"):
+        Plan(
+            (
+                Change(Action.DELETE, "phoenix", live_fingerprint="x"),
+                Change(Action.CREATE, "phoenix", desired_yaml=card("phoenix")),
+            )
+        )
 
 
 def test_dry_run_validates_writes_and_deletes_nothing(

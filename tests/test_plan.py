@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +23,7 @@ from scorecards_sync.plan import (
     Plan,
     RuleChange,
     ServerVerdict,
+    Thresholds,
 )
 
 
@@ -141,3 +146,60 @@ def test_module_docstring_documents_every_json_key() -> None:
     keys |= set(data["changes"][1]["fields"][0]) | set(data["changes"][1]["rules"][0])
     keys |= set(data["changes"][1]["server_validation"])
     assert keys <= documented, keys - documented
+
+
+MALFORMED_PLANS = Path(__file__).parent / "data" / "plans"
+# Each malformed plan file and what the refusal names.
+MALFORMED: dict[str, str] = {
+    "a-list.json": "not a JSON object",
+    "base-url-a-number.json": "`base_url` must be a string, not a number",
+    "changes-a-string.json": "`changes` must be a list, not a string",
+    "changes-missing.json": "`changes` must be a list, not null",
+    "changes-not-objects.json": "`changes[0]` must be an object, not a string",
+    "desired-yaml-an-object.json": "`changes[0].desired_yaml` must be a string, not an object",
+    "fields-a-string.json": "`changes[0].fields` must be a list, not a string",
+    "one-tag-twice.json": "more than one change for scorecard a",
+    "rule-kind-unknown.json": "`changes[0].rules[0].kind` must be one of",
+    "tag-a-list.json": "`changes[0].tag` must be a string, not a list",
+    "unmanaged-a-string.json": "`unmanaged` must be a list, not a string",
+    "verdict-ok-a-string.json": "`changes[0].server_validation.ok` must be a boolean",
+}
+
+
+def test_every_malformed_plan_file_is_listed() -> None:
+    assert sorted(p.name for p in MALFORMED_PLANS.glob("*.json")) == sorted(MALFORMED)
+
+
+@pytest.mark.parametrize("name", sorted(MALFORMED))
+def test_malformed_plan_file_is_a_plan_error_saying_what_is_wrong(name: str) -> None:
+    data = json.loads((MALFORMED_PLANS / name).read_text(encoding="utf-8"))
+    with pytest.raises(PlanError) as caught:
+        Plan.from_json(data)
+    assert MALFORMED[name] in str(caught.value)
+
+
+def test_checksum_is_computed_once_per_plan() -> None:
+    plan = sample_plan()
+    first = plan.checksum()
+    assert plan.checksum() is first  # the same string object: not computed again
+    assert Plan.from_json(json.loads(json.dumps(plan.to_json()))).checksum() == first
+    assert replace(plan, base_url="elsewhere").checksum() != first
+
+
+def test_thresholds_are_plan_values_still_importable_from_the_planner() -> None:
+    from scorecards_sync.planner import Thresholds as FromPlanner
+
+    assert FromPlanner is Thresholds
+
+
+def test_config_reads_thresholds_without_importing_the_planner() -> None:
+    """DESIGN.md section 3: imports go downward; `config` sits beside the planner."""
+    code = "import sys, scorecards_sync.config; print('scorecards_sync.planner' in sys.modules)"
+    ran = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert ran.stdout.strip() == "False"

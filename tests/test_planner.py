@@ -276,3 +276,51 @@ def test_equal_scorecards_cost_no_deepdiff(monkeypatch: pytest.MonkeyPatch) -> N
     plan = make_plan(wanted, live)
     assert plan.counts()["unchanged"] == 19
     assert len(calls) == 1
+
+
+def test_deleting_every_managed_scorecard_is_refused_below_min_managed() -> None:
+    plan = plan_of(deletes=3)
+    with pytest.raises(UnsafePlan, match=r"deletes every managed scorecard \(3 of 3\)"):
+        check_thresholds(plan, managed_count(plan), Thresholds(min_managed=10))
+    with pytest.raises(UnsafePlan, match=r"every managed scorecard \(1 of 1\)"):
+        check_thresholds(plan_of(deletes=1), 1, Thresholds())
+    # Creates do not stand in for the scorecards deleted.
+    with pytest.raises(UnsafePlan, match="every managed scorecard"):
+        check_thresholds(plan_of(creates=1, deletes=2), 2, Thresholds())
+    check_thresholds(plan_of(deletes=2, unchanged=1), 3, Thresholds())
+
+
+def test_retagging_the_only_scorecard_is_a_rename_not_a_wipe_out() -> None:
+    live = {"old": descriptor("old", name="Card")}
+    plan = make_plan(
+        [desired("new", name="Card")], live, removals=[Removal("old", "sc/c.yaml", "new")]
+    )
+    assert plan.counts() == {"create": 1, "update": 0, "delete": 1, "unchanged": 0}
+    check_thresholds(plan, managed_count(plan), Thresholds())
+
+
+def test_a_create_is_normalized_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import scorecards_sync.descriptor as descriptor_module
+    import scorecards_sync.descriptor_diff as descriptor_diff
+    import scorecards_sync.planner as planner
+
+    real = descriptor_module.canonical
+    calls: list[object] = []
+
+    def counting(data: Any) -> dict[str, Any]:
+        calls.append(data)
+        return real(data)
+
+    for module in (descriptor_module, descriptor_diff, planner):
+        monkeypatch.setattr(module, "canonical", counting)
+    plan = make_plan([desired("a"), desired("b")], {})
+    assert plan.counts()["create"] == 2
+    assert len(calls) == 2
+
+
+def test_identifiers_differing_only_in_case_are_one_rule() -> None:
+    upper = "- title: Has owner\n  expression: ownership != null\n"
+    upper += "  identifier: 6F1A3C2E-9C1D-3B4A-8E2F-0A1B2C3D4E5F\n"
+    lower = upper.replace("6F1A3C2E-9C1D-3B4A-8E2F-0A1B2C3D4E5F", upper.split()[-1].lower())
+    plan = make_plan([desired("a", rules=upper)], {"a": descriptor("a", rules=lower)})
+    assert [c.action for c in plan.changes] == [Action.UNCHANGED]
