@@ -99,6 +99,17 @@ def validate_documents(documents: Sequence[Document]) -> list[Problem]:
     return sort_problems(problems)
 
 
+def schema_violations(data: Any) -> list[str]:
+    """What the schema refuses in `data` (no positions): `field: message`, one per error.
+
+    For values that have no source text, such as descriptors an emulator kept in a file.
+    """
+    return [
+        f"{_prefix(_field(tuple(error.absolute_path)))}{_shorten(error.message)}"
+        for error in _validator().iter_errors(data)
+    ]
+
+
 # --- schema errors, translated for people ------------------------------------------------
 
 

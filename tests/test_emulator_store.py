@@ -8,13 +8,17 @@ import sys
 import textwrap
 from pathlib import Path
 
+import httpx
 import pytest
+from cli_runner import enter_workdir, run_cli
 
 from scorecards_sync.cortex.emulator import Emulator
+from scorecards_sync.descriptor import rule_identifier
 from scorecards_sync.errors import ConfigError, ValidationFailed
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data" / "emulator"
+AUTH = {"Authorization": "Bearer state-test-key"}
 DESCRIPTOR = "tag: {tag}\nname: {tag}\nrules:\n- title: R\n  expression: git != null\n"
 
 
@@ -111,3 +115,137 @@ def test_seed_dir_with_an_invalid_descriptor_is_refused(tmp_path: Path) -> None:
     (seeds / "bad.yaml").write_text((DATA / "level-not-in-ladder.yaml").read_text())
     with pytest.raises(ValidationFailed, match="is not a level of the ladder"):
         Emulator(seed_dir=seeds)
+
+
+# --- state files whose records are wrong --------------------------------------------------
+
+STATES = DATA / "state"
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [
+        ("record-not-a-mapping.json", "scorecards.x: expected a scorecard record (a mapping)"),
+        ("record-without-data.json", "scorecards.x: data: expected the stored descriptor"),
+        ("descriptor-not-valid.json", "scorecards.x: data.rules: 'git != null' is not of type"),
+        ("tag-differs-from-key.json", "scorecards.x: data.tag: `y` differs from the record's key"),
+        ("exemption-without-status.json", "exemptions[0]: exemptionStatus: expected a mapping"),
+        ("exemption-end-without-zone.json", "exemptions[0]: endDate: expected a date and time"),
+        ("next-id-missing.json", "nextId: expected a whole number of at least 1, got nothing"),
+    ],
+)
+def test_a_state_file_with_a_wrong_record_is_refused_naming_it(
+    tmp_path: Path, name: str, problem: str
+) -> None:
+    state = tmp_path / name
+    state.write_bytes((STATES / name).read_bytes())
+    with pytest.raises(ConfigError) as raised:
+        Emulator(state_file=state)
+    message = str(raised.value)
+    assert message.startswith(f"the emulator state file {state} holds records")
+    listed = [line.strip() for line in message.splitlines() if line.startswith("  ")]
+    assert len(listed) == 1 and listed[0].startswith(problem), message
+
+
+def test_the_valid_state_those_files_come_from_is_read(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    state.write_bytes((STATES / "valid.json").read_bytes())
+    assert Emulator(state_file=state).tags() == ["x"]
+
+
+def test_a_state_file_with_many_wrong_records_lists_the_first_few(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    records = {f"t{index}": index for index in range(12)}
+    state.write_text(
+        json.dumps({"format": 1, "nextId": 1, "scorecards": records, "exemptions": []})
+    )
+    with pytest.raises(ConfigError) as raised:
+        Emulator(state_file=state)
+    lines = str(raised.value).splitlines()
+    assert [line for line in lines if line.startswith("  ")][-1] == "  ... and 7 more"
+
+
+def test_a_state_with_exemptions_written_by_the_emulator_is_read_back(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    emu = Emulator(state_file=state)
+    emu.put_descriptor((DATA / "valid-ladder.yaml").read_text())
+    base = "/api/v1/scorecards/emulator-ladder/entity/checkout/exemption"
+    rule = {"ruleIdentifier": rule_identifier("oncall != null")}
+    with httpx.Client(
+        transport=emu.transport(), base_url="https://cortex.test", headers=AUTH
+    ) as client:
+        calls = [
+            client.post(base, json={**rule, "reason": "migrating", "days": 30}),
+            client.put(f"{base}/approve", json=rule),
+            client.put(f"{base}/revoke", json={**rule, "reason": "done"}),
+            client.post(base, json={**rule, "reason": "again"}),
+        ]
+    assert [call.status_code for call in calls] == [200] * 4
+    assert len(json.loads(state.read_text())["exemptions"]) == 2
+    assert Emulator(state_file=state).tags() == ["emulator-ladder"]
+
+
+def test_the_command_line_reports_a_wrong_state_file_without_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    enter_workdir(tmp_path, monkeypatch, prefixes=("SCORECARDS_SYNC_", "CORTEX_"))
+    Path("st.json").write_bytes((STATES / "record-without-data.json").read_bytes())
+    Path("x.yaml").write_text(DESCRIPTOR.format(tag="x"))
+    ran = run_cli("plan", "--emulator", "st.json", "x.yaml")
+    assert ran.code != 0
+    assert ran.err.startswith("error: the emulator state file st.json holds records"), ran.err
+    assert "scorecards.x: data: expected the stored descriptor" in ran.err
+    assert "Traceback" not in ran.out + ran.err
+
+
+def _break_behind_its_back(state: Path) -> None:
+    """Another process leaves a damaged file (as a hand edit or an old version would)."""
+    state.write_bytes((STATES / "record-without-data.json").read_bytes())
+
+
+def test_a_state_file_damaged_while_serving_is_a_500_not_a_crash(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    emu = Emulator(state_file=state)
+    emu.put_descriptor(DESCRIPTOR.format(tag="x"))
+    _break_behind_its_back(state)
+    with httpx.Client(
+        transport=emu.transport(), base_url="https://cortex.test", headers=AUTH
+    ) as client:
+        response = client.get("/api/v1/scorecards", params={"showDrafts": "true"})
+    assert response.status_code == 500
+    body = response.json()
+    assert body["httpStatus"] == 500 and body["type"] == "UNHANDLED_EXCEPTION"
+    assert body["message"] == "Internal server error"
+    assert f"the emulator state file {state} holds records" in body["details"]
+    assert emu.stats.by_status[500] == 1
+
+
+def test_the_loopback_server_answers_500_for_a_damaged_state_file(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    emu = Emulator(state_file=state)
+    emu.put_descriptor(DESCRIPTOR.format(tag="x"))
+    _break_behind_its_back(state)
+    with emu.serve() as server, httpx.Client(base_url=server.base_url, headers=AUTH) as client:
+        broken = client.get("/api/v1/scorecards/x/descriptor")
+        state.write_bytes((STATES / "valid.json").read_bytes())
+        healed = client.get("/api/v1/scorecards/x/descriptor")
+    assert broken.status_code == 500
+    assert "holds records the emulator cannot use" in broken.json()["details"]
+    assert healed.status_code == 200
+
+
+def test_an_unforeseen_failure_in_a_handler_is_a_500(caplog: pytest.LogCaptureFixture) -> None:
+    emu = Emulator()
+    emu.put_descriptor(DESCRIPTOR.format(tag="x"))
+    # A record no check foresaw: only reachable by reaching into the store.
+    with emu._store.writing() as state:
+        state["scorecards"]["x"]["data"] = None
+    with httpx.Client(
+        transport=emu.transport(), base_url="https://cortex.test", headers=AUTH
+    ) as client:
+        response = client.get("/api/v1/scorecards/x")
+        listing = client.get("/api/v1/scorecards/x/descriptor")
+    assert response.status_code == 500
+    assert response.json()["details"].startswith("the emulator failed: AttributeError: ")
+    assert listing.status_code == 200  # one broken answer does not take the rest down
+    assert any("getScorecard answered 500" in r.getMessage() for r in caplog.records)

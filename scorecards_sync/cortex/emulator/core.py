@@ -35,7 +35,7 @@ from scorecards_sync.cortex.emulator.protocol import (
     too_many_requests,
 )
 from scorecards_sync.cortex.emulator.store import Store
-from scorecards_sync.errors import ValidationFailed
+from scorecards_sync.errors import ScorecardsSyncError, ValidationFailed
 
 if TYPE_CHECKING:
     import httpx
@@ -242,6 +242,10 @@ class Emulator:
             return route.operation, self._handlers.dispatch(route.operation, call), False
         except Answer as answer:
             return route.operation, answer.response, answer.injected
+        except Exception as exc:
+            # The last resort (a state file damaged while serving, a bug): a server answers
+            # 500, it does not take its client down with it, in process or on loopback.
+            return route.operation, _internal_error(route.operation, exc), False
 
     def _permissions(self, token: str | None) -> frozenset[str] | None:
         if not token:
@@ -273,6 +277,16 @@ def _actor(token: str) -> dict[str, Any]:
 
 def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def _internal_error(operation: str, exc: Exception) -> EmuResponse:
+    if isinstance(exc, ScorecardsSyncError):
+        details = str(exc)
+    else:
+        details = f"the emulator failed: {type(exc).__name__}: {exc}"
+    logger.error("%s answered 500: %s", operation, details)
+    logger.debug("%s failed", operation, exc_info=exc)
+    return error_response(500, "Internal server error", details=details)
 
 
 def _rejection_text(response: EmuResponse) -> str:

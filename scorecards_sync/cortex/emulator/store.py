@@ -18,9 +18,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from scorecards_sync.cortex.emulator.records import state_problems
 from scorecards_sync.errors import ConfigError
 
 STATE_FORMAT = 1
+# A damaged file can have thousands of bad records: the first few say what happened.
+_PROBLEMS_SHOWN = 5
 
 State = dict[str, Any]
 
@@ -143,5 +146,15 @@ def _read_state(path: Path) -> State:
         raise ConfigError(
             f"{path} is not an emulator state file of format {STATE_FORMAT}; "
             "remove it or choose another --state file"
+        )
+    problems = state_problems(state)
+    if problems:
+        shown = problems[:_PROBLEMS_SHOWN]
+        if len(problems) > len(shown):
+            shown.append(f"... and {len(problems) - len(shown)} more")
+        listing = "".join(f"\n  {problem}" for problem in shown)
+        raise ConfigError(
+            f"the emulator state file {path} holds records the emulator cannot use:{listing}\n"
+            "fix or remove them, or use another state file"
         )
     return state
