@@ -1,0 +1,122 @@
+"""The action's `plan` command: validate, plan with server-side dry runs, comment the plan.
+
+On a pull request the plan goes to one sticky comment per path, whose marker
+carries the plan checksum that the apply on merge checks against. A plan that
+fails its checks (Cortex rejects a descriptor, a safety threshold) is shown but
+its comment carries no checksum, so it never stands as the reviewed plan; when
+the descriptors stop validating, an earlier plan comment is replaced by a notice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from scorecards_sync.config import Settings
+from scorecards_sync.errors import UnsafePlan
+from scorecards_sync.github.action_report import caution_md, paths_md
+from scorecards_sync.github.action_run import EXIT_ERROR, EXIT_OK, ActionRun
+from scorecards_sync.github.comments import MAX_COMMENT_CHARS, find_sticky, upsert_sticky
+from scorecards_sync.plan import Plan
+from scorecards_sync.render.plan_markdown import MarkdownPlanRenderer, escape
+from scorecards_sync.workflow import enforce_thresholds, open_client
+
+# Room in a comment for the marker line and the paragraph breaks around the rendered plan.
+_COMMENT_FRAME = 300
+
+
+def run_plan(run: ActionRun) -> int:
+    pull = run.event.pull_request
+    source = run.validate()
+    if source is None:
+        if pull is not None:
+            _mark_comment_invalid(run, pull.number)
+        run.summary.append("Nothing was sent to Cortex: fix the errors above first.")
+        return EXIT_ERROR
+    base = run.inputs.base_ref
+    if base is None and pull is not None:
+        base = pull.base_sha or None
+    elif base is None and run.event.push is not None:
+        base = run.event.push.base
+    settings = run.settings()
+    with open_client(settings) as client:
+        plan = run.make_plan(client, settings, source, base, server_check=True)
+    problems = _problems_of(plan, _unsafe(plan, settings, force=run.force))
+    run.record(plan, base, problems)
+    if pull is not None and run.inputs.comment != "false":
+        _comment_plan(run, pull.number, plan, base, problems)
+    for problem in problems:
+        run.annotate("error", problem)
+    return EXIT_ERROR if problems else EXIT_OK
+
+
+def _unsafe(plan: Plan, settings: Settings, *, force: bool) -> str | None:
+    try:
+        enforce_thresholds(plan, settings, force=force)
+    except UnsafePlan as exc:
+        return str(exc)
+    return None
+
+
+def _problems_of(plan: Plan, unsafe: str | None) -> list[str]:
+    rejected = [c.tag for c in plan.changes if c.server_validation and not c.server_validation.ok]
+    problems = []
+    if rejected:
+        problems.append(f"Cortex rejects {len(rejected)} descriptor(s): {', '.join(rejected)}")
+    if unsafe:
+        problems.append(unsafe)
+    return problems
+
+
+def _comment_plan(
+    run: ActionRun, number: int, plan: Plan, base: str | None, problems: Sequence[str]
+) -> None:
+    key, repository = run.inputs.key, run.event.repository
+    head = [
+        f"### Scorecards plan · {paths_md(run.inputs.paths)}",
+        *(caution_md(escape(p)) for p in problems),
+    ]
+    # A plan that failed its checks is shown, but never stands as a reviewed plan.
+    checksum = "" if problems else plan.checksum()
+    tail = [
+        run.footer(plan, base),
+        "<sub>On merge, the apply job applies this plan only if it still has this checksum.</sub>"
+        if checksum
+        else "<sub>This plan failed its checks: it will not be applied on merge.</sub>",
+    ]
+    room = MAX_COMMENT_CHARS - len("\n\n".join(head + tail)) - _COMMENT_FRAME
+    body = "\n\n".join([*head, MarkdownPlanRenderer(max_chars=room).render(plan), *tail])
+    with run.github() as client:
+        if run.inputs.comment == "true" and not plan.has_changes:
+            comments = client.list_issue_comments(repository, number)
+            if find_sticky(comments, key, author=run.inputs.comment_author) is None:
+                run.log.append("No changes, so no plan comment (comment: always posts one).")
+                return
+        result = upsert_sticky(
+            client,
+            repository,
+            number,
+            key,
+            checksum,
+            body,
+            author=run.inputs.comment_author,
+        )
+    run.outputs["comment-url"] = result.comment.html_url
+    run.log.append(f"Plan comment {result.action}: {result.comment.html_url}")
+    run.summary.append(f"Plan comment {result.action}: {result.comment.html_url}")
+
+
+def _mark_comment_invalid(run: ActionRun, number: int) -> None:
+    """An earlier plan comment must not stand for descriptors that no longer validate."""
+    if run.inputs.comment == "false":
+        return
+    key, repository, author = run.inputs.key, run.event.repository, run.inputs.comment_author
+    with run.github() as client:
+        if find_sticky(client.list_issue_comments(repository, number), key, author=author):
+            body = (
+                f"### Scorecards plan · {paths_md(run.inputs.paths)}\n\n"
+                "❌ **The descriptors have errors**, so there is no plan: see the annotations "
+                "on the pull request's files. This comment shows the plan again once they "
+                "validate."
+            )
+            result = upsert_sticky(client, repository, number, key, "", body, author=author)
+            run.outputs["comment-url"] = result.comment.html_url

@@ -1,0 +1,145 @@
+"""One run of the GitHub Action in progress, and the steps every command shares.
+
+`ActionRun` carries what the run was given (inputs, context, the factories that
+reach Cortex and GitHub) and what it has to say so far: the step log, the job
+summary and the step outputs. Its steps (validate, plan, save and show the plan)
+are what the plan and apply flows (`action_plan`, `action_apply`) are built from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from scorecards_sync.config import Settings
+from scorecards_sync.cortex.client import CortexClient
+from scorecards_sync.errors import ScorecardsSyncError
+from scorecards_sync.github.action_inputs import ActionInputs, RunContext
+from scorecards_sync.github.action_report import (
+    caution_md,
+    paths_md,
+    plan_md,
+    problems_md,
+    workflow_command,
+)
+from scorecards_sync.github.client import GitHubClient
+from scorecards_sync.plan import Plan
+from scorecards_sync.render.plan_markdown import code, escape
+from scorecards_sync.render.plan_text import TextPlanRenderer
+from scorecards_sync.render.problems import render_github
+from scorecards_sync.workflow import (
+    Source,
+    build_plan,
+    load_source,
+    removals_since,
+    server_validate,
+)
+
+EXIT_OK, EXIT_ERROR = 0, 1
+
+
+class ActionRun:
+    def __init__(
+        self,
+        inputs: ActionInputs,
+        context: RunContext,
+        settings: Callable[[], Settings],
+        github: Callable[[], GitHubClient],
+        *,
+        force: bool,
+        strict: bool,
+    ) -> None:
+        self.inputs = inputs
+        self.event = context.event
+        self.context = context
+        self.settings = settings
+        self.github = github
+        self.force = force
+        self.strict = strict
+        self.log: list[str] = []
+        self.summary: list[str] = [f"## Scorecards {inputs.command} · {paths_md(inputs.paths)}"]
+        self.outputs: dict[str, str] = {}
+
+    def annotate(self, level: str, message: str) -> None:
+        """An `::error::`, `::warning::` or `::notice::` in the log, shown on the run's page."""
+        self.log.append(workflow_command(level, message, title="scorecards-sync"))
+
+    def validate(self) -> Source | None:
+        """Check every descriptor offline; annotations in the log. None when it fails."""
+        source = load_source(list(self.inputs.paths))
+        report = render_github(source.problems, source.files)
+        self.log += [*report.stdout, *report.stderr]
+        self.summary.append(problems_md(source.problems, source.files))
+        failing = not source.ok or (self.strict and bool(source.problems))
+        return None if failing else source
+
+    def make_plan(
+        self,
+        client: CortexClient,
+        settings: Settings,
+        source: Source,
+        base: str | None,
+        *,
+        server_check: bool,
+    ) -> Plan:
+        paths = list(self.inputs.paths)
+        removals = removals_since(base, source.documents, paths) if base else []
+        plan = build_plan(
+            client, settings, source.desired(), removals=removals, prune=settings.prune
+        )
+        if server_check:
+            plan = server_validate(plan, client, concurrency=settings.concurrency)
+        return plan
+
+    def record(self, plan: Plan, base: str | None, problems: Sequence[str]) -> Path:
+        """Save the plan; show it in the log and the summary; set the outputs."""
+        path = self.save(plan)
+        self.log += [
+            "",
+            TextPlanRenderer(color=False).render(plan),
+            f"Plan checksum: {plan.checksum()}",
+        ]
+        self.summary += [*(caution_md(escape(p)) for p in problems), plan_md(plan, self.summary)]
+        self.summary.append(self.footer(plan, base, saved=path))
+        self.outputs.update(
+            {
+                "has-changes": "true" if plan.has_changes else "false",
+                "plan-checksum": plan.checksum(),
+                "plan-json": str(path),
+            }
+        )
+        return path
+
+    def save(self, plan: Plan) -> Path:
+        digest = hashlib.sha256(self.inputs.key.encode()).hexdigest()[:12]
+        folder = self.context.temp_dir / "scorecards-sync"
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"plan-{digest}.json"
+        partial = target.with_suffix(".partial")
+        text = json.dumps(plan.to_json(), indent=2, ensure_ascii=False) + "\n"
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(target)
+        return target
+
+    def footer(self, plan: Plan, base: str | None, *, saved: Path | None = None) -> str:
+        parts = [f"Plan checksum {code(plan.checksum())}"]
+        if self.event.sha:
+            parts.append(f"commit {code(self.event.sha[:12])}")
+        if base:
+            parts.append(f"compared with base {code(base[:12])}")
+        if saved is not None:
+            parts.append(f"saved as {code(saved.name)} (output plan-json)")
+        if self.context.run_url:
+            parts.append(f"[workflow run]({self.context.run_url})")
+        return "<sub>" + " · ".join(parts) + "</sub>"
+
+    def fail(self, exc: ScorecardsSyncError) -> int:
+        message = str(exc)
+        self.annotate("error", message)
+        self.summary.append(caution_md(f"**Error:** {escape(message)}"))
+        return exc.exit_code
+
+    def summary_text(self) -> str:
+        return "\n\n".join(self.summary) + "\n"
