@@ -111,6 +111,7 @@ class FakeGitHub:
         *,
         merged: bool = True,
         base_ref: str = "main",
+        base_sha: str = "0" * 40,
         title: str = "Change scorecards",
     ) -> dict[str, Any]:
         pull = {
@@ -118,7 +119,7 @@ class FakeGitHub:
             "state": "closed" if merged else "open",
             "title": title,
             "html_url": f"https://github.example/{repository}/pull/{number}",
-            "base": {"ref": base_ref, "sha": "0" * 40},
+            "base": {"ref": base_ref, "sha": base_sha},
             "head": {"ref": f"feature-{number}", "sha": f"{number:040x}"},
             "merged_at": "2024-01-02T03:04:05Z" if merged else None,
             "merge_commit_sha": sha if merged else None,

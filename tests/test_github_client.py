@@ -82,6 +82,21 @@ def test_pull_requests_of_a_commit(github: FakeGitHub, client: GitHubClient) -> 
         client.pulls_for_commit(REPO, "main; rm -rf /")
 
 
+def test_a_pull_request_of_a_commit_carries_its_base_sha(
+    github: FakeGitHub, client: GitHubClient
+) -> None:
+    sha, base = "c0ffee00" * 5, "ba5e0000" * 5
+    github.add_pull(REPO, sha, 42, base_sha=base)
+    del github.add_pull(REPO, sha, 43)["base"]["sha"]  # an answer without it: no base SHA
+
+    pulls = client.pulls_for_commit(REPO, sha)
+
+    assert [(p.number, p.base_ref, p.base_sha) for p in pulls] == [
+        (42, "main", base),
+        (43, "main", None),
+    ]
+
+
 def test_secondary_rate_limit_waits_as_told_then_succeeds(
     github: FakeGitHub, client: GitHubClient, slept: list[float]
 ) -> None:

@@ -65,6 +65,9 @@ class PullRequest:
     head_sha: str
     merged_at: str | None
     merge_commit_sha: str | None
+    # The base branch's tip as GitHub last recorded it for the pull request; for a merged one,
+    # not necessarily the merge commit's first parent (the push event's `before` is that).
+    base_sha: str | None = None
 
     @property
     def merged(self) -> bool:
@@ -369,6 +372,7 @@ def _pull(item: Any) -> PullRequest:
         head_sha=str(head.get("sha") or "") if isinstance(head, dict) else "",
         merged_at=str(item["merged_at"]) if item.get("merged_at") else None,
         merge_commit_sha=str(item["merge_commit_sha"]) if item.get("merge_commit_sha") else None,
+        base_sha=str(base["sha"]) if isinstance(base, dict) and base.get("sha") else None,
     )
 
 
