@@ -151,6 +151,14 @@ def build_plan(
             "prune is on but no `managed` tag patterns are configured, so nothing could be "
             'pruned: set `managed` (e.g. ["platform-*"]) in .scorecards-sync.yaml'
         )
+    if prune and not desired:
+        # An empty set is what a wrong path or a broken checkout looks like: pruning
+        # against it would delete every managed scorecard.
+        raise UsageError(
+            "refusing to prune: no descriptors were loaded, so every live scorecard matching "
+            "`managed` would be deleted. Check the paths; to delete scorecards on purpose, "
+            "remove their files and plan with --base REF"
+        )
     live_tags = [summary.tag for summary in client.list_scorecards()]
     wanted = tags_to_fetch(desired, live_tags, removals, settings.managed, prune)
     live = client.fetch_descriptors(wanted)

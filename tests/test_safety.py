@@ -219,3 +219,77 @@ def test_max_deletes_threshold_from_the_config_file(repo: Path) -> None:
     ran = run_cli("plan", "--emulator", "state.json", "--base", "HEAD")
     assert ran.code == 1
     assert "more than thresholds.max_deletes (1)" in ran.err
+
+
+def test_prune_against_an_empty_folder_is_refused_and_deletes_nothing(repo: Path) -> None:
+    (repo / ".scorecards-sync.yaml").write_text("managed: ['*']\n")
+    (repo / "emptydir").mkdir()
+    ran = run_cli("apply", "--emulator", "state.json", "--prune", "emptydir", "--auto-approve")
+    assert ran.code == 64, ran.out + ran.err
+    assert "--prune needs every descriptor the repository holds" in ran.err  # a partial view
+    assert len(Emulator(state_file=repo / "state.json").tags()) == 20
+    (repo / ".scorecards-sync.yaml").write_text("managed: ['*']\npaths: [emptydir]\n")
+    configured = run_cli("apply", "--emulator", "state.json", "--prune", "--auto-approve")
+    assert configured.code == 64, configured.out + configured.err
+    assert "refusing to prune: no descriptors were loaded" in configured.err
+    assert len(Emulator(state_file=repo / "state.json").tags()) == 20
+
+
+def test_prune_with_a_partial_set_of_paths_is_refused(repo: Path) -> None:
+    (repo / ".scorecards-sync.yaml").write_text("managed: ['card-*']\n")
+    one = str(CARDS / "card-00.yaml")
+    ran = run_cli("plan", "--emulator", "state.json", "--prune", one)
+    assert ran.code == 64, ran.out + ran.err
+    assert "--prune needs every descriptor the repository holds" in ran.err
+    assert "configured paths (.cortex/scorecards)" in ran.err
+    applied = run_cli("apply", "--emulator", "state.json", "--prune", one, "--auto-approve")
+    assert applied.code == 64
+    assert len(Emulator(state_file=repo / "state.json").tags()) == 20
+
+
+def test_prune_from_the_configuration_is_off_for_a_partial_run(repo: Path) -> None:
+    (repo / ".scorecards-sync.yaml").write_text("managed: ['card-*']\nprune: true\n")
+    ran, actions = plan_json(str(CARDS / "card-00.yaml"))
+    assert ran.code == 0, ran.err
+    assert "prune is off for this run" in ran.err
+    assert "delete" not in actions
+    assert len(actions["unmanaged"]) == 19
+
+
+def test_prune_with_the_configured_paths_spelled_differently_still_prunes(repo: Path) -> None:
+    outside = Emulator(state_file=repo / "state.json")
+    outside.put_descriptor(card("card-99"))
+    (repo / ".scorecards-sync.yaml").write_text("managed: ['card-*']\n")
+    ran, actions = plan_json("--prune", f"./{CARDS}/")
+    assert ran.code == 0, ran.err
+    assert actions["delete"] == ["card-99"]
+
+
+@pytest.fixture
+def small_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Three committed descriptors, applied: far fewer than `min_managed`."""
+    enter_workdir(
+        tmp_path, monkeypatch, prefixes=("SCORECARDS_SYNC_", "CORTEX_", "GITHUB_", "GIT_")
+    )
+    git("init", "-q")
+    (tmp_path / ".gitignore").write_text("state.json*\n.state.json*\n")
+    (tmp_path / CARDS).mkdir(parents=True)
+    for i in range(3):
+        (tmp_path / CARDS / f"card-{i:02d}.yaml").write_text(card(f"card-{i:02d}"))
+    git("add", "-A")
+    git("commit", "-q", "-m", "three scorecards")
+    assert run_cli("apply", "--emulator", "state.json", "--auto-approve").code == 0
+    return tmp_path
+
+
+def test_deleting_every_managed_scorecard_needs_force_below_min_managed(small_repo: Path) -> None:
+    remove(small_repo, 0, 1, 2)
+    ran = run_cli("apply", "--emulator", "state.json", "--base", "HEAD", "--auto-approve")
+    assert ran.code == 1, ran.out + ran.err
+    assert "deletes every managed scorecard (3 of 3)" in ran.err
+    assert len(Emulator(state_file=small_repo / "state.json").tags()) == 3
+    forced = run_cli(
+        "apply", "--emulator", "state.json", "--base", "HEAD", "--force", "--auto-approve"
+    )
+    assert forced.code == 0, forced.err
+    assert Emulator(state_file=small_repo / "state.json").tags() == []

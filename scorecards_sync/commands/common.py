@@ -51,7 +51,8 @@ def add_prune_option(parser: argparse.ArgumentParser) -> None:
         action=argparse.BooleanOptionalAction,
         default=None,
         help="delete live scorecards matching the configured `managed` patterns that the "
-        "repository does not hold",
+        "repository does not hold (needs the whole repository: no PATH arguments other than "
+        "the configured paths)",
     )
 
 

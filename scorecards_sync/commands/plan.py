@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,8 +23,8 @@ from scorecards_sync.commands.common import (
     use_color,
     write_atomically,
 )
-from scorecards_sync.config import Settings
-from scorecards_sync.errors import UnsafePlan
+from scorecards_sync.config import FLAG_SOURCE, Settings
+from scorecards_sync.errors import UnsafePlan, UsageError
 from scorecards_sync.loader import DEFAULT_DIR
 from scorecards_sync.plan import Plan
 from scorecards_sync.render import RENDERERS, plan_renderer
@@ -38,6 +40,8 @@ from scorecards_sync.workflow import (
 
 if TYPE_CHECKING:
     from scorecards_sync.cli import Console
+
+logger = logging.getLogger(__name__)
 
 NAME = "plan"
 HELP = "show what would change in Cortex to match the repository (never writes to Cortex)"
@@ -139,12 +143,40 @@ def make_checked_plan(
         return None
     desired = source.desired()
     removals = removals_since(args.base, source.documents, paths) if args.base else []
-    prune = settings.prune
+    prune = settings.prune and _may_prune(args.paths, settings)
     with open_client(settings) as client:
         plan = build_plan(client, settings, desired, removals=removals, prune=prune)
         if server_check:
             plan = server_validate(plan, client, concurrency=settings.concurrency)
     return plan
+
+
+def _may_prune(given: Sequence[str], settings: Settings) -> bool:
+    """Whether this run sees all the repository holds, which pruning needs.
+
+    PATH arguments other than the configured paths are a partial view: any managed
+    scorecard outside them would look absent and be pruned. Asked for with `--prune`,
+    that is refused; from the configuration, prune is only left off for this run.
+    """
+    if not given or _same_paths(given, settings.paths):
+        return True
+    configured = ", ".join(settings.paths)
+    if settings.source("prune") == FLAG_SOURCE:
+        raise UsageError(
+            f"--prune needs every descriptor the repository holds, and the PATH arguments "
+            f"({', '.join(given)}) are not the configured paths ({configured}): scorecards "
+            "outside them would be deleted. Run without PATH arguments to prune."
+        )
+    logger.warning(
+        "prune is off for this run: the PATH arguments are not the configured paths (%s), "
+        "and pruning needs them all",
+        configured,
+    )
+    return False
+
+
+def _same_paths(given: Sequence[str], configured: Sequence[str]) -> bool:
+    return {Path(p).resolve() for p in given} == {Path(p).resolve() for p in configured}
 
 
 def _unsafe(plan: Plan, settings: Settings, *, force: bool) -> UnsafePlan | None:
