@@ -34,6 +34,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from scorecards_sync.cortex.secret import ENV_API_KEY, ENV_API_KEY_FILE, ApiKey, api_key_from_env
 from scorecards_sync.errors import ConfigError
@@ -149,6 +150,13 @@ def _share(value: Any) -> float:
 def _url(value: Any) -> str:
     if not isinstance(value, str) or not re.match(r"https?://[^\s/]+", value.strip()):
         raise ValueError("expected an http:// or https:// URL")
+    if "@" in urlsplit(value.strip()).netloc:
+        # The URL is shown by `config` and recorded in plans: a credential in it would leak.
+        # The message leaves the URL out for the same reason.
+        raise ValueError(
+            f"the URL holds credentials (user@host): put credentials in {ENV_API_KEY}, "
+            "not in the URL"
+        )
     return value.strip().rstrip("/")
 
 
@@ -324,7 +332,7 @@ def _read_config(
         candidate = root / name
         if candidate.is_file():
             shown = _shown(candidate, here)
-            if _pyproject_table(root / PYPROJECT) is not None:
+            if _pyproject_table(root / PYPROJECT, _shown(root / PYPROJECT, here)) is not None:
                 logger.warning(
                     "%s wins over [tool.%s] in %s, which is ignored",
                     shown,
@@ -334,8 +342,8 @@ def _read_config(
             values, sources = _read_yaml(candidate, shown)
             return values, sources, shown, root
     pyproject = root / PYPROJECT
-    if _pyproject_table(pyproject) is not None:
-        shown = _shown(pyproject, here)
+    shown = _shown(pyproject, here)
+    if _pyproject_table(pyproject, shown) is not None:
         values, sources = _read_toml(pyproject, shown)
         return values, sources, shown, root
     return {}, {}, None, root
@@ -358,7 +366,12 @@ def _read_yaml(path: Path, shown: str) -> tuple[dict[str, Any], dict[str, str]]:
         return {}, {}
     document, problems = parse_document(shown, raw)
     if document is None:
-        raise ConfigError(str(problems[0]) if problems else f"{shown}: cannot be read")
+        first = problems[0] if problems else None
+        raise ConfigError(
+            f"{first.path}:{first.line}:{first.column}: {first.message}"
+            if first
+            else f"{shown}: cannot be read"
+        )
     return _check_table(
         document.data,
         lambda pointer, key: _yaml_where(document, shown, pointer, key),
@@ -370,20 +383,28 @@ def _yaml_where(document: Document, shown: str, pointer: tuple[str, ...], key: b
     return f"{shown}:{line}:{column}"
 
 
-def _pyproject_table(path: Path) -> dict[str, Any] | None:
+def _pyproject_table(path: Path, shown: str) -> dict[str, Any] | None:
     if not path.is_file():
         return None
     try:
         with path.open("rb") as stream:
             data = tomllib.load(stream)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"cannot read {PYPROJECT}: {exc}") from None
-    table = data.get("tool", {}).get(PYPROJECT_TABLE)
+    except OSError as exc:
+        raise ConfigError(f"cannot read {shown}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"cannot read {shown}: it is not UTF-8 text (byte {exc.start + 1}); "
+            "TOML files must be UTF-8"
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{shown} is not valid TOML: {exc}") from None
+    tool = data.get("tool")
+    table = tool.get(PYPROJECT_TABLE) if isinstance(tool, dict) else None
     return table if isinstance(table, dict) else None
 
 
 def _read_toml(path: Path, shown: str) -> tuple[dict[str, Any], dict[str, str]]:
-    table = _pyproject_table(path)
+    table = _pyproject_table(path, shown)
     if table is None:
         raise ConfigError(f"{shown} has no [tool.{PYPROJECT_TABLE}] table")
     lines = path.read_text(encoding="utf-8", errors="replace").splitlines()

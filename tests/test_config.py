@@ -111,7 +111,7 @@ BAD_FILES = sorted(DATA.glob("*.yaml"))
 
 @pytest.mark.parametrize("path", BAD_FILES, ids=[p.stem for p in BAD_FILES])
 def test_bad_config_file_names_file_line_and_key(path: Path, tmp_path: Path) -> None:
-    first_line = path.read_text(encoding="utf-8").splitlines()[0]
+    first_line = path.read_bytes().splitlines()[0].decode("utf-8")
     match = re.fullmatch(r"# expect: (\d+):(\d+) (.+)", first_line)
     assert match, f"{path.name} must start with '# expect: LINE:COL message'"
     line, column, message = match.groups()
@@ -266,3 +266,55 @@ def test_config_command_json_and_key_not_set(
     assert body["settings"]["api_key"] == {"value": "(not set)", "source": "default"}
     assert body["settings"]["prune"] == {"value": True, "source": "flag"}
     assert body["settings"]["thresholds.max_update_share"]["value"] == 0.3
+
+
+PYPROJECTS = DATA / "pyproject"
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("not-utf8.toml", "cannot read pyproject.toml: it is not UTF-8 text (byte 37)"),
+        ("not-toml.toml", "pyproject.toml is not valid TOML: "),
+    ],
+)
+def test_unreadable_pyproject_is_a_config_error_naming_it(
+    tmp_path: Path, name: str, message: str
+) -> None:
+    (tmp_path / "pyproject.toml").write_bytes((PYPROJECTS / name).read_bytes())
+    with pytest.raises(ConfigError) as caught:
+        resolve_settings({}, {}, cwd=tmp_path)
+    assert str(caught.value).startswith(message)
+    explicit = tmp_path / "sub" / "pyproject.toml"
+    explicit.parent.mkdir()
+    explicit.write_bytes((PYPROJECTS / name).read_bytes())
+    with pytest.raises(ConfigError, match="sub/pyproject.toml"):
+        resolve_settings({}, {}, cwd=tmp_path, config_file=explicit)
+
+
+def test_pyproject_whose_tool_is_not_a_table_holds_no_settings(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_bytes((PYPROJECTS / "tool-not-a-table.toml").read_bytes())
+    settings = resolve_settings({}, {}, cwd=tmp_path)
+    assert settings.config_file is None and settings.concurrency == 16
+
+
+@pytest.mark.parametrize(
+    "url", ["https://robot:hunter2-secret@cortex.example.com", "https://hunter2-secret@x.example"]
+)
+def test_credentials_in_the_base_url_are_refused_without_showing_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    for flags, env, where in (
+        ({"base_url": url}, {}, "--base-url: "),
+        ({}, {"CORTEX_BASE_URL": url}, "environment variable CORTEX_BASE_URL: "),
+    ):
+        with pytest.raises(ConfigError) as caught:
+            resolve_settings(flags, env, cwd=tmp_path)
+        assert str(caught.value).startswith(where)
+        assert "put credentials in CORTEX_API_KEY, not in the URL" in str(caught.value)
+        assert "hunter2" not in str(caught.value)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CORTEX_BASE_URL", raising=False)
+    ran = run_cli("config", "--base-url", url)
+    assert ran.code == 64
+    assert "hunter2" not in ran.out + ran.err
