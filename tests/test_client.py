@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
+import httpx
 import pytest
 
 from scorecards_sync.cortex.client import CortexClient
@@ -72,11 +73,92 @@ def test_list_returns_every_scorecard_with_drafts_across_pages(emulator: Emulato
     assert sorted(s.tag for s in listed) == sorted(emulator.tags())
     assert {s.tag for s in listed if s.is_draft} == {"card-0", "card-3", "card-6"}
     assert all(s.rule_count == 2 for s in listed)
-    assert client.stats.requests == 3  # pages of 3, 3 and 1
+    # Pages of 3, 3 and 1, read twice: a listing of several pages counts once a pass agrees.
+    assert client.stats.requests == 6
 
 
 def test_list_of_an_empty_tenant(client: CortexClient) -> None:
     assert client.list_scorecards() == []
+
+
+class ChangedBetweenPages(httpx.BaseTransport):
+    """The emulator's transport, with someone else changing scorecards (through the
+    emulator's API) after the `n`-th page of the scorecard list was served: `change(n)`."""
+
+    def __init__(self, emulator: Emulator, change: Callable[[int], None]) -> None:
+        self._inner = emulator.transport()
+        self._change = change
+        self.pages = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self._inner.handle_request(request)
+        if request.method == "GET" and request.url.path == "/api/v1/scorecards":
+            self.pages += 1
+            self._change(self.pages)
+        return response
+
+
+def _delete(emulator: Emulator, tag: str) -> None:
+    with httpx.Client(transport=emulator.transport(), base_url=BASE) as other:
+        other.delete(f"/api/v1/scorecards/{tag}", headers={"Authorization": "Bearer other"})
+
+
+def _listed(emulator: Emulator, transport: httpx.BaseTransport) -> list[str]:
+    with CortexClient(BASE, KEY, transport=transport, page_size=2) as client:
+        return sorted(summary.tag for summary in client.list_scorecards())
+
+
+@pytest.fixture
+def six_cards(emulator: Emulator) -> Emulator:
+    for i in range(6):
+        emulator.put_descriptor(descriptor(f"card-{i}"))
+    return emulator
+
+
+def test_a_scorecard_created_once_while_listing_is_listed(six_cards: Emulator) -> None:
+    def create_once(page: int) -> None:
+        if page == 1:
+            six_cards.put_descriptor(descriptor("card-2a"))
+
+    assert _listed(six_cards, ChangedBetweenPages(six_cards, create_once)) == six_cards.tags()
+    assert len(six_cards.tags()) == 7
+
+
+def test_a_swap_that_keeps_the_total_is_caught_by_the_next_pass(six_cards: Emulator) -> None:
+    # After page 0 (card-0, card-1), card-0 goes and card-9 comes: the later pages shift
+    # by one and card-2 is never served, yet the total stays 6 and 6 tags come back.
+    def swap_once(page: int) -> None:
+        if page == 1:
+            _delete(six_cards, "card-0")
+            six_cards.put_descriptor(descriptor("card-9"))
+
+    transport = ChangedBetweenPages(six_cards, swap_once)
+    assert _listed(six_cards, transport) == six_cards.tags()
+    assert "card-2" in six_cards.tags() and "card-0" not in six_cards.tags()
+    assert transport.pages == 9  # the spoiled pass, then two that agree
+
+
+@pytest.mark.parametrize("change", ["create", "swap"])
+def test_a_list_that_never_holds_still_is_refused_not_returned_partly(
+    six_cards: Emulator, change: str
+) -> None:
+    def keep_changing(page: int) -> None:
+        if change == "create":
+            six_cards.put_descriptor(descriptor(f"new-{page:03d}"))
+        else:
+            first, *_ = six_cards.tags()
+            _delete(six_cards, first)
+            six_cards.put_descriptor(descriptor(f"zz-{page:03d}"))
+
+    transport = ChangedBetweenPages(six_cards, keep_changing)
+    with pytest.raises(CortexUnavailable) as info:
+        _listed(six_cards, transport)
+    assert str(info.value).startswith(
+        "GET /api/v1/scorecards: the scorecards kept changing while they were listed"
+    )
+    assert "stopped rather than work from a partial list" in str(info.value)
+    assert info.value.path == "/api/v1/scorecards"
+    assert transport.pages <= 4 * 8  # a bounded number of passes
 
 
 def test_get_scorecard_details(emulator: Emulator, client: CortexClient) -> None:

@@ -214,9 +214,13 @@ def test_listing_starts_over_when_the_total_moves_between_pages() -> None:
         page(["a", "b"], 0, 5, 3),
         page(["c", "d"], 1, 5, 3),
         page(["e"], 2, 5, 3),
+        page(["a", "b"], 0, 5, 3),  # the pass that confirms the one before
+        page(["c", "d"], 1, 5, 3),
+        page(["e"], 2, 5, 3),
     )
     client, _ = make_client(script, page_size=2)
     assert [summary.tag for summary in client.list_scorecards()] == ["a", "b", "c", "d", "e"]
+    assert script.answers == []
     params = [dict(request.url.params) for request in script.requests]
     assert all(p["showDrafts"] == "true" and p["pageSize"] == "2" for p in params)
     assert not any({"groups", "entities", "teams"} & set(p) for p in params)

@@ -72,7 +72,8 @@ EXEMPTIONS = "Configure Scorecard exemptions"
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _GATEWAY_STATUSES = frozenset({502, 503, 504})
 _MAX_PAGES = 10_000
-_LIST_ATTEMPTS = 3
+# Enough for one pass spoiled by a change and two that agree.
+_LIST_PASSES = 4
 
 logger = logging.getLogger(__name__)
 
@@ -122,6 +123,16 @@ class _Call:
 
     def describe(self) -> str:
         return f"{self.method} {self.path}"
+
+
+@dataclass(frozen=True)
+class _Listing:
+    """One pass over the pages of `GET /api/v1/scorecards`."""
+
+    found: dict[str, ScorecardSummary]
+    pages: int
+    # Every page announced the same total, and that many distinct scorecards came back.
+    consistent: bool
 
 
 class CortexClient:
@@ -230,20 +241,38 @@ class CortexClient:
         """Every scorecard, drafts included, across all pages.
 
         Never passes `groups`/`entities`/`teams`: those switch Cortex to a search that
-        misses scorecards not yet evaluated. If the total moves while paging (a scorecard
-        created or deleted meanwhile), the listing starts over.
+        misses scorecards not yet evaluated. One page is one consistent answer. Across
+        pages, a scorecard created or deleted between two requests shifts the pages, and a
+        shift can hide a scorecard without moving the total; so a listing of several pages
+        counts once the total held on every page, as many scorecards came back as it
+        announced, and the next pass found the same tags. A partial list would plan existing
+        scorecards as new and miss ones to prune: when no listing counts after
+        `_LIST_PASSES` passes, `CortexUnavailable`.
         """
-        found: dict[str, ScorecardSummary] = {}
-        for _attempt in range(_LIST_ATTEMPTS):
-            found, totals = self._list_once()
-            if len(totals) <= 1:
-                return list(found.values())
-            logger.info("scorecards changed while listing them; listing again")
-        return list(found.values())
+        previous: set[str] | None = None
+        for _pass in range(_LIST_PASSES):
+            listing = self._list_once()
+            if not listing.consistent:
+                previous = None
+                logger.info("scorecards changed while listing them; listing again")
+                continue
+            tags = set(listing.found)
+            if listing.pages == 1 or tags == previous:
+                return list(listing.found.values())
+            previous = tags
+        raise CortexUnavailable(
+            f"GET {SCORECARDS}: the scorecards kept changing while they were listed "
+            f"({_LIST_PASSES} passes over the pages disagreed); stopped rather than work from a "
+            "partial list. Try again once no one is creating or deleting scorecards",
+            method="GET",
+            path=SCORECARDS,
+        )
 
-    def _list_once(self) -> tuple[dict[str, ScorecardSummary], set[int]]:
+    def _list_once(self) -> _Listing:
         found: dict[str, ScorecardSummary] = {}
         totals: set[int] = set()
+        finished = False
+        pages = 0
         for page in range(_MAX_PAGES):
             call = _Call(
                 "GET",
@@ -252,18 +281,24 @@ class CortexClient:
                 params={"showDrafts": "true", "page": page, "pageSize": self.page_size},
             )
             items, info = self._parse(call, self._send(call), models.scorecard_page_from_json)
+            pages += 1
             for item in items:
                 found.setdefault(item.tag, item)
             if info.total is not None:
                 totals.add(info.total)
             if not items or len(totals) > 1:
+                finished = True
                 break
             if info.total_pages is not None:
                 if page + 1 >= info.total_pages:
+                    finished = True
                     break
             elif len(items) < self.page_size:
+                finished = True
                 break
-        return found, totals
+        (total,) = totals if len(totals) == 1 else (None,)
+        consistent = finished and len(totals) <= 1 and (total is None or len(found) == total)
+        return _Listing(found, pages, consistent)
 
     def get_scorecard(self, tag: str) -> ScorecardDetails:
         call = _Call("GET", f"{SCORECARDS}/{encode_segment(tag)}", VIEW)
