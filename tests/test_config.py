@@ -288,7 +288,7 @@ def test_unreadable_pyproject_is_a_config_error_naming_it(
     explicit = tmp_path / "sub" / "pyproject.toml"
     explicit.parent.mkdir()
     explicit.write_bytes((PYPROJECTS / name).read_bytes())
-    with pytest.raises(ConfigError, match="sub/pyproject.toml"):
+    with pytest.raises(ConfigError, match=r"sub/pyproject\.toml"):
         resolve_settings({}, {}, cwd=tmp_path, config_file=explicit)
 
 
