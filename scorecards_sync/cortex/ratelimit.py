@@ -38,26 +38,52 @@ class RateLimiter:
         self._lock = threading.Lock()
         # Theoretical arrival time of the next request; <= now means the bucket is full.
         self._tat = clock() - self._interval
+        # The end of the latest 429 pause, and how many pauses there were: a slot reserved
+        # before a pause began may fall inside it.
+        self._paused_until = float("-inf")
+        self._pauses = 0
         self.waited_seconds = 0.0
         self.acquired = 0
 
     def reserve(self) -> float:
-        """Take the next slot; return how long the caller must wait before using it."""
+        """Take the next slot; return how long the caller must wait before using it.
+
+        The caller sleeps on its own: a pause that begins meanwhile is not seen. `acquire`
+        sees it.
+        """
         with self._lock:
-            now = self._clock()
-            tat = max(self._tat, now)
-            wait = max(0.0, tat - self._tolerance - now)
-            self._tat = tat + self._interval
-            self.waited_seconds += wait
             self.acquired += 1
-            return wait
+            return self._reserve()
+
+    def _reserve(self) -> float:
+        now = self._clock()
+        tat = max(self._tat, now)
+        wait = max(0.0, tat - self._tolerance - now)
+        self._tat = tat + self._interval
+        self.waited_seconds += wait
+        return wait
 
     def acquire(self) -> float:
-        """Block until a request may be sent; return the seconds waited."""
-        wait = self.reserve()
-        if wait > 0:
-            self._sleep(wait)
-        return wait
+        """Block until a request may be sent; return the seconds waited.
+
+        A thread that reserved its slot before a 429 pause began, and slept through part of
+        it, does not fire inside the pause: on waking it takes a new slot, after the pause,
+        at the steady rate (going at the pause's end would be a burst of every such thread).
+        """
+        with self._lock:
+            self.acquired += 1
+            wait = self._reserve()
+            pauses = self._pauses
+        waited = 0.0
+        while True:
+            if wait > 0:
+                self._sleep(wait)
+            waited += wait
+            with self._lock:
+                if self._pauses == pauses or self._clock() >= self._paused_until:
+                    return waited
+                wait = self._reserve()
+                pauses = self._pauses
 
     def pause(self, seconds: float) -> None:
         """Hold every thread for `seconds` from now (the server answered 429).
@@ -69,6 +95,8 @@ class RateLimiter:
             return
         with self._lock:
             resume = self._clock() + seconds
+            self._paused_until = max(self._paused_until, resume)
+            self._pauses += 1
             self._tat = max(self._tat, resume + self._tolerance)
 
     def __repr__(self) -> str:
