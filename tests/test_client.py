@@ -295,7 +295,10 @@ def test_scores_next_steps_badge_and_entity_scores(
     first = scores[0]
     assert len(first.rules) == 4
     assert first.total_possible_score > 0
-    assert 0 <= first.percentage <= 1 or 0 <= first.percentage <= 100
+    # The spec types `percentage` only as a number; Cortex's own Backstage plugin shows
+    # `scorePercentage * 100` as the percent, so it is a fraction: score / totalPossibleScore.
+    assert all(0 <= score.percentage <= 1 for score in scores)
+    assert first.percentage == pytest.approx(first.score / first.total_possible_score, abs=1e-4)
     one = client.scores("scored", entity_tag=first.entity_tag)
     assert [score.entity_tag for score in one] == [first.entity_tag]
 
@@ -308,6 +311,7 @@ def test_scores_next_steps_badge_and_entity_scores(
 
     across = client.entity_scores(first.entity_tag)
     assert [score.scorecard_name for score in across] == ["Scored"]
+    assert across[0].score_percentage == first.percentage
     client.evaluate_entity("scored", first.entity_tag)
 
 

@@ -158,6 +158,8 @@ class EntityScore:
     last_evaluated: str
     score: float
     total_possible_score: float
+    # A fraction, 0 to 1 (score / total_possible_score): the spec says only "number", and
+    # Cortex's own Backstage plugin shows it multiplied by 100.
     percentage: float
     levels: tuple[Level, ...]
     rules: tuple[RuleOutcome, ...]
@@ -175,7 +177,7 @@ class ScorecardScore:
     scorecard_id: int
     scorecard_name: str
     score: float
-    score_percentage: float
+    score_percentage: float  # a fraction, 0 to 1, like EntityScore.percentage
     total_possible_score: float
     levels: tuple[Level, ...]
 
