@@ -11,14 +11,20 @@ Exit codes (documented in the README):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import logging
+import os
 import sys
+import traceback
 from collections.abc import Sequence
 from typing import Protocol, TextIO, cast
 
 from scorecards_sync import __version__
-from scorecards_sync.errors import ScorecardsSyncError, UsageError
+from scorecards_sync.cortex.secret import ENV_API_KEY, api_key_from_env
+from scorecards_sync.errors import ScorecardsSyncError, UsageError, redact
+
+logger = logging.getLogger(__name__)
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -98,6 +104,24 @@ def main(argv: Sequence[str] | None = None, console: Console | None = None) -> i
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_ERROR
+    except Exception as exc:
+        # A bug, not a failure users can act on: one line for them, the traceback for a
+        # report (-vv); neither may carry a secret.
+        secrets = _secrets_in_environment()
+        logger.debug("%s", redact("".join(traceback.format_exception(exc)).rstrip(), *secrets))
+        message = redact(str(exc), *secrets)
+        console.err(
+            f"error: internal error: {type(exc).__name__}: {message} (re-run with -vv for details)"
+        )
+        return EXIT_ERROR
+
+
+def _secrets_in_environment() -> list[str]:
+    """The API key (and a GitHub token) this run may hold, to scrub from an unexpected error."""
+    secrets = [os.environ.get(name, "").strip() for name in (ENV_API_KEY, "GITHUB_TOKEN")]
+    with contextlib.suppress(ScorecardsSyncError):  # no key, or an unreadable key file
+        secrets.append(api_key_from_env().reveal())
+    return [secret for secret in secrets if secret]
 
 
 def _configure_logging(verbosity: int, stream: TextIO) -> None:

@@ -45,6 +45,10 @@ class StalePlan(PlanError):
     """Live scorecards moved since a saved plan was computed."""
 
 
+class OutputError(ScorecardsSyncError):
+    """A result could not be written where the run was told to write it (`GITHUB_OUTPUT`)."""
+
+
 class ApiCallError(ScorecardsSyncError):
     """A call to a remote API failed: which call, and its status. Never a credential."""
 

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator, Sequence
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from scorecards_sync.config import Settings
+from scorecards_sync.config import Settings, find_root
 from scorecards_sync.cortex.client import CortexClient
 from scorecards_sync.descriptor import fingerprint
-from scorecards_sync.errors import CortexRejected, UnsafePlan, UsageError
+from scorecards_sync.errors import CortexRejected, OutputError, UnsafePlan, UsageError
 from scorecards_sync.loader import Document, load_paths
 from scorecards_sync.plan import Action, Change, Plan, ServerVerdict
 from scorecards_sync.planner import (
@@ -69,9 +70,19 @@ def load_source(paths: Sequence[str]) -> Source:
 
 
 def target_of(settings: Settings) -> str:
-    """What a plan records as the Cortex it was made against (never a key)."""
+    """What a plan records as the Cortex it was made against (never a key).
+
+    An emulator is named by its state file, resolved (`./st.json` and `st.json` are one
+    file) and relative to the repository root when inside it, so that the name does not
+    depend on the folder `plan` and `apply` ran in, nor on where the repository is.
+    """
     if settings.emulator:
-        return f"emulator:{settings.emulator}"
+        state = Path(settings.emulator).resolve()
+        try:
+            name = state.relative_to(find_root()).as_posix()
+        except ValueError:
+            name = state.as_posix()
+        return f"emulator:{name}"
     return settings.base_url
 
 
@@ -216,11 +227,29 @@ def is_interactive(stdin: TextIO, stdout: TextIO) -> bool:
     return stdin.isatty() and stdout.isatty()
 
 
-def write_github_output(values: dict[str, str]) -> None:
-    """Append `name=value` lines to `$GITHUB_OUTPUT` when running in GitHub Actions."""
+def github_output_text(values: Mapping[str, str]) -> str:
+    """`values` in `$GITHUB_OUTPUT` syntax, each in the multi-line form (`name<<DELIMITER`,
+    the value, `DELIMITER`) with a random delimiter the value does not hold: any value,
+    a newline included, reads back as itself and cannot forge another output.
+    """
+    lines: list[str] = []
+    for name, value in values.items():
+        delimiter = f"ghadelimiter_{uuid.uuid4().hex}"
+        while delimiter in value:
+            delimiter = f"ghadelimiter_{uuid.uuid4().hex}"
+        lines += [f"{name}<<{delimiter}", value, delimiter]
+    return "".join(f"{line}\n" for line in lines)
+
+
+def write_github_output(values: Mapping[str, str]) -> None:
+    """Append `values` to `$GITHUB_OUTPUT` when running in GitHub Actions."""
     target = os.environ.get("GITHUB_OUTPUT")
     if not target:
         return
-    with Path(target).open("a", encoding="utf-8") as stream:
-        for name, value in values.items():
-            stream.write(f"{name}={value}\n")
+    try:
+        with Path(target).open("a", encoding="utf-8") as stream:
+            stream.write(github_output_text(values))
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write the step outputs to GITHUB_OUTPUT ({target}): {exc.strerror or exc}"
+        ) from None

@@ -1,7 +1,8 @@
 """Helpers for the tests that drive the command line in-process.
 
 `run_cli` calls `scorecards_sync.cli.main` with in-memory streams and hands back what it
-wrote; `enter_workdir` gives a test a working directory whose environment holds none of the
+wrote; `read_github_output` reads back what a run appended to `$GITHUB_OUTPUT`;
+`enter_workdir` gives a test a working directory whose environment holds none of the
 settings a developer's shell or CI may have set; `ladder_card` and `rule_card` are the small
 scorecard descriptors those tests write and plan.
 """
@@ -34,6 +35,28 @@ def run_cli(*argv: str, stdout: io.StringIO | None = None) -> Ran:
     err = io.StringIO()
     code = main(list(argv), Console(out, err))
     return Ran(code, out.getvalue(), err.getvalue())
+
+
+def read_github_output(path: Path) -> dict[str, str]:
+    """The outputs in a `$GITHUB_OUTPUT` file, as GitHub reads it: `name=value` lines and
+    `name<<DELIMITER` ... `DELIMITER` blocks (a later value of a name wins)."""
+    outputs: dict[str, str] = {}
+    lines = iter(path.read_text(encoding="utf-8").split("\n"))
+    for line in lines:
+        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
+            name, delimiter = line.split("<<", 1)
+            value: list[str] = []
+            for item in lines:
+                if item == delimiter:
+                    break
+                value.append(item)
+            else:
+                raise AssertionError(f"output {name}: no closing delimiter {delimiter}")
+            outputs[name] = "\n".join(value)
+        elif line:
+            name, _, single = line.partition("=")
+            outputs[name] = single
+    return outputs
 
 
 def enter_workdir(

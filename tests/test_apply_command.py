@@ -174,5 +174,18 @@ def test_wrong_key_is_reported_without_echoing_it(
     with emulator.serve() as server:
         ran = run_cli("apply", "cards", "--base-url", server.base_url, "--auto-approve")
     assert ran.code == 1
-    assert "401" in ran.err or "key" in ran.err.lower()
+    assert "Cortex refused the API key (HTTP 401); check CORTEX_API_KEY" in ran.err
+    assert emulator.tags() == []
     assert CANARY not in ran.out + ran.err
+
+
+@pytest.mark.parametrize("name", ["changes-a-string.json", "changes-not-objects.json"])
+def test_a_malformed_plan_file_is_refused_without_a_traceback(workdir: Path, name: str) -> None:
+    source = Path(__file__).parent / "data" / "plans" / name
+    (workdir / "plan.json").write_bytes(source.read_bytes())
+    ran = run_cli("apply", "--plan", "plan.json", "--emulator", "state.json")
+    assert ran.code == 1
+    assert ran.err.startswith("error: plan file is malformed: `changes")
+    assert "run `plan --out` again" in ran.err
+    assert "Traceback" not in ran.err
+    assert state(workdir).tags() == []

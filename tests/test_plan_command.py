@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cli_runner import enter_workdir, run_cli
+from cli_runner import enter_workdir, read_github_output, run_cli
 from cli_runner import ladder_card as card
 
 from scorecards_sync.config import resolve_settings
@@ -95,10 +95,10 @@ def test_saved_plan_holds_no_key_and_checksum_is_printed_and_exported(
     assert [c.tag for c in saved.changes] == ["alpha", "beta"]
     assert saved.base_url == server.base_url
     assert f"Plan checksum: {saved.checksum()}" in ran.out
-    assert outputs.read_text().splitlines() == [
-        f"plan-checksum={saved.checksum()}",
-        "has-changes=true",
-    ]
+    assert read_github_output(outputs) == {
+        "plan-checksum": saved.checksum(),
+        "has-changes": "true",
+    }
 
 
 def test_json_format_keeps_stdout_parseable(workdir: Path) -> None:
@@ -183,3 +183,38 @@ def test_unmanaged_scorecards_are_listed_never_deleted(workdir: Path) -> None:
     body = json.loads(ran.out)
     assert body["unmanaged"] == ["made-in-the-ui"]
     assert [c["action"] for c in body["changes"]] == ["create"]
+
+
+def test_plan_out_to_a_folder_or_under_a_file_is_a_clear_error(workdir: Path) -> None:
+    write_cards(workdir / "cards", card("alpha"))
+    (workdir / "plans").mkdir()
+    (workdir / "a-file").write_text("not a folder\n")
+    for target, problem in (("plans", "it is a folder"), ("a-file/p.json", "")):
+        ran = run_cli("plan", "cards", "--emulator", "state.json", "--out", target)
+        assert ran.code == 1, ran.err
+        assert f"error: cannot write the plan to {target}: {problem}" in ran.err
+        assert "Traceback" not in ran.err and "Saved the plan" not in ran.err
+    assert list(workdir.glob(".plans.*")) == []  # no temporary file left behind
+
+
+def test_an_unwritable_github_output_is_a_clear_error(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_cards(workdir / "cards", card("alpha"))
+    (workdir / "outputs").mkdir()
+    monkeypatch.setenv("GITHUB_OUTPUT", str(workdir / "outputs"))
+    ran = run_cli("plan", "cards", "--emulator", "state.json")
+    assert ran.code == 1
+    assert "error: cannot write the step outputs to GITHUB_OUTPUT (" in ran.err
+    assert "Traceback" not in ran.err
+
+
+def test_a_plan_made_with_the_emulator_path_spelled_differently_applies(workdir: Path) -> None:
+    write_cards(workdir / "cards", card("alpha"))
+    made = run_cli("plan", "cards", "--emulator", "./st.json", "--out", "p.json")
+    assert made.code == 0, made.err
+    saved = json.loads((workdir / "p.json").read_text(encoding="utf-8"))
+    assert saved["base_url"] == "emulator:st.json"
+    ran = run_cli("apply", "--plan", "p.json", "--emulator", "st.json")
+    assert ran.code == 0, ran.err
+    assert Emulator(state_file=workdir / "st.json").tags() == ["alpha"]

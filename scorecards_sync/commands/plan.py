@@ -24,7 +24,7 @@ from scorecards_sync.commands.common import (
     write_atomically,
 )
 from scorecards_sync.config import FLAG_SOURCE, Settings
-from scorecards_sync.errors import UnsafePlan, UsageError
+from scorecards_sync.errors import PlanError, UnsafePlan, UsageError
 from scorecards_sync.loader import DEFAULT_DIR
 from scorecards_sync.plan import Plan
 from scorecards_sync.render import RENDERERS, plan_renderer
@@ -189,4 +189,8 @@ def _unsafe(plan: Plan, settings: Settings, *, force: bool) -> UnsafePlan | None
 
 def save_plan(plan: Plan, path: Path) -> None:
     """Write the plan atomically: a half-written plan file must never be applied."""
-    write_atomically(path, json.dumps(plan.to_json(), indent=2, ensure_ascii=False) + "\n")
+    try:
+        write_atomically(path, json.dumps(plan.to_json(), indent=2, ensure_ascii=False) + "\n")
+    except OSError as exc:
+        problem = "it is a folder" if path.is_dir() else exc.strerror or str(exc)
+        raise PlanError(f"cannot write the plan to {path}: {problem}") from None
