@@ -18,6 +18,7 @@ JSON form (`Plan.to_json`, what `plan --out` writes), version 1:
      "unmanaged": ["tag", ...]}
 
 - `changes` come in apply order: creates, updates, deletes, unchanged; by tag within each.
+  A tag has at most one change (a plan file with more is refused).
 - `action`: "create" | "update" | "delete" | "unchanged".
 - `path`: the descriptor file, relative to where `plan` ran; null for a prune delete.
 - `reason`: why a delete happens ("descriptor file X removed since base",

@@ -6,6 +6,7 @@ against a fresh emulator: several corpus files share a tag) and of `examples/sco
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -70,3 +71,36 @@ def test_all_examples_together_converge(workdir: Path) -> None:
         pytest.skip("examples/scorecards is empty")
     assert_converges(str(EXAMPLES), workdir)
     assert len(Emulator(state_file=workdir / "state.json").tags()) == len(EXAMPLE_FILES)
+
+
+def test_rules_sharing_one_expression_converge(workdir: Path) -> None:
+    """Cortex gives both rules one identifier and `pull` writes it twice: the pulled file
+    plans empty, and an edit to one of its rules is shown as exactly that edit."""
+    source = REPO_ROOT / "tests" / "data" / "convergence" / "one-expression-two-rules.yaml"
+    assert is_valid(source)
+    assert_converges(str(source), workdir)
+    pulled_file = workdir / "pulled" / "one-expression-two-rules.yaml"
+    pulled = pulled_file.read_text(encoding="utf-8")
+    identifiers = [
+        line.split(":")[1].strip() for line in pulled.splitlines() if "identifier:" in line
+    ]
+    assert len(identifiers) == 2 and identifiers[0] == identifiers[1]
+
+    assert pulled.count("level: Bronze") == 1
+    pulled_file.write_text(pulled.replace("level: Bronze", "level: Silver"), encoding="utf-8")
+    state = str(workdir / "state.json")
+    edited = run_cli("plan", str(pulled_file), "--emulator", state, "--format", "json")
+    assert edited.code == 0, edited.err
+    (change,) = json.loads(edited.out)["changes"]
+    assert (change["action"], change["fields"]) == ("update", [])
+    assert change["rules"] == [
+        {
+            "title": "Services have an owner",
+            "kind": "changed",
+            "fields": [{"path": "level", "kind": "changed", "old": "Bronze", "new": "Silver"}],
+        }
+    ]
+    applied = run_cli("apply", str(pulled_file), "--emulator", state, "--auto-approve")
+    assert applied.code == 0, applied.err
+    again = run_cli("plan", str(pulled_file), "--emulator", state, "--detailed-exitcode")
+    assert again.code == 0, again.out
