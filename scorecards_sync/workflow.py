@@ -167,8 +167,8 @@ def build_plan(
         # against it would delete every managed scorecard.
         raise UsageError(
             "refusing to prune: no descriptors were loaded, so every live scorecard matching "
-            "`managed` would be deleted. Check the paths; to delete scorecards on purpose, "
-            "remove their files and plan with --base REF"
+            "`managed` would be deleted. Check the paths, or pass --no-prune; to delete "
+            "scorecards on purpose, remove their files and plan with --base REF"
         )
     live_tags = [summary.tag for summary in client.list_scorecards()]
     wanted = tags_to_fetch(desired, live_tags, removals, settings.managed, prune)

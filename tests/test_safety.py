@@ -232,6 +232,9 @@ def test_prune_against_an_empty_folder_is_refused_and_deletes_nothing(repo: Path
     configured = run_cli("apply", "--emulator", "state.json", "--prune", "--auto-approve")
     assert configured.code == 64, configured.out + configured.err
     assert "refusing to prune: no descriptors were loaded" in configured.err
+    assert "or pass --no-prune" in configured.err
+    without = run_cli("plan", "--emulator", "state.json", "--no-prune")
+    assert without.code == 0, without.err
     assert len(Emulator(state_file=repo / "state.json").tags()) == 20
 
 
