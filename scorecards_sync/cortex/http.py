@@ -1,0 +1,446 @@
+"""One Cortex API call over httpx: the key, the shared rate limiter, retries, typed errors.
+
+`CortexHttp.send` applies the rate limiter, retries what is safe to retry (see `retry.py`),
+logs each attempt at DEBUG without credentials, and turns failures into the typed errors of
+`scorecards_sync.errors`; `CortexHttp.parse` reads a body with one of the `models` parsers.
+The operations themselves are `client.py`'s.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import httpx
+
+from scorecards_sync.cortex.models import ClientStats, ResponseShapeError
+from scorecards_sync.cortex.ratelimit import RateLimiter, Unlimited
+from scorecards_sync.cortex.retry import (
+    RetryKind,
+    RetryPolicy,
+    RetryState,
+    parse_retry_after,
+    retry_after_from_problem,
+)
+from scorecards_sync.cortex.secret import ApiKey, Secret
+from scorecards_sync.errors import (
+    ConfigError,
+    CortexAuthError,
+    CortexError,
+    CortexNotFound,
+    CortexRejected,
+    CortexUnavailable,
+    UsageError,
+    redact,
+)
+
+DEFAULT_BASE_URL = "https://api.getcortexapp.com"
+ENV_BASE_URL = "CORTEX_BASE_URL"
+YAML_CONTENT_TYPE = "application/yaml;charset=UTF-8"
+DEFAULT_RATE_LIMIT_PER_MINUTE = 1000  # Cortex's documented limit per client
+DEFAULT_BURST = 50  # what Cortex's own CLI allows itself (cortexapps-cli TokenBucket)
+
+SCORECARDS = "/api/v1/scorecards"
+# A bound on paging, should a server keep announcing more pages.
+MAX_PAGES = 10_000
+
+# The permissions named in a 403's message.
+VIEW = "View Scorecards"
+EDIT = "Edit Scorecards"
+EXEMPTIONS = "Configure Scorecard exemptions"
+
+# Failures where the request certainly never reached the server: always safe to resend.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+_GATEWAY_STATUSES = frozenset({502, 503, 504})
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+def encode_segment(value: str) -> str:
+    """One path segment, percent-encoded so it can never address another endpoint."""
+    if not value:
+        raise UsageError("a scorecard or entity tag must not be empty")
+    encoded = quote(value, safe="")
+    # httpx (like browsers) collapses "." and ".." segments; encoded they stay one segment.
+    if set(encoded) == {"."}:
+        encoded = encoded.replace(".", "%2E")
+    return encoded
+
+
+class _BearerAuth(httpx.Auth):
+    """Adds the key per request, so it never sits in the client's default headers."""
+
+    def __init__(self, key: Secret) -> None:
+        self._key = key
+
+    def auth_flow(self, request: httpx.Request) -> Any:
+        request.headers["Authorization"] = f"Bearer {self._key.reveal()}"
+        yield request
+
+    def __repr__(self) -> str:
+        return "_BearerAuth(***)"
+
+
+@dataclass(frozen=True)
+class ApiCall:
+    method: str
+    path: str  # already percent-encoded
+    permission: str  # named in the 403 message
+    params: Mapping[str, str | int] = field(default_factory=dict)
+    content: bytes | None = None
+    json_body: Any = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    # Safe to send again after an attempt that may have reached the server.
+    idempotent: bool = True
+    # POST descriptor answers 500 while an evaluation of that scorecard runs.
+    retry_server_error: bool = False
+    # DELETE: a 404 after an attempt that may have reached the server means it worked.
+    absent_is_success: bool = False
+
+    def describe(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+class CortexHttp:
+    """The HTTP side of one `CortexClient`: its httpx client (with the key as bearer auth),
+    its rate limiter and retry policy, and the translation of failures into our errors."""
+
+    def __init__(
+        self,
+        base_url: str,
+        key: Secret,
+        *,
+        transport: httpx.BaseTransport | None,
+        timeout: float,
+        concurrency: int,
+        user_agent: str,
+        limiter: RateLimiter | Unlimited,
+        policy: RetryPolicy,
+        stats: ClientStats,
+        sleep: Callable[[float], None],
+        clock: Callable[[], float],
+        rng: random.Random,
+    ) -> None:
+        self._key = key
+        self.shown_base_url = without_userinfo(base_url)
+        self.limiter = limiter
+        self.policy = policy
+        self.stats = stats
+        self._sleep = sleep
+        self._clock = clock
+        self._rng = rng
+        self._rng_lock = threading.Lock()
+        self._http = httpx.Client(
+            base_url=base_url,
+            auth=_BearerAuth(key),
+            headers={"User-Agent": user_agent},
+            timeout=httpx.Timeout(
+                connect=min(timeout, 10.0), read=timeout, write=timeout, pool=timeout
+            ),
+            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
+            transport=transport,
+            follow_redirects=False,  # a redirect must never carry the key elsewhere
+            trust_env=transport is None,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __repr__(self) -> str:
+        return f"CortexHttp(base_url={self.shown_base_url!r})"
+
+    def send(self, call: ApiCall, cancel: threading.Event | None = None) -> httpx.Response:
+        with self._rng_lock:
+            rng = random.Random(self._rng.random())
+        state = RetryState(self.policy, clock=self._clock, rng=rng)
+        may_have_applied = False
+        attempt = 0
+        while True:
+            if cancel is not None and cancel.is_set():
+                raise CortexError(
+                    f"{call.describe()} cancelled", method=call.method, path=call.path
+                )
+            attempt += 1
+            waited = self.limiter.acquire()
+            started = self._clock()
+            response, failure = self._attempt(call)
+            if failure is not None:
+                # Raised outside any `except`: the httpx exception (whose text may hold a
+                # URL or worse) is not chained to ours as __context__.
+                logger.debug(
+                    "%s -> %s after %.1f ms (attempt %d)",
+                    call.describe(),
+                    type(failure).__name__,
+                    (self._clock() - started) * 1000,
+                    attempt,
+                )
+                if not isinstance(failure, httpx.TransportError):
+                    raise self._connection_error(call, failure, CortexError, state)
+                self.stats.record_connection_error(waited)
+                sent = not isinstance(failure, _NOT_SENT)
+                if sent and not call.idempotent:
+                    raise self._connection_error(call, failure, CortexError, state)
+                delay = state.next_delay(RetryKind.TRANSIENT)
+                if delay is None:
+                    raise self._connection_error(call, failure, CortexUnavailable, state)
+                may_have_applied = may_have_applied or sent
+                self._before_retry(call, delay, type(failure).__name__)
+                continue
+            assert response is not None
+
+            status = response.status_code
+            self.stats.record_response(status, waited)
+            logger.debug(
+                "%s -> %d in %.1f ms (attempt %d)",
+                call.describe(),
+                status,
+                (self._clock() - started) * 1000,
+                attempt,
+            )
+            if status == 429:
+                retry_after = _retry_after(response)
+                delay = state.next_delay(RetryKind.THROTTLED, retry_after)
+                if delay is None:
+                    raise self._response_error(call, response, state, exhausted=True)
+                if retry_after:
+                    # The limit is per key: every thread waits, not just this one.
+                    self.limiter.pause(retry_after)
+                self._before_retry(call, delay, "429")
+                continue
+            if (status in _GATEWAY_STATUSES and call.idempotent) or (
+                status == 500 and call.retry_server_error
+            ):
+                delay = state.next_delay(RetryKind.TRANSIENT, _retry_after(response))
+                if delay is None:
+                    raise self._response_error(call, response, state, exhausted=True)
+                may_have_applied = True
+                self._before_retry(call, delay, str(status))
+                continue
+            if status == 404 and call.absent_is_success and may_have_applied:
+                logger.debug("%s: already gone after an earlier attempt", call.describe())
+                return response
+            if status >= 400:
+                raise self._response_error(call, response, state, exhausted=False)
+            return response
+
+    def _attempt(self, call: ApiCall) -> tuple[httpx.Response | None, httpx.HTTPError | None]:
+        try:
+            response = self._http.request(
+                call.method,
+                call.path,
+                params=dict(call.params),
+                content=call.content,
+                json=call.json_body,
+                headers=_headers(call),
+            )
+        except httpx.HTTPError as exc:
+            return None, exc
+        return response, None
+
+    def _before_retry(self, call: ApiCall, delay: float, reason: str) -> None:
+        self.stats.record_retry()
+        logger.debug("%s: %s, retrying in %.2f s", call.describe(), reason, delay)
+        if delay > 0:
+            self._sleep(delay)
+
+    def parse(
+        self,
+        call: ApiCall,
+        response: httpx.Response,
+        parse: Callable[[Any], T],
+        *,
+        allow_empty: bool = False,
+    ) -> T:
+        if allow_empty and not response.content.strip():
+            return parse(None)
+        try:
+            data = json.loads(response.content)
+        except ValueError:
+            raise CortexError(
+                f"{call.describe()} answered HTTP {response.status_code} with a body that is "
+                "not JSON",
+                method=call.method,
+                path=call.path,
+                status=response.status_code,
+            ) from None
+        try:
+            return parse(data)
+        except ResponseShapeError as exc:
+            raise CortexError(
+                f"{call.describe()} answered an unexpected shape: {self.redact(str(exc))}",
+                method=call.method,
+                path=call.path,
+                status=response.status_code,
+            ) from None
+
+    def redact(self, text: str) -> str:
+        key = self._key.reveal()
+        return redact(redact(text, key), f"Bearer {key}")
+
+    def _connection_error(
+        self,
+        call: ApiCall,
+        exc: httpx.HTTPError,
+        kind: type[CortexError],
+        state: RetryState,
+    ) -> CortexError:
+        detail = self.redact(str(exc)) or "no detail"
+        retried = f" (after {state.retries} retries)" if state.retries else ""
+        return kind(
+            f"{call.describe()} failed: cannot reach Cortex at {self.shown_base_url}"
+            f"{retried}: {type(exc).__name__}: {detail}",
+            method=call.method,
+            path=call.path,
+        )
+
+    def _response_error(
+        self, call: ApiCall, response: httpx.Response, state: RetryState, *, exhausted: bool
+    ) -> CortexError:
+        status = response.status_code
+        body = _error_body(response)
+        cortex_message = _opt_text(body.get("message")) or _opt_text(body.get("title"))
+        details = _opt_text(body.get("details")) or _opt_text(body.get("detail"))
+        request_id = _opt_text(body.get("requestId"))
+        # A server (or a proxy in front of it) may echo the request back: mask the key.
+        cortex_message = self.redact(cortex_message) if cortex_message else None
+        details = self.redact(details) if details else None
+        request_id = self.redact(request_id) if request_id else None
+
+        kind: type[CortexError]
+        if exhausted:
+            kind = CortexUnavailable
+            headline = (
+                f"{call.describe()} still failing with HTTP {status} after {state.retries} "
+                f"retries over {state.elapsed():.1f} s"
+            )
+        elif status == 401:
+            kind = CortexAuthError
+            headline = (
+                f"{call.describe()}: Cortex refused the API key (HTTP 401); check "
+                "CORTEX_API_KEY (or CORTEX_API_KEY_FILE) and CORTEX_BASE_URL"
+            )
+        elif status == 403:
+            kind = CortexAuthError
+            headline = (
+                f"{call.describe()}: the API key lacks the '{call.permission}' permission "
+                "(HTTP 403)"
+            )
+        elif status == 404:
+            kind = CortexNotFound
+            headline = f"{call.describe()}: not found (HTTP 404)"
+        elif status == 400:
+            kind = CortexRejected
+            headline = f"{call.describe()}: Cortex rejected the request (HTTP 400)"
+        elif status in _GATEWAY_STATUSES:
+            kind = CortexUnavailable
+            headline = f"{call.describe()}: Cortex is unavailable (HTTP {status})"
+        else:
+            kind = CortexError
+            headline = f"{call.describe()} failed with HTTP {status}"
+        parts = [headline]
+        if cortex_message:
+            parts.append(f": {cortex_message}")
+        if details and details != cortex_message:
+            parts.append(f" — {details}")
+        if request_id:
+            parts.append(f" (request id {request_id})")
+        return kind(
+            self.redact("".join(parts)),
+            method=call.method,
+            path=call.path,
+            status=status,
+            cortex_message=cortex_message,
+            details=details,
+            request_id=request_id,
+        )
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def key_from_str(value: str) -> ApiKey:
+    try:
+        return ApiKey(value.strip())
+    except ValueError:
+        raise ConfigError(
+            "the Cortex API key is empty or contains control characters or line breaks"
+        ) from None
+
+
+def check_base_url(base_url: str) -> str:
+    text = base_url.strip().rstrip("/")
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            f"{ENV_BASE_URL} must be an http(s) URL such as {DEFAULT_BASE_URL}, "
+            f"not {without_userinfo(text)!r}"
+        )
+    if parts.query or parts.fragment:
+        raise ConfigError(f"{ENV_BASE_URL} must not carry a query or fragment")
+    if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        logger.warning("the Cortex base URL is plain http: the API key travels unencrypted")
+    return text
+
+
+def without_userinfo(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<invalid URL>"
+    if "@" not in parts.netloc:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit((parts.scheme, f"***@{host}", parts.path, parts.query, parts.fragment))
+
+
+def _headers(call: ApiCall) -> dict[str, str]:
+    headers = dict(call.headers)
+    headers.setdefault("Accept", "application/json")
+    return headers
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    seconds = parse_retry_after(response.headers.get("Retry-After"))
+    if seconds is not None:
+        return seconds
+    return retry_after_from_problem(_error_body(response))
+
+
+def _error_body(response: httpx.Response) -> Mapping[str, Any]:
+    content_type = response.headers.get("Content-Type", "")
+    if "json" not in content_type:
+        return {}
+    try:
+        data = json.loads(response.content)
+    except ValueError:
+        return {}
+    return data if isinstance(data, Mapping) else {}
+
+
+def _opt_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def descriptor_text(response: httpx.Response) -> str:
+    """The YAML text; the spec types this body as a JSON string, Cortex sends raw YAML."""
+    content_type = response.headers.get("Content-Type", "")
+    text = response.content.decode(response.charset_encoding or "utf-8", errors="replace")
+    if "json" in content_type:
+        try:
+            decoded = json.loads(text)
+        except ValueError:
+            return text
+        if isinstance(decoded, str):
+            return decoded
+    return text
