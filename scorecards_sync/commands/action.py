@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, NoReturn
 from scorecards_sync.commands.common import add_prune_option, add_settings_options
 from scorecards_sync.commands.common import settings_from_args as resolve_from_args
 from scorecards_sync.config import Settings
-from scorecards_sync.errors import ConfigError, UsageError
+from scorecards_sync.errors import ConfigError, OutputError, UsageError
 from scorecards_sync.github.action import (
     INPUT_GITHUB_TOKEN,
     ActionInputs,
@@ -94,9 +94,13 @@ def write_report(report: ActionReport, environ: Mapping[str, str], console: Cons
 
 
 def _append(target: str | None, text: str) -> None:
-    if target and text:
+    if not (target and text):
+        return
+    try:
         with Path(target).open("a", encoding="utf-8") as stream:
             stream.write(text)
+    except OSError as exc:
+        raise OutputError(f"cannot write to {target}: {exc.strerror or exc}") from None
 
 
 class _ArgsParser(argparse.ArgumentParser):

@@ -48,12 +48,12 @@ from scorecards_sync.github.action_plan import run_plan
 from scorecards_sync.github.action_report import (
     SUMMARY_LIMIT_BYTES,
     ActionReport,
-    github_output_text,
     workflow_command,
 )
 from scorecards_sync.github.action_run import EXIT_ERROR, EXIT_OK, ActionRun
 from scorecards_sync.github.client import GitHubClient
 from scorecards_sync.render.plan_markdown import escape
+from scorecards_sync.workflow import github_output_text
 
 
 def run_action(

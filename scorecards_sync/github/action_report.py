@@ -8,7 +8,6 @@ and the `$GITHUB_OUTPUT` file syntax.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -30,15 +29,6 @@ class ActionReport:
     log: tuple[str, ...]
     summary: str
     outputs: Mapping[str, str] = field(default_factory=dict)
-
-
-def github_output_text(outputs: Mapping[str, str]) -> str:
-    """Outputs in `$GITHUB_OUTPUT` syntax; the multi-line form makes any value safe."""
-    lines = []
-    for name, value in outputs.items():
-        delimiter = f"ghadelimiter_{uuid.uuid4()}"
-        lines += [f"{name}<<{delimiter}", value, delimiter]
-    return "".join(line + "\n" for line in lines)
 
 
 def workflow_command(name: str, message: str, **properties: str) -> str:
