@@ -194,6 +194,15 @@ def enforce_thresholds(plan: Plan, settings: Settings, *, force: bool) -> None:
         logger.warning("%s (--force given: going ahead)", exc)
 
 
+def threshold_problem(plan: Plan, settings: Settings, *, force: bool) -> UnsafePlan | None:
+    """What `enforce_thresholds` would raise, as a value: for showing an unsafe plan."""
+    try:
+        enforce_thresholds(plan, settings, force=force)
+    except UnsafePlan as exc:
+        return exc
+    return None
+
+
 def server_validate(plan: Plan, client: CortexClient, *, concurrency: int) -> Plan:
     """Send every create and update with `dryRun=true`; record Cortex's verdict per change."""
     writes = [c for c in plan.changes if c.action in (Action.CREATE, Action.UPDATE)]

@@ -13,7 +13,6 @@ Exit codes: 0 everything applied (or nothing to do), 1 anything failed or was re
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,6 +24,7 @@ from scorecards_sync.config import Settings
 from scorecards_sync.errors import PlanError, UsageError
 from scorecards_sync.loader import DEFAULT_DIR
 from scorecards_sync.plan import Plan
+from scorecards_sync.planfile import read_plan
 from scorecards_sync.render import plan_renderer
 from scorecards_sync.render.results import JsonResults, TextResults
 from scorecards_sync.workflow import (
@@ -135,17 +135,3 @@ def _confirmed(console: Console) -> bool:
         console.err("Apply cancelled: nothing was changed.")
         return False
     return True
-
-
-def read_plan(path: Path) -> Plan:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise PlanError(f"cannot read plan file {path}: {exc.strerror or exc}") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise PlanError(f"plan file {path} is not JSON ({exc}); run `plan --out` again") from None
-    if not isinstance(data, dict):
-        raise PlanError(f"plan file {path} is not a scorecards-sync plan")
-    return Plan.from_json(data)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -90,17 +89,3 @@ def report_problems(console: Console, problems: Sequence[Problem], files: int) -
     report = REPORTERS["text"](problems, files)
     for line in (*report.stdout, *report.stderr):
         console.err(line)
-
-
-def write_atomically(target: Path, content: str) -> None:
-    """Replace `target` in one step: a reader never sees a half-written file."""
-    folder = target.parent
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
-            stream.write(content)
-        Path(temporary).replace(target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

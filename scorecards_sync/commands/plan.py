@@ -9,7 +9,6 @@ a failed API call. 64 on a usage or configuration error.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,20 +20,20 @@ from scorecards_sync.commands.common import (
     report_problems,
     settings_from_args,
     use_color,
-    write_atomically,
 )
 from scorecards_sync.config import FLAG_SOURCE, Settings
-from scorecards_sync.errors import PlanError, UnsafePlan, UsageError
+from scorecards_sync.errors import UsageError
 from scorecards_sync.loader import DEFAULT_DIR
 from scorecards_sync.plan import Plan
+from scorecards_sync.planfile import write_plan
 from scorecards_sync.render import RENDERERS, plan_renderer
 from scorecards_sync.workflow import (
     build_plan,
-    enforce_thresholds,
     load_source,
     open_client,
     removals_since,
     server_validate,
+    threshold_problem,
     write_github_output,
 )
 
@@ -100,13 +99,13 @@ def run(args: argparse.Namespace, console: Console) -> int:
     plan = make_checked_plan(args, settings, console, server_check=args.server_validate)
     if plan is None:
         return EXIT_ERROR
-    unsafe = _unsafe(plan, settings, force=args.force)
+    unsafe = threshold_problem(plan, settings, force=args.force)
     renderer = plan_renderer(args.format, color=use_color(console.stdout))
     console.out(renderer.render(plan))
     checksum = plan.checksum()
     rejected = [c for c in plan.changes if c.server_validation and not c.server_validation.ok]
     if unsafe is None and args.out:
-        save_plan(plan, Path(args.out))
+        write_plan(plan, Path(args.out))
         console.err(
             f"Saved the plan to {args.out}; apply it with `scorecards-sync apply --plan "
             f"{args.out}`."
@@ -177,20 +176,3 @@ def _may_prune(given: Sequence[str], settings: Settings) -> bool:
 
 def _same_paths(given: Sequence[str], configured: Sequence[str]) -> bool:
     return {Path(p).resolve() for p in given} == {Path(p).resolve() for p in configured}
-
-
-def _unsafe(plan: Plan, settings: Settings, *, force: bool) -> UnsafePlan | None:
-    try:
-        enforce_thresholds(plan, settings, force=force)
-    except UnsafePlan as exc:
-        return exc
-    return None
-
-
-def save_plan(plan: Plan, path: Path) -> None:
-    """Write the plan atomically: a half-written plan file must never be applied."""
-    try:
-        write_atomically(path, json.dumps(plan.to_json(), indent=2, ensure_ascii=False) + "\n")
-    except OSError as exc:
-        problem = "it is a folder" if path.is_dir() else exc.strerror or str(exc)
-        raise PlanError(f"cannot write the plan to {path}: {problem}") from None

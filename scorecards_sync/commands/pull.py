@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING
 from scorecards_sync.commands.common import (
     add_settings_options,
     settings_from_args,
-    write_atomically,
 )
 from scorecards_sync.errors import UsageError
+from scorecards_sync.files import write_atomically
 from scorecards_sync.loader import DEFAULT_DIR, Document, display_path, load_paths
 from scorecards_sync.plan import Action
 from scorecards_sync.planner import Desired, make_plan

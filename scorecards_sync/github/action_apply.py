@@ -9,7 +9,6 @@ sticky comment, to the merged pull request.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from scorecards_sync.applier import ApplyResult, Status, apply_plan, check_fresh, touched_tags
@@ -24,6 +23,7 @@ from scorecards_sync.github.comments import (
     upsert_sticky,
 )
 from scorecards_sync.plan import Plan
+from scorecards_sync.planfile import read_plan
 from scorecards_sync.render.plan_markdown import escape
 from scorecards_sync.render.results import TextResults, summary_line
 from scorecards_sync.workflow import enforce_thresholds, live_fingerprints, open_client
@@ -70,7 +70,7 @@ def run_apply(run: ActionRun) -> int:
                 run.summary.append(caution_md(f"**Not applied.** {escape(refusal)}"))
                 return EXIT_ERROR
         # Apply the saved file, as `apply --plan` does: exactly what was checked.
-        plan = Plan.from_json(json.loads(saved.read_text(encoding="utf-8")))
+        plan = read_plan(saved)
         check_fresh(plan, live_fingerprints(client, touched_tags(plan)))
         result = apply_plan(plan, client, concurrency=settings.concurrency)
     table = _record_result(run, result)

@@ -11,14 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from scorecards_sync.config import Settings
-from scorecards_sync.errors import UnsafePlan
 from scorecards_sync.github.action_report import caution_md, paths_md
 from scorecards_sync.github.action_run import EXIT_ERROR, EXIT_OK, ActionRun
 from scorecards_sync.github.comments import MAX_COMMENT_CHARS, find_sticky, upsert_sticky
 from scorecards_sync.plan import Plan
 from scorecards_sync.render.plan_markdown import MarkdownPlanRenderer, escape
-from scorecards_sync.workflow import enforce_thresholds, open_client
+from scorecards_sync.workflow import open_client, threshold_problem
 
 # Room in a comment for the marker line and the paragraph breaks around the rendered plan.
 _COMMENT_FRAME = 300
@@ -40,21 +38,14 @@ def run_plan(run: ActionRun) -> int:
     settings = run.settings()
     with open_client(settings) as client:
         plan = run.make_plan(client, settings, source, base, server_check=True)
-    problems = _problems_of(plan, _unsafe(plan, settings, force=run.force))
+    unsafe = threshold_problem(plan, settings, force=run.force)
+    problems = _problems_of(plan, None if unsafe is None else str(unsafe))
     run.record(plan, base, problems)
     if pull is not None and run.inputs.comment != "false":
         _comment_plan(run, pull.number, plan, base, problems)
     for problem in problems:
         run.annotate("error", problem)
     return EXIT_ERROR if problems else EXIT_OK
-
-
-def _unsafe(plan: Plan, settings: Settings, *, force: bool) -> str | None:
-    try:
-        enforce_thresholds(plan, settings, force=force)
-    except UnsafePlan as exc:
-        return str(exc)
-    return None
 
 
 def _problems_of(plan: Plan, unsafe: str | None) -> list[str]:

@@ -9,7 +9,6 @@ are what the plan and apply flows (`action_plan`, `action_apply`) are built from
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from scorecards_sync.github.action_report import (
 )
 from scorecards_sync.github.client import GitHubClient
 from scorecards_sync.plan import Plan
+from scorecards_sync.planfile import write_plan
 from scorecards_sync.render.plan_markdown import code, escape
 from scorecards_sync.render.plan_text import TextPlanRenderer
 from scorecards_sync.render.problems import render_github
@@ -114,13 +114,8 @@ class ActionRun:
 
     def save(self, plan: Plan) -> Path:
         digest = hashlib.sha256(self.inputs.key.encode()).hexdigest()[:12]
-        folder = self.context.temp_dir / "scorecards-sync"
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / f"plan-{digest}.json"
-        partial = target.with_suffix(".partial")
-        text = json.dumps(plan.to_json(), indent=2, ensure_ascii=False) + "\n"
-        partial.write_text(text, encoding="utf-8")
-        partial.replace(target)
+        target = self.context.temp_dir / "scorecards-sync" / f"plan-{digest}.json"
+        write_plan(plan, target)
         return target
 
     def footer(self, plan: Plan, base: str | None, *, saved: Path | None = None) -> str:
