@@ -725,8 +725,12 @@ def test_install_refuses_an_unusable_python_clearly(world: World) -> None:
 
 
 def test_install_override_must_have_the_package(world: World) -> None:
+    # An interpreter certain to lack the package, however the test environment was installed.
+    bare = world.tmp / "bare-venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True)
+    bare_python = bare / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
     env = {**world.env, "PYTHONPATH": ""}
-    broken = install(ROOT, world.tmp, env, SCORECARDS_SYNC_ACTION_PYTHON=sys.executable)
+    broken = install(ROOT, world.tmp, env, SCORECARDS_SYNC_ACTION_PYTHON=str(bare_python))
     assert broken.returncode == 1 and "cannot import scorecards_sync" in broken.stdout
     usable = install(ROOT, world.tmp, world.env, SCORECARDS_SYNC_ACTION_PYTHON=sys.executable)
     assert usable.returncode == 0 and usable.outputs == {"python": sys.executable}
