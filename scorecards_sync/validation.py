@@ -18,8 +18,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from jsonschema import validators  # type: ignore[import-untyped]
-from jsonschema.exceptions import ValidationError, best_match  # type: ignore[import-untyped]
+from jsonschema import validators
+from jsonschema.exceptions import ValidationError, best_match
 
 from scorecards_sync.problems import Problem, Severity, sort_problems
 
@@ -141,6 +141,7 @@ def _translate(document: Document, error: ValidationError) -> Iterator[Problem]:
     pointer: Pointer = tuple(error.absolute_path)
     field = _field(pointer)
     keyword = str(error.validator)
+    expected: Any = error.validator_value
     value = error.instance
     schema = error.schema if isinstance(error.schema, Mapping) else {}
 
@@ -157,7 +158,7 @@ def _translate(document: Document, error: ValidationError) -> Iterator[Problem]:
                 )
         return
     if keyword == "required" and isinstance(value, Mapping):
-        for key in error.validator_value:
+        for key in expected:
             if key not in value:
                 yield _error(
                     document, pointer, f"{_prefix(field)}missing required key `{key}`", "required"
@@ -168,21 +169,21 @@ def _translate(document: Document, error: ValidationError) -> Iterator[Problem]:
     if isinstance(custom, str):
         message = custom.replace("{value}", _show(value))
     elif keyword == "type":
-        message = _type_message(document, pointer, error.validator_value, value)
+        message = _type_message(document, pointer, expected, value)
     elif keyword == "enum":
-        message = _enum_message(value, list(error.validator_value))
+        message = _enum_message(value, list(expected))
     elif keyword == "minLength":
         message = "must not be empty"
     elif keyword == "minItems":
-        message = f"needs at least {error.validator_value} item(s)"
+        message = f"needs at least {expected} item(s)"
     elif keyword == "maxLength":
-        message = f"is longer than {error.validator_value} characters"
+        message = f"is longer than {expected} characters"
     elif keyword == "minimum":
-        message = f"must be at least {error.validator_value}, got {_show(value)}"
+        message = f"must be at least {expected}, got {_show(value)}"
     elif keyword == "uniqueItems" and isinstance(value, list):
         message = f"lists {_first_duplicate(value)} more than once"
     elif keyword == "pattern":
-        message = f"`{_show(value)}` does not match the pattern {error.validator_value}"
+        message = f"`{_show(value)}` does not match the pattern {expected}"
     else:
         message = _shorten(error.message)
     yield _error(document, pointer, f"{_prefix(field)}{message}", keyword)

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import yaml
-from jsonschema import validators  # type: ignore[import-untyped]
+from jsonschema import validators
 
 from scorecards_sync.validation import load_schema
 

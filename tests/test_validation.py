@@ -295,7 +295,7 @@ def test_stdout_is_untouched_when_the_console_is_redirected() -> None:
 def test_an_any_of_failure_is_told_through_its_most_relevant_branch() -> None:
     # The bundled schema avoids anyOf/oneOf at value level; should one appear, the user
     # still gets the branch that explains most, not "is not valid under any of the schemas".
-    from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
+    from jsonschema import Draft202012Validator
 
     from scorecards_sync.validation import _translate
 
