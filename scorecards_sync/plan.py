@@ -196,12 +196,15 @@ class Plan:
     def checksum(self) -> str:
         """Digest of what applying this plan does, from which live state.
 
-        Server-validation verdicts are left out: they describe the plan, they
-        are not part of it, so a plan reviewed with `--server-validate` on a
-        pull request has the same checksum as the one computed on merge.
+        Left out, because they describe the plan rather than make it up: the
+        server-validation verdicts (a plan reviewed with `--server-validate` on a pull
+        request has the checksum of the one computed on merge), and the list of live
+        scorecards the repository does not manage (another team creating a scorecard
+        between review and merge changes nothing this plan does).
         """
         if not self._checksum:
             body = _plan_body(self)
+            del body["unmanaged"]
             for change in body["changes"]:
                 del change["server_validation"]
             encoded = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

@@ -23,3 +23,10 @@ def test_saved_plan_with_verdicts_round_trips() -> None:
     again = Plan.from_json(plan.to_json())
     assert again.changes[0].server_validation == plan.changes[0].server_validation
     assert again.checksum() == plan.checksum()
+
+
+def test_unmanaged_scorecards_do_not_change_the_checksum() -> None:
+    change = Change(Action.CREATE, "a", desired_yaml="tag: a\nname: A\n")
+    reviewed = Plan((change,), unmanaged=("other-team",), base_url="http://cortex.test")
+    merged = Plan((change,), unmanaged=("other-team", "newer-team"), base_url="http://cortex.test")
+    assert reviewed.checksum() == merged.checksum()
