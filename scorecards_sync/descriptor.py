@@ -298,6 +298,10 @@ def pair_rules(want: dict[str, Any], have: dict[str, Any]) -> tuple[dict[str, An
     An identifier carried by more than one rule on either side says nothing about which
     rule is which: Cortex derives a new rule's identifier from its expression, so two
     rules with one expression share it. Such rules are paired by title instead.
+
+    Rules left over once identifiers and titles are used up are paired by expression:
+    a retitled rule keeps its expression, and so the identifier Cortex derived from it.
+    Only a one-to-one match counts; anything else stays a removal and an addition.
     """
     want_rules = [r for r in want.get("rules", []) if isinstance(r, dict)]
     have_rules = [r for r in have.get("rules", []) if isinstance(r, dict)]
@@ -309,7 +313,8 @@ def pair_rules(want: dict[str, Any], have: dict[str, Any]) -> tuple[dict[str, An
         if r.get("identifier") and r["identifier"] not in ambiguous
     }
     want_keyed: dict[str, Any] = {}
-    have_keyed: dict[str, Any] = {}
+    matches: dict[str, int] = {}
+    leftover: dict[str, dict[str, Any]] = {}
     for rule in want_rules:
         key = _unique_key(str(rule.get("title", rule.get("expression", ""))), want_keyed)
         want_keyed[key] = rule
@@ -317,24 +322,26 @@ def pair_rules(want: dict[str, Any], have: dict[str, Any]) -> tuple[dict[str, An
         index = by_identifier.get(identifier) if identifier not in ambiguous else None
         if index is None:
             index = next(
-                (i for i, r in unpaired.items() if r.get("title") == rule.get("title")),
+                (
+                    i
+                    for i, r in unpaired.items()
+                    if r.get("title") == rule.get("title")
+                    and _identifiers_agree(identifier, r.get("identifier"))
+                ),
                 None,
             )
-            if (
-                index is not None
-                and identifier
-                and unpaired[index].get("identifier")
-                not in (
-                    None,
-                    identifier,
-                )
-            ):
-                # Both carry identifiers and they differ: not the same rule.
-                index = None
         if index is None or index not in unpaired:
+            leftover[key] = rule
             continue
-        match = unpaired.pop(index)
-        if not identifier:
+        unpaired.pop(index)
+        matches[key] = index
+    for key, index in _pair_by_expression(leftover, unpaired).items():
+        unpaired.pop(index)
+        matches[key] = index
+    have_keyed: dict[str, Any] = {}
+    for key, index in matches.items():
+        match = have_rules[index]
+        if not want_keyed[key].get("identifier"):
             match = {k: v for k, v in match.items() if k != "identifier"}
         have_keyed[key] = match
     for rule in unpaired.values():
@@ -345,6 +352,42 @@ def pair_rules(want: dict[str, Any], have: dict[str, Any]) -> tuple[dict[str, An
     if "rules" in have or have_keyed:
         have["rules"] = have_keyed
     return want, have
+
+
+def _identifiers_agree(want: object, have: object) -> bool:
+    """False when both rules carry identifiers and they differ: then they are not one rule."""
+    return not want or not have or want == have
+
+
+def _pair_by_expression(
+    leftover: Mapping[str, dict[str, Any]], unpaired: Mapping[int, dict[str, Any]]
+) -> dict[str, int]:
+    """Leftover desired rules (by key) matched one-to-one with unpaired live rules (by index).
+
+    A live rule matches when its expression is the desired one, or its identifier is
+    the one Cortex derives from the desired expression.
+    """
+    candidates: dict[str, list[int]] = {}
+    for key, rule in leftover.items():
+        expression = rule.get("expression")
+        if not isinstance(expression, str):
+            continue
+        derived = rule_identifier(expression)
+        candidates[key] = [
+            index
+            for index, live in unpaired.items()
+            if (live.get("expression") == expression or live.get("identifier") == derived)
+            and _identifiers_agree(rule.get("identifier"), live.get("identifier"))
+        ]
+    claims: dict[int, int] = {}
+    for indexes in candidates.values():
+        for index in indexes:
+            claims[index] = claims.get(index, 0) + 1
+    return {
+        key: indexes[0]
+        for key, indexes in candidates.items()
+        if len(indexes) == 1 and claims[indexes[0]] == 1
+    }
 
 
 def _shared_identifiers(rules: list[dict[str, Any]]) -> set[str]:

@@ -264,3 +264,66 @@ def test_identifiers_are_compared_in_lower_case() -> None:
     data = {"tag": "a", "name": "A", "rules": [rule]}
     assert canonical(data)["rules"][0]["identifier"] == "0c27c5f1-1d58-388d-95fc-a26ebc20b5e4"
     assert rule["identifier"] == "0C27C5F1-1D58-388D-95FC-A26EBC20B5E4"  # the input is untouched
+
+
+def test_a_retitled_rule_pairs_with_the_live_rule_of_its_expression() -> None:
+    live_rule = {"title": "Has a README", "expression": "git.fileExists('README.md')"}
+    live_rule["identifier"] = rule_identifier(live_rule["expression"])
+    desired_rule = {"title": "Has a README file", "expression": live_rule["expression"]}
+    want, have = comparable(
+        {"tag": "a", "name": "A", "rules": [desired_rule]},
+        {"tag": "a", "name": "A", "rules": [live_rule]},
+    )
+    assert list(want["rules"]) == list(have["rules"]) == ["Has a README file"]
+    assert have["rules"]["Has a README file"]["title"] == "Has a README"
+    assert "identifier" not in have["rules"]["Has a README file"]
+
+
+def test_a_retitled_rule_pairs_by_the_identifier_cortex_derived_from_its_expression() -> None:
+    # Cortex keeps a rule's identifier when its expression is edited, so the live
+    # expression may differ while the identifier still names the desired one.
+    desired_rule = {"title": "New title", "expression": "oncall != null"}
+    live_rule = {
+        "title": "Old title",
+        "expression": "oncall.rotation != null",
+        "identifier": rule_identifier("oncall != null"),
+    }
+    want, have = comparable(
+        {"tag": "a", "name": "A", "rules": [desired_rule]},
+        {"tag": "a", "name": "A", "rules": [live_rule]},
+    )
+    assert list(want["rules"]) == list(have["rules"]) == ["New title"]
+    assert have["rules"]["New title"]["title"] == "Old title"
+
+
+def test_an_ambiguous_expression_match_pairs_nothing() -> None:
+    expression = "oncall != null"
+    live_rule = {"title": "Old", "expression": expression}
+    desired = [
+        {"title": "New one", "expression": expression},
+        {"title": "New two", "expression": expression},
+    ]
+    want, have = comparable(
+        {"tag": "a", "name": "A", "rules": desired}, {"tag": "a", "name": "A", "rules": [live_rule]}
+    )
+    assert sorted(want["rules"]) == ["New one", "New two"]
+    assert list(want["rules"]) == ["New"]
+    assert list(have["rules"]) == ["Old"]
+
+
+def test_an_expression_match_with_another_identifier_is_not_the_same_rule() -> None:
+    expression = "oncall != null"
+    want, have = comparable(
+        {
+            "tag": "a",
+            "name": "A",
+            "rules": [{"title": "New", "expression": expression, "identifier": "id-a"}],
+        },
+        {
+            "tag": "a",
+            "name": "A",
+            "rules": [{"title": "Old", "expression": expression, "identifier": "id-b"}],
+        },
+    )
+    assert list(want["rules"]) == ["New"]
+    assert list(have["rules"]) == ["Old"]
