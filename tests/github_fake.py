@@ -5,7 +5,8 @@ It serves what the pull-request workflow calls: issue comments (list with
 the token, records every request (without the Authorization header), refuses
 comments over GitHub's 65,536 characters, and on demand answers with a
 secondary rate limit (403 + Retry-After), a primary one (x-ratelimit-reset) or
-a 5xx. Standard library only.
+a 5xx, answers `commits/{sha}/pulls` empty for a while after a merge (as GitHub
+does), or deletes a comment right after listing it. Standard library only.
 
     with FakeGitHub(token="t") as github:
         github.api_url  # "http://127.0.0.1:PORT"
@@ -54,11 +55,14 @@ class FakeGitHub:
     comments: dict[tuple[str, int], list[dict[str, Any]]] = field(default_factory=dict)
     pulls: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
     requests: list[RecordedRequest] = field(default_factory=list)
+    # How many more `commits/{sha}/pulls` calls answer empty, as GitHub does right after a merge.
+    pulls_lag: int = 0
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
         self._ids = itertools.count(1001)
         self._injected: deque[_Injected] = deque()
+        self._delete_after_listing: set[int] = set()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -113,7 +117,13 @@ class FakeGitHub:
         base_ref: str = "main",
         base_sha: str = "0" * 40,
         title: str = "Change scorecards",
+        merge_commit_sha: str | None = None,
     ) -> dict[str, Any]:
+        """A pull request listed for commit `sha`; merged by default, into that very commit.
+
+        `merge_commit_sha` names another merge commit: a pull request that merely contains
+        `sha` (a branch merged again later, a base branch's commit).
+        """
         pull = {
             "number": number,
             "state": "closed" if merged else "open",
@@ -122,7 +132,7 @@ class FakeGitHub:
             "base": {"ref": base_ref, "sha": base_sha},
             "head": {"ref": f"feature-{number}", "sha": f"{number:040x}"},
             "merged_at": "2024-01-02T03:04:05Z" if merged else None,
-            "merge_commit_sha": sha if merged else None,
+            "merge_commit_sha": (merge_commit_sha or sha) if merged else None,
         }
         with self._lock:
             self.pulls.setdefault((repository, sha), []).append(pull)
@@ -133,6 +143,11 @@ class FakeGitHub:
             return [dict(c) for c in self.comments.get((repository, number), [])]
 
     # -- faults ----------------------------------------------------------------------------
+
+    def delete_after_next_listing(self, comment_id: int) -> None:
+        """Someone deletes the comment right after the next listing of comments is answered."""
+        with self._lock:
+            self._delete_after_listing.add(comment_id)
 
     def throttle_next(
         self,
@@ -189,6 +204,12 @@ class FakeGitHub:
         self.comments.setdefault((repository, number), []).append(comment)
         return comment
 
+    def _delete_listed(self, repository: str, number: int) -> None:
+        with self._lock:
+            items = self.comments.get((repository, number), [])
+            items[:] = [c for c in items if c["id"] not in self._delete_after_listing]
+            self._delete_after_listing.clear()
+
     def _next_injected(self) -> _Injected | None:
         with self._lock:
             return self._injected.popleft() if self._injected else None
@@ -240,6 +261,7 @@ class _Handler(BaseHTTPRequestHandler):
             case ("GET", ["repos", owner, name, "issues", number, "comments"]):
                 items = fake.comments_of(f"{owner}/{name}", int(number))
                 self._send_page(items, query)
+                fake._delete_listed(f"{owner}/{name}", int(number))
             case ("POST", ["repos", owner, name, "issues", number, "comments"]):
                 self._create(f"{owner}/{name}", int(number), body)
             case ("PATCH", ["repos", owner, name, "issues", "comments", comment_id]):
@@ -247,6 +269,9 @@ class _Handler(BaseHTTPRequestHandler):
             case ("GET", ["repos", owner, name, "commits", sha, "pulls"]):
                 with fake._lock:
                     pulls = list(fake.pulls.get((f"{owner}/{name}", sha), []))
+                    if fake.pulls_lag > 0:
+                        fake.pulls_lag -= 1
+                        pulls = []
                 self._send_page(pulls, query)
             case _:
                 self._send(404, {"message": "Not Found"})

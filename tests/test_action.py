@@ -179,6 +179,8 @@ def world(tmp_path: Path) -> Iterator[World]:
         # (one slow test below runs the real install).
         SCORECARDS_SYNC_ACTION_PYTHON=sys.executable,
         PYTHONPATH=str(ROOT),
+        # Ask GitHub once more, at once, for the merged pull request (not after 1+2+4 s).
+        SCORECARDS_SYNC_MERGED_PR_DELAYS="0",
         **AUTHOR,
     )
     repo = tmp_path / "repo"
@@ -438,6 +440,48 @@ def test_fork_validates_offline_posts_nothing_and_never_reads_the_key(world: Wor
     assert ran.masks == [CANARY]  # masked by the first step, as a runner would
 
 
+def test_pull_request_target_from_a_fork_is_validated_offline_with_no_key(world: World) -> None:
+    base = live_alpha_beta(world)
+    world.git("switch", "-q", "-c", "from-a-fork")
+    world.write("alpha.yaml", card("alpha", level="Silver"))
+    head = world.commit("raise alpha")
+    world.emulator.reset_stats()
+    # pull_request_target runs get the repository's secrets even for a fork: never use them.
+    ran = world.run(
+        "pull_request_target", world.pull_request(base, head, fork=True), head, cortex_api_key=KEY
+    )
+    assert ran.returncode == 0, ran.log
+    assert world.emulator.stats.total == 0 and world.github.requests == []
+    assert "pull_request_target" in ran.log and "Not planned" in ran.summary
+    assert "Plan checksum" not in ran.log and ran.outputs["plan-checksum"] == ""
+
+
+def test_apply_without_secrets_fails_rather_than_passing(world: World) -> None:
+    base = live_alpha_beta(world)
+    world.write("gamma.yaml", card("gamma"))
+    pushed = world.commit("gamma")
+    fork = world.run(
+        "pull_request", world.pull_request(base, pushed, fork=True), pushed, command="apply"
+    )
+    assert fork.returncode == 1, fork.log
+    assert any(a.kind == "error" and "Not applied" in a.message for a in fork.annotations)
+    assert "Not applied" in fork.summary and "fork" in fork.summary
+    bot = world.run(
+        "push",
+        world.push(base, pushed),
+        pushed,
+        command="apply",
+        env={"GITHUB_ACTOR": "dependabot[bot]"},
+    )
+    assert bot.returncode == 1 and "dependabot[bot]" in bot.log
+    keyless = world.run(
+        "push", world.push(base, pushed), pushed, command="apply", cortex_api_key=""
+    )
+    assert keyless.returncode == 1, keyless.log
+    assert "no Cortex API key" in keyless.log and "nothing was applied" in keyless.summary
+    assert world.emulator.tags() == ["alpha", "beta"]
+
+
 class _Tripwire(dict[str, str]):
     """An environment that fails the test when anything reads the Cortex key from it."""
 
@@ -546,6 +590,29 @@ def test_push_applies_the_reviewed_plan(world: World) -> None:
     again = world.run("push", world.push(merged, merged), merged, command="apply")
     assert again.returncode == 0, again.log
     assert again.outputs["has-changes"] == "false"
+
+
+def test_push_finds_the_merged_pull_request_that_github_links_late(world: World) -> None:
+    reviewed = open_pull_request(world)
+    merged = merge(world)
+    world.github.pulls_lag = 1  # right after the merge, commits/{sha}/pulls answers []
+    ran = world.run("push", world.push(reviewed.base, merged), merged, command="apply")
+    assert ran.returncode == 0, ran.log
+    assert "reviewed in pull request #42" in ran.summary
+    assert world.emulator.tags() == ["alpha", "gamma"]
+
+
+def test_push_refuses_a_pull_request_that_only_contains_the_commit(world: World) -> None:
+    reviewed = open_pull_request(world)
+    world.git("switch", "-q", "main")
+    world.git("merge", "-q", "--no-ff", "-m", "Merge pull request #42", "raise-readiness")
+    merged = world.git("rev-parse", "HEAD")
+    # #42 is listed for the commit and merged, but its merge made another commit.
+    world.github.add_pull(REPOSITORY, merged, PR_NUMBER, merge_commit_sha="9" * 40)
+    ran = world.run("push", world.push(reviewed.base, merged), merged, command="apply")
+    assert ran.returncode == 1
+    assert "no merged pull request found" in ran.log
+    assert world.emulator.tags() == ["alpha", "beta"]
 
 
 def test_push_refuses_when_cortex_moved_after_the_review(world: World) -> None:

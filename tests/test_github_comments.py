@@ -12,10 +12,12 @@ from scorecards_sync.errors import GitHubError
 from scorecards_sync.github.client import GitHubClient, IssueComment
 from scorecards_sync.github.comments import (
     MAX_COMMENT_CHARS,
+    MERGED_PULL_DELAYS,
     TRUNCATION_NOTE,
     Marker,
     compose,
     find_sticky,
+    merged_pull_request,
     parse_marker,
     path_key,
     reviewed_checksum,
@@ -28,6 +30,10 @@ REPO = "acme/platform"
 TOKEN = "ghs_fake-token-0123456789"
 KEY = path_key(".cortex/scorecards")
 CHECKSUM = "sha256:" + "ab" * 32
+
+
+def no_sleep(seconds: float) -> None:
+    raise AssertionError(f"asked to wait {seconds}s for a pull request that is already there")
 
 
 @pytest.fixture
@@ -48,6 +54,15 @@ def test_path_key_is_marker_safe() -> None:
     assert path_key(["teams/a", "teams/b"]) == "teams/a,teams/b"
     assert path_key("odd dir/--> x") == "odd%20dir/--%3E%20x"
     assert path_key([]) == "."
+
+
+def test_path_key_is_one_key_however_the_paths_are_spelled() -> None:
+    key = path_key(".cortex/scorecards")
+    for spelling in ("./.cortex/scorecards/", ".cortex//scorecards", " .cortex/scorecards/. "):
+        assert path_key(spelling) == key
+    assert path_key(["teams/b/", "./teams/a"]) == path_key(["teams/a", "teams/b"])
+    assert path_key(["teams/a", "teams/a/"]) == "teams/a"
+    assert path_key(["./", ""]) == "."
 
 
 def test_marker_round_trip_and_only_on_the_first_line() -> None:
@@ -127,6 +142,21 @@ def test_lost_response_to_a_create_does_not_post_twice(
     assert len(github.comments_of(REPO, 42)) == 1
 
 
+def test_comment_deleted_between_listing_and_update_is_posted_again(
+    github: FakeGitHub, client: GitHubClient
+) -> None:
+    first = upsert_sticky(client, REPO, 42, KEY, CHECKSUM, "old plan")
+    github.delete_after_next_listing(first.comment.id)
+
+    result = upsert_sticky(client, REPO, 42, KEY, CHECKSUM, "new plan")
+
+    assert result.action == "created" and result.comment.id != first.comment.id
+    bodies = [c["body"] for c in github.comments_of(REPO, 42)]
+    assert bodies == [compose(KEY, CHECKSUM, "new plan")]
+    patches = [r for r in github.requests if r.method == "PATCH"]
+    assert len(patches) == 1  # the update that found no comment, then a create
+
+
 def test_create_refused_by_github_is_not_masked(github: FakeGitHub, client: GitHubClient) -> None:
     github.read_only = True
     with pytest.raises(GitHubError) as caught:
@@ -177,7 +207,7 @@ def test_reviewed_plan_of_a_merge_commit(github: FakeGitHub, client: GitHubClien
     upsert_sticky(client, REPO, 42, KEY, CHECKSUM, "the reviewed plan")
     github.add_comment(REPO, 42, compose(KEY, "sha256:forged", "planted"), user="mallory")
 
-    reviewed = reviewed_plan(client, REPO, merge_sha, KEY)
+    reviewed = reviewed_plan(client, REPO, merge_sha, KEY, sleep=no_sleep)
 
     assert reviewed.pull_request is not None and reviewed.pull_request.number == 42
     assert reviewed.checksum == CHECKSUM
@@ -186,10 +216,45 @@ def test_reviewed_plan_of_a_merge_commit(github: FakeGitHub, client: GitHubClien
 def test_reviewed_plan_of_a_direct_push_or_an_unplanned_merge(
     github: FakeGitHub, client: GitHubClient
 ) -> None:
-    direct = reviewed_plan(client, REPO, "ab" * 20, KEY)
+    waits: list[float] = []
+    direct = reviewed_plan(client, REPO, "ab" * 20, KEY, sleep=waits.append)
     assert direct.pull_request is None and direct.checksum is None
+    assert waits == list(MERGED_PULL_DELAYS)  # asked again before concluding there is none
 
     github.add_pull(REPO, "cd" * 20, 43, merged=True)
-    unplanned = reviewed_plan(client, REPO, "cd" * 20, KEY)
+    unplanned = reviewed_plan(client, REPO, "cd" * 20, KEY, sleep=no_sleep)
     assert unplanned.pull_request is not None and unplanned.pull_request.number == 43
     assert unplanned.checksum is None
+
+
+def test_merged_pull_request_waits_for_github_to_link_the_merge(
+    github: FakeGitHub, client: GitHubClient
+) -> None:
+    merge_sha = "e1" * 20
+    github.add_pull(REPO, merge_sha, 42)
+    github.pulls_lag = 2  # the first two answers are empty, as right after a merge
+    waits: list[float] = []
+
+    pull = merged_pull_request(client, REPO, merge_sha, delays=(0.5, 1.0, 2.0), sleep=waits.append)
+
+    assert pull is not None and pull.number == 42
+    assert waits == [0.5, 1.0]
+    calls = [r for r in github.requests if r.path.endswith(f"/commits/{merge_sha}/pulls")]
+    assert len(calls) == 3
+
+
+def test_merged_pull_request_is_only_the_one_that_made_the_commit(
+    github: FakeGitHub, client: GitHubClient
+) -> None:
+    sha = "f2" * 20
+    # Merged, and containing the commit, but its merge made another commit.
+    github.add_pull(REPO, sha, 40, merge_commit_sha="0a" * 20)
+    github.add_pull(REPO, sha, 41, merged=False)
+    waits: list[float] = []
+
+    assert merged_pull_request(client, REPO, sha, delays=(0.0, 0.0), sleep=waits.append) is None
+    assert len(waits) == 2
+
+    github.add_pull(REPO, sha, 42)
+    pull = merged_pull_request(client, REPO, sha, sleep=no_sleep)
+    assert pull is not None and pull.number == 42

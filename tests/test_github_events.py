@@ -90,12 +90,23 @@ def test_push_of_a_tag_is_on_no_branch() -> None:
     assert not event.push.is_default_branch
 
 
-def test_other_events_and_pull_request_target_are_other() -> None:
-    payload = json.loads((DATA / "pull_request_fork.json").read_text())
+def test_other_events_are_other() -> None:
     assert parse_event("workflow_dispatch", {}).kind == "other"
-    target = parse_event("pull_request_target", payload)
-    assert target.kind == "other"
-    assert target.pull_request is not None and target.is_fork
+    assert parse_event("pull_request_target", {}).kind == "other"  # no pull request in it
+
+
+def test_pull_request_target_from_a_fork_is_a_fork_and_gets_no_secrets() -> None:
+    event = load_event(env_for("pull_request_target", "pull_request_fork.json"))
+    assert event.kind == "fork_pull_request" and event.is_fork
+    assert not event.secrets_available
+    assert event.no_secrets_reason is not None
+    assert "pull_request_target" in event.no_secrets_reason and "fork" in event.no_secrets_reason
+
+
+def test_pull_request_target_from_a_branch_of_this_repository() -> None:
+    event = load_event(env_for("pull_request_target", "pull_request.json", GITHUB_ACTOR="ada"))
+    assert event.kind == "pull_request"
+    assert event.secrets_available and event.no_secrets_reason is None
 
 
 def test_missing_environment_says_where_this_runs() -> None:

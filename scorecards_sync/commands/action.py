@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, NoReturn
 from scorecards_sync.commands.common import add_prune_option, add_settings_options
 from scorecards_sync.commands.common import settings_from_args as resolve_from_args
 from scorecards_sync.config import Settings
-from scorecards_sync.errors import ConfigError, OutputError, UsageError
+from scorecards_sync.errors import ConfigError, OutputError, PlanError, UsageError
 from scorecards_sync.github.action import (
     INPUT_GITHUB_TOKEN,
     ActionInputs,
@@ -67,11 +67,16 @@ def execute(environ: Mapping[str, str], console: Console) -> int:
     def settings() -> Settings:
         resolved = resolve_from_args(extra, environ=cortex_environment(environ))
         if resolved.api_key is None and not resolved.emulator:
-            raise ConfigError(
+            # A missing key is a setup error (64) for a plan; an apply that cannot run
+            # fails like any refused apply (1), so the run is never taken for applied.
+            error = PlanError if inputs.command == "apply" else ConfigError
+            raise error(
                 "no Cortex API key: give the action "
-                "`cortex-api-key: ${{ secrets.CORTEX_API_KEY }}` and add that repository secret "
-                "(a key with 'View Scorecards' and 'Edit Scorecards'); pull requests from forks "
-                "get no secrets and are only validated"
+                "`cortex-api-key: ${{ secrets.CORTEX_API_KEY }}` and add that secret (for "
+                "pull requests a key with 'View Scorecards' only; for apply one with "
+                "'Edit Scorecards' too, kept in a GitHub environment limited to the default "
+                "branch); pull requests from forks get no secrets and are only validated"
+                + ("; nothing was applied" if inputs.command == "apply" else "")
             )
         return resolved
 

@@ -9,9 +9,10 @@ the report where GitHub Actions reads it.
 - pull request: validate, plan against the base with server-side dry runs, keep one
   sticky comment per path up to date (its marker carries the plan checksum):
   `action_plan`.
-- pull request without secrets (a fork, Dependabot): validate offline and say why
-  nothing was planned. The Cortex key is reached only through the `settings`
-  factory, which this path never calls.
+- pull request without secrets (a fork, Dependabot, a fork's `pull_request_target`):
+  validate offline and say why nothing was planned. The Cortex key is reached only
+  through the `settings` factory, which this path never calls. `command: apply` in
+  such a run fails (exit 1): nothing can be applied, and a green run would say otherwise.
 - push to the default branch: plan, refuse unless the plan has the checksum
   reviewed in the merged pull request's comment (or `auto-approve`), save the plan,
   then apply that file after checking Cortex did not move: `action_apply`.
@@ -48,6 +49,7 @@ from scorecards_sync.github.action_plan import run_plan
 from scorecards_sync.github.action_report import (
     SUMMARY_LIMIT_BYTES,
     ActionReport,
+    caution_md,
     workflow_command,
 )
 from scorecards_sync.github.action_run import EXIT_ERROR, EXIT_OK, ActionRun
@@ -79,7 +81,10 @@ def _dispatch(run: ActionRun) -> int:
     if command == "validate":
         return EXIT_OK if run.validate() is not None else EXIT_ERROR
     if not event.secrets_available:
-        return _offline(run, event.no_secrets_reason or "no secrets in this run")
+        reason = event.no_secrets_reason or "no secrets in this run"
+        if command == "apply":
+            return _cannot_apply(run, reason)
+        return _offline(run, reason)
     if command == "plan":
         return run_plan(run)
     if event.kind in ("pull_request", "fork_pull_request"):
@@ -88,6 +93,15 @@ def _dispatch(run: ActionRun) -> int:
             "on pull requests use command: plan"
         )
     return run_apply(run)
+
+
+def _cannot_apply(run: ActionRun, reason: str) -> int:
+    """An apply that cannot reach Cortex fails the job: a green check would claim it applied."""
+    run.validate()
+    message = f"Not applied: command apply needs the Cortex API key, and {reason}"
+    run.annotate("error", message)
+    run.summary.append(caution_md(f"**Not applied.** {escape(reason)}"))
+    return EXIT_ERROR
 
 
 def _offline(run: ActionRun, reason: str) -> int:

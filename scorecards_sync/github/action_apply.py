@@ -83,7 +83,9 @@ def _reviewed(run: ActionRun) -> _Review:
     """What the merged pull request of the pushed commit reviewed for the run's paths."""
     repository, author = run.event.repository, run.inputs.comment_author
     with run.github() as client:
-        pull = merged_pull_request(client, repository, run.event.sha)
+        pull = merged_pull_request(
+            client, repository, run.event.sha, delays=run.context.merged_pull_delays
+        )
         if pull is None:
             return _Review(None, None, None)
         comments = client.list_issue_comments(repository, pull.number)
@@ -144,7 +146,13 @@ def _comment_result(
     repository = run.event.repository
     try:
         with run.github() as client:
-            pull = review.pull if review else merged_pull_request(client, repository, run.event.sha)
+            pull = (
+                review.pull
+                if review
+                else merged_pull_request(
+                    client, repository, run.event.sha, delays=run.context.merged_pull_delays
+                )
+            )
             if pull is None:
                 return
             icon = "✅" if result.ok else "❌"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from scorecards_sync.cortex.secret import ENV_API_KEY
 from scorecards_sync.errors import UsageError
-from scorecards_sync.github.comments import ACTIONS_BOT, path_key
+from scorecards_sync.github.comments import ACTIONS_BOT, MERGED_PULL_DELAYS, path_key
 from scorecards_sync.github.events import GitHubEvent, load_event
 from scorecards_sync.loader import DEFAULT_DIR
 
@@ -33,6 +33,9 @@ INPUT_COMMENT_AUTHOR = "INPUT_COMMENT_AUTHOR"
 INPUT_CORTEX_API_KEY = "INPUT_CORTEX_API_KEY"
 INPUT_CORTEX_BASE_URL = "INPUT_CORTEX_BASE_URL"
 INPUT_GITHUB_TOKEN = "INPUT_GITHUB_TOKEN"  # noqa: S105 - the name of a variable
+# Seconds to wait, comma-separated, before asking GitHub again for the pull request a pushed
+# commit merged (it links a merge a few seconds late); tests and impatient runners shorten it.
+ENV_MERGED_PR_DELAYS = "SCORECARDS_SYNC_MERGED_PR_DELAYS"
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,7 @@ class RunContext:
     event: GitHubEvent
     temp_dir: Path
     run_url: str | None = None
+    merged_pull_delays: tuple[float, ...] = MERGED_PULL_DELAYS
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> RunContext:
@@ -102,7 +106,23 @@ class RunContext:
         repository, run_id = environ.get("GITHUB_REPOSITORY", ""), environ.get("GITHUB_RUN_ID", "")
         run_url = f"{server}/{repository}/actions/runs/{run_id}" if server and run_id else None
         temp = environ.get("RUNNER_TEMP", "").strip() or tempfile.gettempdir()
-        return cls(load_event(environ), Path(temp), run_url)
+        delays = _delays(environ.get(ENV_MERGED_PR_DELAYS))
+        return cls(load_event(environ), Path(temp), run_url, delays)
+
+
+def _delays(text: str | None) -> tuple[float, ...]:
+    if text is None or not text.strip():
+        return MERGED_PULL_DELAYS
+    try:
+        delays = tuple(float(part) for part in text.split(","))
+    except ValueError:
+        delays = (-1.0,)
+    if not all(0 <= delay <= 60 for delay in delays):
+        raise UsageError(
+            f"{ENV_MERGED_PR_DELAYS}: expected seconds between 0 and 60, comma-separated "
+            f"(e.g. 1,2,4), got {text!r}"
+        )
+    return delays
 
 
 def cortex_environment(environ: Mapping[str, str]) -> dict[str, str]:

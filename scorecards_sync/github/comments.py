@@ -13,8 +13,10 @@ comment per push.
 
 from __future__ import annotations
 
+import posixpath
 import re
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import quote
@@ -38,6 +40,8 @@ _MARKER = re.compile(
     r"<!-- scorecards-sync:(?P<key>[^\s>]+) checksum=(?P<checksum>[^\s>]*) -->(?:\r?\n|$)"
 )
 _KEY_SAFE = "/._-~"
+# Right after a merge, GitHub's commits/{sha}/pulls often answers empty for a few seconds.
+MERGED_PULL_DELAYS = (1.0, 2.0, 4.0)
 
 
 @dataclass(frozen=True)
@@ -64,9 +68,14 @@ class StickyResult:
 
 
 def path_key(paths: Sequence[str] | str) -> str:
-    """A marker-safe key naming the descriptor paths one workflow manages."""
+    """A marker-safe key naming the descriptor paths one workflow manages.
+
+    Each path is normalized and the set sorted, so the plan run and the apply run find
+    one comment however their workflows spell the paths (`./cards/` is `cards`).
+    """
     given = [paths] if isinstance(paths, str) else list(paths)
-    joined = ",".join(p.strip().rstrip("/") or "." for p in given) or "."
+    normalized = sorted({posixpath.normpath(p.strip() or ".") for p in given})
+    joined = ",".join(normalized) or "."
     return quote(joined, safe=_KEY_SAFE + ",")
 
 
@@ -125,23 +134,37 @@ def upsert_sticky(
 ) -> StickyResult:
     """Create the sticky comment, or update it in place; no call when it already says this."""
     text = compose(key, checksum, body)
-    existing = find_sticky(client.list_issue_comments(repository, number), key, author=author)
-    if existing is None:
+    for attempt in range(2):
+        existing = find_sticky(client.list_issue_comments(repository, number), key, author=author)
+        if existing is None:
+            return _create(client, repository, number, key, text, author)
+        if existing.body == text:
+            return StickyResult(existing, "unchanged")
         try:
-            return StickyResult(client.create_issue_comment(repository, number, text), "created")
+            return StickyResult(
+                client.update_issue_comment(repository, existing.id, text), "updated"
+            )
         except GitHubError as exc:
-            # A create that failed on GitHub's side may still have posted: look before giving up,
-            # so a retried job does not add a second comment.
-            if exc.status is not None and exc.status < 500:
+            # Deleted between the listing and the update: look again, then create one.
+            if exc.status != 404 or attempt:
                 raise
-            comments = client.list_issue_comments(repository, number)
-            posted = find_sticky(comments, key, author=author)
-            if posted is None or posted.body != text:
-                raise
-            return StickyResult(posted, "created")
-    if existing.body == text:
-        return StickyResult(existing, "unchanged")
-    return StickyResult(client.update_issue_comment(repository, existing.id, text), "updated")
+    raise AssertionError("unreachable: the second attempt returns or raises")
+
+
+def _create(
+    client: GitHubClient, repository: str, number: int, key: str, text: str, author: str | None
+) -> StickyResult:
+    try:
+        return StickyResult(client.create_issue_comment(repository, number, text), "created")
+    except GitHubError as exc:
+        # A create that failed on GitHub's side may still have posted: look before giving up,
+        # so a retried job does not add a second comment.
+        if exc.status is not None and exc.status < 500:
+            raise
+        posted = find_sticky(client.list_issue_comments(repository, number), key, author=author)
+        if posted is None or posted.body != text:
+            raise
+        return StickyResult(posted, "created")
 
 
 def reviewed_checksum(
@@ -155,19 +178,43 @@ def reviewed_checksum(
     return marker.checksum if marker is not None and marker.checksum else None
 
 
-def merged_pull_request(client: GitHubClient, repository: str, sha: str) -> PullRequest | None:
-    """The pull request whose merge produced commit `sha` (merge, squash or rebase), if any."""
-    pulls = [p for p in client.pulls_for_commit(repository, sha) if p.merged]
-    exact = [p for p in pulls if p.merge_commit_sha == sha]
-    chosen = exact or pulls
-    return chosen[0] if chosen else None
+def merged_pull_request(
+    client: GitHubClient,
+    repository: str,
+    sha: str,
+    *,
+    delays: Sequence[float] = MERGED_PULL_DELAYS,
+    sleep: Callable[[float], None] = time.sleep,
+) -> PullRequest | None:
+    """The pull request whose merge produced commit `sha` (merge, squash or rebase), if any.
+
+    Only a merged pull request whose `merge_commit_sha` is `sha` counts: any other one
+    that merely contains the commit was not what brought it to the branch. Without one,
+    GitHub is asked again after each of `delays`: it links a merge a few seconds late.
+    """
+    for delay in (*delays, None):
+        pulls = client.pulls_for_commit(repository, sha)
+        exact = [p for p in pulls if p.merged and p.merge_commit_sha == sha]
+        if exact:
+            return exact[0]
+        if delay is None:
+            break
+        sleep(delay)
+    return None
 
 
 def reviewed_plan(
-    client: GitHubClient, repository: str, sha: str, key: str, *, author: str | None = ACTIONS_BOT
+    client: GitHubClient,
+    repository: str,
+    sha: str,
+    key: str,
+    *,
+    author: str | None = ACTIONS_BOT,
+    delays: Sequence[float] = MERGED_PULL_DELAYS,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> ReviewedPlan:
     """What was reviewed before commit `sha` reached the branch: None fields when nothing was."""
-    pull = merged_pull_request(client, repository, sha)
+    pull = merged_pull_request(client, repository, sha, delays=delays, sleep=sleep)
     if pull is None:
         return ReviewedPlan(None, None)
     return ReviewedPlan(

@@ -1,8 +1,13 @@
 """What the workflow run is about: the event payload GitHub Actions leaves in `GITHUB_EVENT_PATH`.
 
 Three cases matter: a pull request from this repository (plan and comment), a pull
-request from a fork (GitHub gives it no secrets: validate offline and say why), and a
-push (apply when it is the default branch). Everything else is `other`.
+request from a fork (validate offline and say why), and a push (apply when it is the
+default branch). Everything else is `other`.
+
+`pull_request_target` counts as a pull request too. GitHub gives that event the
+repository's secrets even for a fork's pull request, but the fork's descriptors (and
+whatever the workflow checked out of it) are untrusted: such a run is treated like a
+fork's `pull_request`, with no key read and nothing posted.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ EventKind = Literal["pull_request", "fork_pull_request", "push", "other"]
 
 # Dependabot's pull requests run like a fork's: the repository's Actions secrets are withheld.
 _NO_SECRETS_ACTORS = frozenset({"dependabot[bot]"})
+_PULL_REQUEST_EVENTS = frozenset({"pull_request", "pull_request_target"})
 # An event payload is a few hundred kilobytes at most; a bigger file is the wrong file.
 _MAX_PAYLOAD_BYTES = 25 * 1024 * 1024
 
@@ -75,7 +81,7 @@ class GitHubEvent:
 
     @property
     def kind(self) -> EventKind:
-        if self.name == "pull_request" and self.pull_request is not None:
+        if self.name in _PULL_REQUEST_EVENTS and self.pull_request is not None:
             return "fork_pull_request" if self.is_fork else "pull_request"
         if self.name == "push" and self.push is not None:
             return "push"
@@ -88,6 +94,13 @@ class GitHubEvent:
 
     @property
     def no_secrets_reason(self) -> str | None:
+        if self.kind == "fork_pull_request" and self.name == "pull_request_target":
+            return (
+                "this pull_request_target run is for a pull request from a fork, whose content "
+                "is untrusted: the action uses no secret on it, so descriptors were validated "
+                "offline, not planned against Cortex; to plan and apply it, a maintainer pushes "
+                "its branch to this repository and opens the pull request from there"
+            )
         if self.kind == "fork_pull_request":
             return (
                 "this pull request comes from a fork, and GitHub does not give a fork's workflow "
@@ -134,7 +147,7 @@ def parse_event(
     repo_section = _mapping(payload.get("repository"))
     repository = repository or _text(repo_section.get("full_name"))
     actor = actor or _text(_mapping(payload.get("sender")).get("login"))
-    if name in ("pull_request", "pull_request_target") and "pull_request" in payload:
+    if name in _PULL_REQUEST_EVENTS and "pull_request" in payload:
         pull, is_fork = _pull_request(_mapping(payload["pull_request"]), repository)
         return GitHubEvent(name, repository, sha or pull.head_sha, actor, pull, None, is_fork)
     if name == "push":
