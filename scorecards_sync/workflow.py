@@ -19,7 +19,13 @@ from typing import TextIO
 from scorecards_sync.config import Settings, find_root
 from scorecards_sync.cortex.client import CortexClient
 from scorecards_sync.descriptor import fingerprint
-from scorecards_sync.errors import CortexRejected, OutputError, UnsafePlan, UsageError
+from scorecards_sync.errors import (
+    CortexAuthError,
+    CortexRejected,
+    OutputError,
+    UnsafePlan,
+    UsageError,
+)
 from scorecards_sync.loader import Document, load_paths
 from scorecards_sync.plan import Action, Change, Plan, ServerVerdict
 from scorecards_sync.planner import (
@@ -203,9 +209,31 @@ def threshold_problem(plan: Plan, settings: Settings, *, force: bool) -> UnsafeP
     return None
 
 
-def server_validate(plan: Plan, client: CortexClient, *, concurrency: int) -> Plan:
-    """Send every create and update with `dryRun=true`; record Cortex's verdict per change."""
+# Cortex answers a dry run only for a key that may write: a View-only key, the right one
+# for pull requests, gets 401/403 there.
+SERVER_CHECK_SKIPPED = (
+    "server-side validation skipped: the Cortex API key lacks 'Edit Scorecards', which "
+    "Cortex requires even for a dry run (a View-only key is the right one for pull "
+    "requests); the descriptors were validated offline only"
+)
+
+
+@dataclass(frozen=True)
+class ServerCheck:
+    """A plan with Cortex's verdict per create and update, or why there are none."""
+
+    plan: Plan
+    skipped: str | None = None
+
+
+def check_on_server(plan: Plan, client: CortexClient, *, concurrency: int) -> ServerCheck:
+    """Send every create and update with `dryRun=true`; record Cortex's verdict per change.
+
+    A key without the permission to write (401/403 on the dry run) leaves the plan
+    without verdicts and says so in `skipped`; the plan itself stands.
+    """
     writes = [c for c in plan.changes if c.action in (Action.CREATE, Action.UPDATE)]
+    refused: list[CortexAuthError] = []
 
     def verdict(change: Change) -> Change:
         try:
@@ -213,15 +241,33 @@ def server_validate(plan: Plan, client: CortexClient, *, concurrency: int) -> Pl
         except CortexRejected as exc:
             messages = [m for m in (exc.cortex_message, exc.details) if m]
             return change.with_verdict(ServerVerdict(False, tuple(messages) or (str(exc),)))
+        except CortexAuthError as exc:
+            refused.append(exc)
+            return change
         return change.with_verdict(ServerVerdict(True, tuple(result.warnings)))
 
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         checked = {(c.tag, c.action): c for c in pool.map(verdict, writes)}
-    return Plan(
-        changes=tuple(checked.get((c.tag, c.action), c) for c in plan.changes),
-        unmanaged=plan.unmanaged,
-        base_url=plan.base_url,
+    if refused:
+        logger.debug("dry run refused: %s", refused[0])
+        # All or nothing: a plan checked in part would read as checked.
+        checked = {}
+    return ServerCheck(
+        Plan(
+            changes=tuple(checked.get((c.tag, c.action), c) for c in plan.changes),
+            unmanaged=plan.unmanaged,
+            base_url=plan.base_url,
+        ),
+        SERVER_CHECK_SKIPPED if refused else None,
     )
+
+
+def server_validate(plan: Plan, client: CortexClient, *, concurrency: int) -> Plan:
+    """`check_on_server`, with one warning when the key cannot run dry runs."""
+    checked = check_on_server(plan, client, concurrency=concurrency)
+    if checked.skipped:
+        logger.warning("%s", checked.skipped)
+    return checked.plan
 
 
 def live_fingerprints(client: CortexClient, tags: Sequence[str]) -> dict[str, str]:

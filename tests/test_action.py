@@ -30,7 +30,7 @@ from github_fake import FakeGitHub
 
 from scorecards_sync.cli import Console
 from scorecards_sync.commands.action import execute, parse_extra_args
-from scorecards_sync.cortex.emulator import ALL_PERMISSIONS, Emulator
+from scorecards_sync.cortex.emulator import ALL_PERMISSIONS, VIEW, Emulator
 from scorecards_sync.errors import UsageError
 from scorecards_sync.github.action import ActionInputs, github_output_text
 from scorecards_sync.github.comments import MAX_COMMENT_CHARS, parse_marker
@@ -39,6 +39,7 @@ from scorecards_sync.plan import Plan
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "github"
 KEY = "cortex-key-for-the-action-tests"
+VIEW_KEY = "cortex-view-only-key-for-pull-requests"
 CANARY = "canary-key-5f0c1e-must-never-show"
 TOKEN = "ghs_action-test-token-0123456789"
 REPOSITORY = "acme/platform"
@@ -185,7 +186,7 @@ def world(tmp_path: Path) -> Iterator[World]:
     )
     repo = tmp_path / "repo"
     repo.mkdir()
-    emulator = Emulator(api_keys={KEY: ALL_PERMISSIONS})
+    emulator = Emulator(api_keys={KEY: ALL_PERMISSIONS, VIEW_KEY: frozenset({VIEW})})
     with FakeGitHub(token=TOKEN) as github, emulator.serve() as server:
         world = World(repo, tmp_path, github, emulator, server.base_url, env)
         world.git("init", "-q")
@@ -344,6 +345,26 @@ def test_pull_request_creates_one_comment_then_updates_it_in_place(world: World)
         assert run.masks == [KEY]
         for text in (run.log, run.summary, json.dumps(run.outputs), after[0]["body"]):
             assert KEY not in text and TOKEN not in text
+
+
+def test_a_view_only_key_plans_without_dry_runs_and_the_plan_still_applies(world: World) -> None:
+    base = live_alpha_beta(world)
+    world.git("switch", "-q", "-c", "raise-readiness")
+    world.write("alpha.yaml", card("alpha", level="Silver"))
+    head = world.commit("raise alpha")
+    ran = world.run("pull_request", world.pull_request(base, head), head, cortex_api_key=VIEW_KEY)
+    assert ran.returncode == 0, ran.log
+    warnings = [a.message for a in ran.annotations if a.kind == "warning"]
+    assert len(warnings) == 1 and "lacks 'Edit Scorecards'" in warnings[0]
+    body = world.comments()[0]["body"]
+    marker = parse_marker(body)
+    assert marker is not None and marker.checksum == ran.outputs["plan-checksum"]
+    assert "Edit Scorecards" in body and "Cortex accepts it" not in body
+    assert "Edit Scorecards" in ran.summary
+    merged = merge(world)
+    applied = world.run("push", world.push(base, merged), merged, command="apply")
+    assert applied.returncode == 0, applied.log
+    assert "level: Silver" in (world.emulator.descriptor_text("alpha") or "")
 
 
 def test_no_changes_posts_nothing_but_a_stale_comment_is_set_to_no_changes(world: World) -> None:

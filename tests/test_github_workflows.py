@@ -60,7 +60,9 @@ def test_action_inputs_and_the_key_from_secrets(path: Path) -> None:
     inputs = action_step(workflow)["with"]
     assert set(inputs) == INPUTS
     assert all(isinstance(value, str) for value in inputs.values())
-    assert inputs["cortex-api-key"] == "${{ secrets.CORTEX_API_KEY }}"
+    # Pull requests get a View-only key; the Edit key is for the apply job's environment.
+    secret = "CORTEX_API_KEY_READ" if path == PLAN else "CORTEX_API_KEY"
+    assert inputs["cortex-api-key"] == "${{ secrets." + secret + " }}"
     assert inputs["command"] == ("plan" if path == PLAN else "apply")
     assert inputs["path"] == ".cortex/scorecards"
     assert inputs["auto-approve"] == "false"
@@ -110,6 +112,15 @@ def test_apply_runs_on_push_to_the_default_branch_one_at_a_time() -> None:
     assert concurrency["cancel-in-progress"] is False
     inputs = action_step(workflow)["with"]
     assert inputs["base-ref"] == "${{ github.event.before }}"
+
+
+def test_the_write_key_lives_in_an_environment_only_the_apply_job_enters() -> None:
+    apply_job = next(iter(load(APPLY)["jobs"].values()))
+    assert apply_job["environment"] == "cortex-production"
+    plan_job = next(iter(load(PLAN)["jobs"].values()))
+    assert "environment" not in plan_job
+    text = PLAN.read_text()
+    assert "View Scorecards" in text and "ONLY" in text
 
 
 def test_inputs_exist_in_the_action_when_it_is_there() -> None:

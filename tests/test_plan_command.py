@@ -83,6 +83,7 @@ def test_saved_plan_holds_no_key_and_checksum_is_printed_and_exported(
     outputs = workdir / "github-output.txt"
     monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))
     emulator = Emulator(api_keys={CANARY: frozenset({"view", "edit"})})
+    (workdir / "plans").mkdir()
     with emulator.serve() as server:
         ran = run_cli(
             "-vv", "plan", "cards", "--base-url", server.base_url, "--out", "plans/p.json"
@@ -134,6 +135,25 @@ def test_server_validate_records_verdicts_without_writing(workdir: Path) -> None
         "beta": {"ok": True, "messages": []},
     }
     assert Emulator(state_file=workdir / "state.json").tags() == ["beta"]
+
+
+def test_server_validate_with_a_view_only_key_plans_with_one_warning(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_cards(workdir / "cards", card("alpha"), card("beta"))
+    monkeypatch.setenv("CORTEX_API_KEY", CANARY)
+    emulator = Emulator(api_keys={CANARY: frozenset({"view"})})
+    with emulator.serve() as server:
+        ran = run_cli(
+            "plan", "cards", "--base-url", server.base_url, "--server-validate", "--format", "json"
+        )
+    assert ran.code == 0, ran.err
+    verdicts = {c["tag"]: c["server_validation"] for c in json.loads(ran.out)["changes"]}
+    assert verdicts == {"alpha": None, "beta": None}
+    assert ran.err.count("server-side validation skipped") == 1
+    assert "lacks 'Edit Scorecards'" in ran.err
+    assert CANARY not in ran.out + ran.err
+    assert emulator.tags() == []
 
 
 def test_server_validate_keeps_cortex_rejection_per_change(workdir: Path) -> None:

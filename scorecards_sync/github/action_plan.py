@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from scorecards_sync.github.action_report import caution_md, paths_md
+from scorecards_sync.github.action_report import caution_md, paths_md, warning_md
 from scorecards_sync.github.action_run import EXIT_ERROR, EXIT_OK, ActionRun
 from scorecards_sync.github.comments import MAX_COMMENT_CHARS, find_sticky, upsert_sticky
 from scorecards_sync.plan import Plan
@@ -62,9 +62,11 @@ def _comment_plan(
     run: ActionRun, number: int, plan: Plan, base: str | None, problems: Sequence[str]
 ) -> None:
     key, repository = run.inputs.key, run.event.repository
+    skipped = run.server_check_skipped
     head = [
         f"### Scorecards plan · {paths_md(run.inputs.paths)}",
         *(caution_md(escape(p)) for p in problems),
+        *([warning_md(escape(skipped))] if skipped else []),
     ]
     # A plan that failed its checks is shown, but never stands as a reviewed plan.
     checksum = "" if problems else plan.checksum()

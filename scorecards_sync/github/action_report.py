@@ -42,6 +42,11 @@ def caution_md(text: str) -> str:
     return f"> [!CAUTION]\n> {text}"
 
 
+def warning_md(text: str) -> str:
+    """A GitHub warning alert block; `text` is Markdown."""
+    return f"> [!WARNING]\n> {text}"
+
+
 def paths_md(paths: Sequence[str]) -> str:
     return ", ".join(code(p) for p in paths)
 

@@ -21,6 +21,7 @@ from scorecards_sync.github.action_report import (
     paths_md,
     plan_md,
     problems_md,
+    warning_md,
     workflow_command,
 )
 from scorecards_sync.github.client import GitHubClient
@@ -32,9 +33,9 @@ from scorecards_sync.render.problems import render_github
 from scorecards_sync.workflow import (
     Source,
     build_plan,
+    check_on_server,
     load_source,
     removals_since,
-    server_validate,
 )
 
 EXIT_OK, EXIT_ERROR = 0, 1
@@ -61,6 +62,8 @@ class ActionRun:
         self.log: list[str] = []
         self.summary: list[str] = [f"## Scorecards {inputs.command} · {paths_md(inputs.paths)}"]
         self.outputs: dict[str, str] = {}
+        # Why Cortex did not dry-run the plan's writes, when it did not (a View-only key).
+        self.server_check_skipped: str | None = None
 
     def annotate(self, level: str, message: str) -> None:
         """An `::error::`, `::warning::` or `::notice::` in the log, shown on the run's page."""
@@ -90,7 +93,11 @@ class ActionRun:
             client, settings, source.desired(), removals=removals, prune=settings.prune
         )
         if server_check:
-            plan = server_validate(plan, client, concurrency=settings.concurrency)
+            checked = check_on_server(plan, client, concurrency=settings.concurrency)
+            plan, self.server_check_skipped = checked.plan, checked.skipped
+            if checked.skipped:
+                self.annotate("warning", checked.skipped)
+                self.summary.append(warning_md(escape(checked.skipped)))
         return plan
 
     def record(self, plan: Plan, base: str | None, problems: Sequence[str]) -> Path:
