@@ -6,9 +6,12 @@ For each step it substitutes the expressions a runner would in `env:` values
 `${{ runner.temp }}`, `${{ runner.os }}`), gives the step fresh `GITHUB_OUTPUT`,
 `GITHUB_ENV` and `GITHUB_STEP_SUMMARY` files, runs its script with
 `bash --noprofile --norc -eo pipefail` (GitHub's `shell: bash`), and reads back what
-it wrote. Lines of the log that are `::add-mask::` commands are taken out, as the
-runner takes them out, and kept in `masks`; nothing is masked in the log, so a test
-can check that a secret never reached it at all.
+it wrote. The log's workflow commands are read as the runner reads them: a line is
+a command when it starts with `::` once leading whitespace is trimmed, or holds a
+legacy `##[command]` anywhere; none is read between `::stop-commands::TOKEN` and
+`::TOKEN::`. `::add-mask::` lines are taken out, as the runner takes them out, and
+kept in `masks`; nothing is masked in the log, so a test can check that a secret
+never reached it at all.
 
 Any expression inside a `run:` script fails the run: values reach scripts through
 `env:` only (script injection hygiene). An expression this harness does not know
@@ -28,7 +31,9 @@ from typing import Any
 import yaml
 
 EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
-ANNOTATION = re.compile(r"^::(?P<kind>error|warning|notice)(?: (?P<props>[^:]*))?::(?P<text>.*)$")
+COMMAND = re.compile(r"^::(?P<name>[A-Za-z-]+)(?: (?P<props>[^:]*))?::(?P<data>.*)$")
+LEGACY_COMMAND = re.compile(r"##\[(?P<name>[A-Za-z-]+)(?: (?P<props>[^\]]*))?\](?P<data>.*)$")
+ANNOTATIONS = ("error", "warning", "notice")
 HEREDOC = re.compile(r"^(?P<name>[^=<]+)<<(?P<delimiter>.+)$")
 STEP_TIMEOUT = 300
 
@@ -52,6 +57,7 @@ class StepRun:
     stderr: str
     outputs: dict[str, str]
     summary: str
+    annotations: list[Annotation] = field(default_factory=list)
 
 
 @dataclass
@@ -76,16 +82,54 @@ class ActionRun:
 
     @property
     def annotations(self) -> list[Annotation]:
-        found = []
-        for step in self.steps:
-            for line in step.stdout.splitlines():
-                match = ANNOTATION.match(line)
-                if match:
-                    props = dict(
-                        _unescape(p).split("=", 1) for p in (match["props"] or "").split(",") if p
-                    )
-                    found.append(Annotation(match["kind"], props, _unescape(match["text"])))
-        return found
+        return [annotation for step in self.steps for annotation in step.annotations]
+
+
+@dataclass
+class Commands:
+    """What the runner made of a step's output: the log it shows, masks, annotations."""
+
+    log: str
+    masks: list[str]
+    annotations: list[Annotation]
+
+
+def read_commands(output: str) -> Commands:
+    """The workflow commands in `output`, read line by line as the runner reads them."""
+    kept: list[str] = []
+    masks: list[str] = []
+    annotations: list[Annotation] = []
+    stop_token: str | None = None
+    for line in output.splitlines(keepends=True):
+        bare = line.strip()
+        if stop_token is not None:
+            if bare == f"::{stop_token}::":
+                stop_token = None
+            else:
+                kept.append(line)
+            continue
+        v2 = COMMAND.match(bare)
+        legacy = None if v2 else LEGACY_COMMAND.search(bare)
+        match = v2 or legacy
+        if match is None:
+            kept.append(line)
+            continue
+        name, data = match["name"].lower(), match["data"]
+        separator = "," if v2 else ";"
+        if name == "stop-commands" and data:
+            stop_token = data
+        elif name == "add-mask":
+            masks.append(data)
+        else:
+            kept.append(line)
+            if name in ANNOTATIONS:
+                props = dict(
+                    _unescape(p).split("=", 1)
+                    for p in (match["props"] or "").split(separator)
+                    if "=" in p
+                )
+                annotations.append(Annotation(name, props, _unescape(data)))
+    return Commands("".join(kept), masks, annotations)
 
 
 def load_action(path: Path) -> dict[str, Any]:
@@ -169,7 +213,8 @@ def run_action(
             timeout=STEP_TIMEOUT,
             check=False,
         )
-        stdout = _take_masks(completed.stdout, result.masks)
+        out, err = read_commands(completed.stdout), read_commands(completed.stderr)
+        result.masks += out.masks + err.masks
         outputs = parse_file_commands(output_file.read_text(encoding="utf-8"))
         job_env.update(parse_file_commands(env_file.read_text(encoding="utf-8")))
         context["env"] = dict(job_env)
@@ -180,10 +225,11 @@ def run_action(
             StepRun(
                 name,
                 completed.returncode,
-                stdout,
-                completed.stderr,
+                out.log,
+                err.log,
                 outputs,
                 summary_file.read_text(encoding="utf-8"),
+                out.annotations + err.annotations,
             )
         )
         if completed.returncode != 0:
@@ -239,16 +285,6 @@ def parse_file_commands(text: str) -> dict[str, str]:
         name, value = line.split("=", 1)
         values[name] = value
     return values
-
-
-def _take_masks(stdout: str, masks: list[str]) -> str:
-    kept = []
-    for line in stdout.splitlines(keepends=True):
-        if line.startswith("::add-mask::"):
-            masks.append(line.removeprefix("::add-mask::").rstrip("\r\n"))
-        else:
-            kept.append(line)
-    return "".join(kept)
 
 
 def _unescape(text: str) -> str:

@@ -20,10 +20,12 @@ import pytest
 from action_harness import (
     ActionDefinitionError,
     ActionRun,
+    Annotation,
     base_environment,
     check_step,
     load_action,
     parse_file_commands,
+    read_commands,
     run_action,
 )
 from github_fake import FakeGitHub
@@ -264,6 +266,33 @@ def test_harness_refuses_expressions_inside_scripts() -> None:
         check_step({"shell": "pwsh", "run": "echo hi"})
 
 
+def test_harness_reads_workflow_commands_as_the_runner_does() -> None:
+    read = read_commands(
+        "plain\n"
+        "   ::warning file=a.yaml::indented still counts\n"
+        "  ::add-mask::hidden\n"
+        "text ##[error]legacy anywhere in a line\n"
+        "::stop-commands::t0k3n\n"
+        "::error::not read\n"
+        "::add-mask::not a mask\n"
+        "  ::t0k3n::  \n"
+        "::notice::read again\n"
+    )
+    assert read.masks == ["hidden"]
+    assert read.annotations == [
+        Annotation("warning", {"file": "a.yaml"}, "indented still counts"),
+        Annotation("error", {}, "legacy anywhere in a line"),
+        Annotation("notice", {}, "read again"),
+    ]
+    assert "::error::not read" in read.log and "::add-mask::not a mask" in read.log
+
+
+def test_run_step_asks_python_for_utf_8_output() -> None:
+    run_step = load_action(ROOT / "action.yml")["runs"]["steps"][-1]
+    assert run_step["env"]["PYTHONUTF8"] == "1"
+    assert run_step["env"]["PYTHONIOENCODING"] == "utf-8"
+
+
 def test_output_text_survives_any_value() -> None:
     outputs = {"plan-json": "/tmp/a b/plan.json", "odd": "line one\nname=value\nghadelimiter"}
     assert parse_file_commands(github_output_text(outputs)) == outputs
@@ -365,6 +394,35 @@ def test_a_view_only_key_plans_without_dry_runs_and_the_plan_still_applies(world
     applied = world.run("push", world.push(base, merged), merged, command="apply")
     assert applied.returncode == 0, applied.log
     assert "level: Silver" in (world.emulator.descriptor_text("alpha") or "")
+
+
+def described(tag: str, *lines: str) -> str:
+    description = "".join(f"  {line}\n" for line in lines)
+    return card(tag).replace(f"tag: {tag}\n", f"tag: {tag}\ndescription: |\n{description}")
+
+
+def test_descriptor_text_cannot_issue_workflow_commands(world: World) -> None:
+    planted = ("::warning::injected", "::add-mask::x", "##[error]legacy injected")
+    world.write("README.md", "descriptors\n")
+    base = world.commit("start")
+    # Each planted line an unchanged line between changed ones: the diff shows it as context.
+    world.emulator.put_descriptor(described("zeta", *(x for p in planted for x in ("old", p))))
+    world.git("switch", "-q", "-c", "inject")
+    world.write("zeta.yaml", described("zeta", *(x for p in planted for x in ("new", p))))
+    world.write("eta.yaml", described("eta", *planted))
+    head = world.commit("plant workflow commands in descriptions")
+    ran = world.run("pull_request", world.pull_request(base, head), head)
+    assert ran.returncode == 0, ran.log
+    for line in planted:
+        assert f"\n           {line}\n" in ran.log  # shown as context lines of the diff...
+    assert ran.masks == [KEY]  # ...and never obeyed
+    assert not [a for a in ran.annotations if "injected" in a.message]
+
+    merged = merge(world, "inject")
+    applied = world.run("push", world.push(base, merged), merged, command="apply")
+    assert applied.returncode == 0, applied.log
+    assert applied.masks == [KEY]
+    assert not [a for a in applied.annotations if "injected" in a.message]
 
 
 def test_no_changes_posts_nothing_but_a_stale_comment_is_set_to_no_changes(world: World) -> None:
@@ -611,6 +669,63 @@ def test_push_applies_the_reviewed_plan(world: World) -> None:
     again = world.run("push", world.push(merged, merged), merged, command="apply")
     assert again.returncode == 0, again.log
     assert again.outputs["has-changes"] == "false"
+
+
+def test_push_applies_and_reports_on_a_runner_whose_pipes_are_not_utf_8(world: World) -> None:
+    reviewed = open_pull_request(world)
+    merged = merge(world)
+    # As on a Windows runner: the job's environment names a code page without `→` or `✓`.
+    ran = world.run(
+        "push",
+        world.push(reviewed.base, merged),
+        merged,
+        command="apply",
+        env={"PYTHONIOENCODING": "cp1252"},
+    )
+    assert ran.returncode == 0, ran.log
+    assert "level Bronze → Silver" in ran.log
+    assert world.emulator.tags() == ["alpha", "gamma"]
+
+
+def test_report_survives_a_console_that_cannot_print_it(world: World) -> None:
+    """Without action.yml's UTF-8 setting, the apply is still recorded and the log printed."""
+    base = live_alpha_beta(world)
+    world.write("alpha.yaml", card("alpha", level="Silver"))
+    pushed = world.commit("raise alpha")
+    event = world.tmp / "push.json"
+    event.write_text(json.dumps(world.push(base, pushed)), encoding="utf-8")
+    summary, output = world.tmp / "summary.md", world.tmp / "output.txt"
+    env = {
+        **world.env,
+        "PYTHONIOENCODING": "cp1252",
+        "GITHUB_EVENT_NAME": "push",
+        "GITHUB_EVENT_PATH": str(event),
+        "GITHUB_REPOSITORY": REPOSITORY,
+        "GITHUB_SHA": pushed,
+        "GITHUB_API_URL": world.github.api_url,
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "GITHUB_OUTPUT": str(output),
+        "RUNNER_TEMP": str(world.tmp),
+        "INPUT_COMMAND": "apply",
+        "INPUT_PATH": DIR,
+        "INPUT_AUTO_APPROVE": "true",
+        "INPUT_COMMENT": "false",
+        "INPUT_CORTEX_API_KEY": KEY,
+        "INPUT_CORTEX_BASE_URL": world.cortex_url,
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "scorecards_sync", "github-action"],
+        cwd=world.repo,
+        env=env,
+        capture_output=True,
+        check=False,
+    )
+    stdout = done.stdout.decode("cp1252")
+    assert done.returncode == 0, stdout + done.stderr.decode("cp1252")
+    assert "level Bronze ? Silver" in stdout
+    assert "Apply complete: 1 done" in summary.read_text(encoding="utf-8")
+    assert parse_file_commands(output.read_text(encoding="utf-8"))["has-changes"] == "true"
+    assert "level: Silver" in (world.emulator.descriptor_text("alpha") or "")
 
 
 def test_push_finds_the_merged_pull_request_that_github_links_late(world: World) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -34,3 +35,19 @@ def test_an_unwritable_job_summary_is_a_clear_error_not_a_traceback(
     assert ran.code == 1
     assert f"error: cannot write to {tmp_path}" in ran.err
     assert "Traceback" not in ran.out + ran.err
+
+
+def test_log_lines_quoting_descriptors_cannot_read_as_workflow_commands() -> None:
+    from action_harness import read_commands
+
+    from scorecards_sync.commands.action import _no_workflow_commands
+
+    record = logging.LogRecord(
+        "scorecards_sync.workflow", logging.WARNING, __file__, 1, "at %s: %s", None, None
+    )
+    record.args = ("main", "unknown key 'a\n  ::add-mask::x\n::warning::forged ##[error]old'")
+    assert _no_workflow_commands(record)
+    line = logging.Formatter("%(levelname)s %(name)s: %(message)s").format(record)
+    read = read_commands(line + "\n")
+    assert read.masks == [] and read.annotations == []
+    assert "add-mask::x" in read.log and "forged" in read.log

@@ -17,7 +17,7 @@ import logging
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from scorecards_sync.commands.common import add_prune_option, add_settings_options
 from scorecards_sync.commands.common import settings_from_args as resolve_from_args
@@ -36,6 +36,8 @@ from scorecards_sync.github.client import GitHubClient
 
 if TYPE_CHECKING:
     from scorecards_sync.cli import Console
+
+logger = logging.getLogger(__name__)
 
 NAME = "github-action"
 HELP = "run as the GitHub Action: plan and comment on pull requests, apply on push"
@@ -59,9 +61,12 @@ def execute(environ: Mapping[str, str], console: Console) -> int:
     """Run the action against `environ`; the key is read from it only to talk to Cortex."""
     inputs = ActionInputs.from_env(environ)
     extra = parse_extra_args(inputs.args)
+    package_logger = logging.getLogger("scorecards_sync")
     if extra.verbose:
         level = logging.INFO if extra.verbose == 1 else logging.DEBUG
-        logging.getLogger("scorecards_sync").setLevel(level)
+        package_logger.setLevel(level)
+    for handler in package_logger.handlers:
+        handler.addFilter(_no_workflow_commands)
     context = RunContext.from_env(environ)
 
     def settings() -> Settings:
@@ -92,10 +97,33 @@ def execute(environ: Mapping[str, str], console: Console) -> int:
 
 
 def write_report(report: ActionReport, environ: Mapping[str, str], console: Console) -> None:
+    """The summary and the outputs first, then the log: a log that cannot be printed in full
+    must not cost the record of an apply that already happened."""
+    failure: OutputError | None = None
+    for target, text in (
+        (environ.get("GITHUB_STEP_SUMMARY"), report.summary),
+        (environ.get("GITHUB_OUTPUT"), github_output_text(report.outputs)),
+    ):
+        try:
+            _append(target, text)
+        except OutputError as exc:
+            failure = failure or exc
+    # A Windows runner's pipe may use a code page without `→` or `✓`: print `?` instead.
+    for stream in (console.stdout, console.stderr):
+        _replace_unencodable(stream)
     for line in report.log:
         console.out(line)
-    _append(environ.get("GITHUB_STEP_SUMMARY"), report.summary)
-    _append(environ.get("GITHUB_OUTPUT"), github_output_text(report.outputs))
+    if failure is not None:
+        raise failure
+
+
+def _replace_unencodable(stream: TextIO) -> None:
+    reconfigure = getattr(stream, "reconfigure", None)
+    if callable(reconfigure):
+        try:
+            reconfigure(errors="replace")
+        except (ValueError, OSError):
+            logger.debug("cannot reconfigure %r", stream)
 
 
 def _append(target: str | None, text: str) -> None:
@@ -106,6 +134,19 @@ def _append(target: str | None, text: str) -> None:
             stream.write(text)
     except OSError as exc:
         raise OutputError(f"cannot write to {target}: {exc.strerror or exc}") from None
+
+
+def _no_workflow_commands(record: logging.LogRecord) -> bool:
+    """Log messages can quote descriptors or Cortex: none of their lines may read as a
+    workflow command (a line starting with `::` once trimmed, or `##[` anywhere)."""
+    message = record.getMessage()
+    lines = message.split("\n")
+    safe = "\n".join(
+        [lines[0], *(f"| {line}" if line.lstrip().startswith("::") else line for line in lines[1:])]
+    ).replace("##[", "# #[")
+    if safe != message:
+        record.msg, record.args = safe, None
+    return True
 
 
 class _ArgsParser(argparse.ArgumentParser):

@@ -130,7 +130,8 @@ def _refusal(run: ActionRun, plan: Plan, review: _Review) -> str | None:
 
 
 def _record_result(run: ActionRun, result: ApplyResult) -> str:
-    run.log += ["", TextResults(color=False).render(result)]
+    run.log.append("")
+    run.log_untrusted(TextResults(color=False).render(result))
     table = result_table_md(result)
     run.summary += [f"### {escape(summary_line(result))}", table]
     for outcome in result.outcomes:

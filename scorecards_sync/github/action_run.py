@@ -9,6 +9,7 @@ are what the plan and apply flows (`action_plan`, `action_apply`) are built from
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -64,10 +65,24 @@ class ActionRun:
         self.outputs: dict[str, str] = {}
         # Why Cortex did not dry-run the plan's writes, when it did not (a View-only key).
         self.server_check_skipped: str | None = None
+        self._stop_token = secrets.token_hex(16)
 
     def annotate(self, level: str, message: str) -> None:
         """An `::error::`, `::warning::` or `::notice::` in the log, shown on the run's page."""
         self.log.append(workflow_command(level, message, title="scorecards-sync"))
+
+    def log_untrusted(self, text: str) -> None:
+        """Text holding descriptor or Cortex content, which the runner must not obey.
+
+        The runner reads any line that starts with `::` (after spaces) as a workflow
+        command: a diff line of a description could add a mask or forge an annotation.
+        Between `::stop-commands::TOKEN` and `::TOKEN::` it reads none; the token is
+        random per run, so the text cannot end the block early.
+        """
+        while self._stop_token in text:
+            self._stop_token = secrets.token_hex(16)
+        token = self._stop_token
+        self.log += [f"::stop-commands::{token}", text, f"::{token}::"]
 
     def validate(self) -> Source | None:
         """Check every descriptor offline; annotations in the log. None when it fails."""
@@ -103,11 +118,9 @@ class ActionRun:
     def record(self, plan: Plan, base: str | None, problems: Sequence[str]) -> Path:
         """Save the plan; show it in the log and the summary; set the outputs."""
         path = self.save(plan)
-        self.log += [
-            "",
-            TextPlanRenderer(color=False).render(plan),
-            f"Plan checksum: {plan.checksum()}",
-        ]
+        self.log.append("")
+        self.log_untrusted(TextPlanRenderer(color=False).render(plan))
+        self.log.append(f"Plan checksum: {plan.checksum()}")
         self.summary += [*(caution_md(escape(p)) for p in problems), plan_md(plan, self.summary)]
         self.summary.append(self.footer(plan, base, saved=path))
         self.outputs.update(
