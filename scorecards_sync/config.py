@@ -249,11 +249,9 @@ def resolve_settings(
             sources[name] = file_sources[name]
 
     if "paths" in values and sources["paths"] != FLAG_SOURCE:
-        # Paths from a file or the environment are relative to the repository root,
-        # whichever subfolder the command runs in.
-        values["paths"] = tuple(_relative_to(root, here, p) for p in values["paths"])
+        values["paths"] = _from_root(root, here, values["paths"])
     elif "paths" not in values and root != here.resolve():
-        values["paths"] = (_relative_to(root, here, DEFAULT_DIR),)
+        values["paths"] = _from_root(root, here, (DEFAULT_DIR,))
 
     api_key, key_source = _api_key(env)
     if key_source:
@@ -274,6 +272,41 @@ def resolve_settings(
         config_file=shown_file,
         sources=sources,
     )
+
+
+def resolve_paths(
+    environ: Mapping[str, str] | None = None,
+    *,
+    cwd: Path | None = None,
+    config_file: Path | None = None,
+) -> tuple[tuple[str, ...], str]:
+    """Only `paths` (relative to `cwd`) and where it came from: what offline commands need.
+
+    The config file is still read and checked whole, but no other setting is resolved, so
+    an unrelated bad value (a key file that cannot be read, a wrong base URL) is no error.
+    """
+    env = os.environ if environ is None else environ
+    here = cwd or Path.cwd()
+    if config_file is None and env.get(ENV_CONFIG):
+        config_file = Path(env[ENV_CONFIG])
+    file_values, file_sources, _, root = _read_config(here, config_file)
+    spec = _SETTINGS["paths"]
+    if spec.env and env.get(spec.env, "").strip():
+        paths = _parse_env(spec.env, spec, env[spec.env])
+        source = f"env {spec.env}"
+    elif "paths" in file_values:
+        paths, source = file_values["paths"], file_sources["paths"]
+    elif root != here.resolve():
+        paths, source = (DEFAULT_DIR,), DEFAULT_SOURCE
+    else:
+        return (DEFAULT_DIR,), DEFAULT_SOURCE
+    return _from_root(root, here, paths), source
+
+
+def _from_root(root: Path, here: Path, paths: tuple[str, ...]) -> tuple[str, ...]:
+    # Paths from a file, the environment or the default are relative to the repository
+    # root, whichever subfolder the command runs in.
+    return tuple(_relative_to(root, here, path) for path in paths)
 
 
 def _relative_to(root: Path, here: Path, path: str) -> str:
@@ -365,17 +398,16 @@ def _read_yaml(path: Path, shown: str) -> tuple[dict[str, Any], dict[str, str]]:
     if all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()):
         return {}, {}
     document, problems = parse_document(shown, raw)
+    found = [f"{p.path}:{p.line}:{p.column}: {p.message}" for p in problems]
     if document is None:
-        first = problems[0] if problems else None
-        raise ConfigError(
-            f"{first.path}:{first.line}:{first.column}: {first.message}"
-            if first
-            else f"{shown}: cannot be read"
-        )
-    return _check_table(
+        _raise_all(found or [f"{shown}: cannot be read"])
+    assert document is not None
+    values, sources, more = _check_table(
         document.data,
         lambda pointer, key: _yaml_where(document, shown, pointer, key),
     )
+    _raise_all([*found, *more])
+    return values, sources
 
 
 def _yaml_where(document: Document, shown: str, pointer: tuple[str, ...], key: bool) -> str:
@@ -408,7 +440,23 @@ def _read_toml(path: Path, shown: str) -> tuple[dict[str, Any], dict[str, str]]:
     if table is None:
         raise ConfigError(f"{shown} has no [tool.{PYPROJECT_TABLE}] table")
     lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    return _check_table(table, lambda pointer, key: _toml_where(lines, shown, pointer))
+    values, sources, problems = _check_table(
+        table, lambda pointer, key: _toml_where(lines, shown, pointer)
+    )
+    _raise_all(problems)
+    return values, sources
+
+
+def _raise_all(problems: list[str]) -> None:
+    """One `ConfigError` naming every problem of the file, one per line in the order of the
+    file (none: no error)."""
+    if problems:
+        raise ConfigError("\n".join(sorted(problems, key=_position)))
+
+
+def _position(problem: str) -> tuple[int, int]:
+    found = re.match(r".*?:(\d+):(\d+): ", problem)
+    return (int(found[1]), int(found[2])) if found else (0, 0)
 
 
 def _toml_where(lines: list[str], shown: str, pointer: tuple[str, ...]) -> str:
@@ -439,46 +487,62 @@ def _toml_where(lines: list[str], shown: str, pointer: tuple[str, ...]) -> str:
 
 def _check_table(
     data: Mapping[str, Any], where: Callable[[tuple[str, ...], bool], str]
-) -> tuple[dict[str, Any], dict[str, str]]:
+) -> tuple[dict[str, Any], dict[str, str], list[str]]:
+    """Values and sources of every valid setting, and a `file:line:column: message` for each
+    problem: all of them, so that one run shows everything to fix."""
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
+    problems: list[str] = []
     for key, raw in data.items():
         if key in _FORBIDDEN_IN_FILE:
-            raise ConfigError(f"{where((key,), True)}: `{key}`: {_FORBIDDEN_IN_FILE[key]}")
+            problems.append(f"{where((key,), True)}: `{key}`: {_FORBIDDEN_IN_FILE[key]}")
+            continue
         if key == "thresholds":
             if not isinstance(raw, Mapping):
-                raise ConfigError(
+                problems.append(
                     f"{where((key,), False)}: `thresholds` must be a table of "
                     f"{', '.join(_THRESHOLDS)}"
                 )
+                continue
             for sub, sub_raw in raw.items():
                 name = f"thresholds.{sub}"
                 spec = _THRESHOLDS.get(sub)
                 if spec is None:
-                    raise ConfigError(
+                    problems.append(
                         f"{where((key, sub), True)}: unknown setting `{name}`"
                         f"{_suggest(sub, _THRESHOLDS)}; known: {', '.join(_THRESHOLDS)}"
                     )
-                values[name] = _parse_file_value(spec, sub_raw, name, where((key, sub), False))
-                sources[name] = f"file {where((key, sub), True)}"
+                    continue
+                _store(values, sources, problems, spec, sub_raw, name, where, (key, sub))
             continue
         spec = _SETTINGS.get(key)
         if spec is None:
             known = ", ".join(k for k in (*_SETTINGS, "thresholds") if k not in _FORBIDDEN_IN_FILE)
-            raise ConfigError(
+            problems.append(
                 f"{where((key,), True)}: unknown setting `{key}`"
                 f"{_suggest(key, (*_SETTINGS, 'thresholds'))}; known: {known}"
             )
-        values[key] = _parse_file_value(spec, raw, key, where((key,), False))
-        sources[key] = f"file {where((key,), True)}"
-    return values, sources
+            continue
+        _store(values, sources, problems, spec, raw, key, where, (key,))
+    return values, sources, problems
 
 
-def _parse_file_value(spec: _Spec, raw: Any, name: str, at: str) -> Any:
+def _store(
+    values: dict[str, Any],
+    sources: dict[str, str],
+    problems: list[str],
+    spec: _Spec,
+    raw: Any,
+    name: str,
+    where: Callable[[tuple[str, ...], bool], str],
+    pointer: tuple[str, ...],
+) -> None:
     try:
-        return spec.parse(raw)
+        values[name] = spec.parse(raw)
     except ValueError as exc:
-        raise ConfigError(f"{at}: `{name}`: {exc}") from None
+        problems.append(f"{where(pointer, False)}: `{name}`: {exc}")
+        return
+    sources[name] = f"file {where(pointer, True)}"
 
 
 def _suggest(key: str, known: Any) -> str:

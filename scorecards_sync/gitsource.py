@@ -27,9 +27,9 @@ from scorecards_sync.errors import GitSourceError
 from scorecards_sync.loader import (
     DEFAULT_DIR,
     MAX_FILE_BYTES,
-    YAML_SUFFIXES,
     Document,
     LoadResult,
+    is_descriptor_name,
     parse_document,
 )
 from scorecards_sync.problems import Problem, Severity
@@ -198,6 +198,11 @@ class GitSource:
         """`(repo-relative path, content)` of every descriptor under `paths` at `ref`."""
         return [(e.path, e.data) for e in self._entries(ref, paths) if e.data is not None]
 
+    def exists_at(self, ref: str, path: str | os.PathLike[str]) -> bool:
+        """Whether `path` (relative to the current directory) names a file or folder at `ref`."""
+        tree = self.repo.commit(self.resolve(ref)).tree
+        return _lookup(tree, self.pathspecs([path])[0]) is not None
+
     def load_at_ref(self, ref: str, paths: Iterable[str | os.PathLike[str]] = ()) -> LoadResult:
         """Parse the descriptors under `paths` as they are at `ref`."""
         documents: list[Document] = []
@@ -282,6 +287,9 @@ class GitSource:
             )
         if ref == "HEAD" or not self.repo.head.is_valid():
             return GitSourceError("the repository has no commits yet; commit the descriptors first")
+        if not _branch_shaped(ref):
+            # A commit id, or a walk from one (`HEAD~99`): no fetch would bring it.
+            return GitSourceError(f"unknown ref {ref}: no such commit in this repository")
         remote, _, branch = ref.partition("/")
         remotes = {r.name for r in self.repo.remotes}
         fetch = (
@@ -352,6 +360,17 @@ def load_at_ref(
         return source.load_at_ref(ref, paths)
 
 
+# Git abbreviates commit ids to 7 hex digits at least; a branch named so is unlikely.
+_COMMIT_ID = re.compile(r"[0-9a-fA-F]{7,64}")
+
+
+def _branch_shaped(ref: str) -> bool:
+    """A name a remote could have (`main`, `origin/main`), not a commit or a walk from one."""
+    if _COMMIT_ID.fullmatch(ref) or ref.endswith("HEAD"):
+        return False
+    return not any(mark in ref for mark in ("~", "^", "@{", ":"))
+
+
 def _check_ref_syntax(ref: str) -> None:
     if not ref or ref.startswith("-") or any(c in ref for c in "\x00\n\r"):
         raise GitSourceError(f"{ref!r} is not a git ref")
@@ -398,7 +417,7 @@ def _walk_tree(tree: git.Tree, prefix: str) -> Iterator[tuple[str, git.Blob]]:
     # Same order and the same skips as the loader's walk of a folder on disk.
     base = "" if prefix in ("", ".") else prefix + "/"
     for blob in sorted(tree.blobs, key=lambda b: b.name):
-        if blob.name.endswith(YAML_SUFFIXES) and not blob.name.startswith("."):
+        if is_descriptor_name(blob.name):
             yield base + blob.name, blob
     for sub in sorted(tree.trees, key=lambda t: t.name):
         if not sub.name.startswith("."):
@@ -459,7 +478,7 @@ def _selected(path: str, specs: Sequence[str]) -> bool:
         prefix = "" if spec in ("", ".") else spec + "/"
         if path.startswith(prefix):
             rest = path[len(prefix) :].split("/")
-            if rest[-1].endswith(YAML_SUFFIXES) and not any(p.startswith(".") for p in rest):
+            if is_descriptor_name(rest[-1]) and not any(p.startswith(".") for p in rest):
                 return True
     return False
 

@@ -1,7 +1,7 @@
 """Find descriptor files and parse them, keeping `line:column` for every node.
 
 PyYAML's composer gives nodes with marks; we build plain Python data from the
-node tree ourselves so that we can record positions, refuse duplicate keys
+node tree ourselves so that we can record positions, report duplicate keys
 (PyYAML silently keeps the last one) and bound alias expansion (no
 "billion laughs"). Every failure becomes a `Problem`; nothing here raises for
 bad input.
@@ -22,6 +22,7 @@ from scorecards_sync.problems import Problem, Severity
 
 DEFAULT_DIR = ".cortex/scorecards"
 YAML_SUFFIXES = (".yaml", ".yml")
+DEFAULT_HINT = "the default folder; pass the paths of your descriptors"
 # Cortex refuses request bodies over 2 MB; a descriptor larger than that can never be sent.
 MAX_FILE_BYTES = 2 * 1024 * 1024
 # Nodes built from one file, aliases expanded: far above any real scorecard, far below a bomb.
@@ -88,6 +89,11 @@ class Document:
         return tag if isinstance(tag, str) else None
 
 
+def is_descriptor_name(name: str) -> bool:
+    """A file name a folder scan loads: `*.yaml` or `*.yml` in any case, not hidden."""
+    return name.lower().endswith(YAML_SUFFIXES) and not name.startswith(".")
+
+
 @dataclass(frozen=True)
 class LoadResult:
     documents: list[Document]
@@ -103,12 +109,19 @@ class _LoadFailed(Exception):
         self.code = code
 
 
-def load_paths(paths: Iterable[str | os.PathLike[str]] = ()) -> LoadResult:
-    """Load every descriptor under `paths` (files or folders; default `.cortex/scorecards`)."""
+def load_paths(
+    paths: Iterable[str | os.PathLike[str]] = (), *, missing_hint: str = ""
+) -> LoadResult:
+    """Load every descriptor under `paths` (files or folders; default `.cortex/scorecards`).
+
+    `missing_hint` says where paths that do not exist came from (e.g. the configuration).
+    """
     documents: list[Document] = []
     problems: list[Problem] = []
     given = [Path(p) for p in paths]
-    for path, problem in _discover(given or [Path(DEFAULT_DIR)], default=not given):
+    if not given:
+        missing_hint = missing_hint or DEFAULT_HINT
+    for path, problem in _discover(given or [Path(DEFAULT_DIR)], missing_hint):
         if problem is not None:
             problems.append(problem)
             continue
@@ -143,10 +156,17 @@ def parse_document(path: str, raw: bytes) -> tuple[Document | None, list[Problem
         return None, [_problem(path, _too_large(len(raw)), code="file-too-large")]
     try:
         text = _decode(raw)
-        data, positions, key_positions = _parse(text)
+        builder = _parse(text)
     except _LoadFailed as exc:
         return None, [_problem(path, exc.message, exc.line, exc.column, exc.code)]
-    return Document(path, text, data, positions, key_positions), []
+    # A duplicate key leaves a usable document (the last value wins, as in YAML): the
+    # file's other problems are found too, and the duplicate still fails it.
+    problems = [
+        _problem(path, found.message, found.line, found.column, found.code)
+        for found in builder.duplicates
+    ]
+    assert isinstance(builder.data, dict)
+    return Document(path, text, builder.data, builder.positions, builder.key_positions), problems
 
 
 def display_path(path: Path) -> str:
@@ -165,7 +185,7 @@ def _too_large(size: int) -> str:
     return f"file is {size:,} bytes; Cortex accepts at most {MAX_FILE_BYTES:,} (2 MB)"
 
 
-def _discover(given: list[Path], *, default: bool) -> Iterator[tuple[Path, Problem | None]]:
+def _discover(given: list[Path], missing_hint: str) -> Iterator[tuple[Path, Problem | None]]:
     seen: set[Path] = set()
     for root in given:
         if root.is_dir():
@@ -174,8 +194,8 @@ def _discover(given: list[Path], *, default: bool) -> Iterator[tuple[Path, Probl
             candidates = [(root, None)]  # load_file refuses what is not a regular file
         else:
             message = "no such file or directory"
-            if default:
-                message += " (the default folder; pass the paths of your descriptors)"
+            if missing_hint:
+                message += f" ({missing_hint})"
             yield root, _problem(display_path(root), message, code="missing")
             continue
         found = False
@@ -197,8 +217,8 @@ def _discover(given: list[Path], *, default: bool) -> Iterator[tuple[Path, Probl
                 root,
                 Problem(
                     display_path(root),
-                    0,
-                    0,
+                    1,
+                    1,
                     Severity.WARNING,
                     "no descriptor files (*.yaml, *.yml) in this folder",
                     "no-files",
@@ -224,7 +244,7 @@ def _walk(root: Path) -> list[tuple[Path, Problem | None]]:
             kept.append(name)
         dirnames[:] = kept
         for name in sorted(filenames):
-            if name.endswith(YAML_SUFFIXES) and not name.startswith("."):
+            if is_descriptor_name(name):
                 found.append((Path(dirpath) / name, None))
     return found
 
@@ -258,7 +278,7 @@ def _decode(raw: bytes) -> str:
     return text
 
 
-def _parse(text: str) -> tuple[dict[str, Any], dict[Pointer, Position], dict[Pointer, Position]]:
+def _parse(text: str) -> _Builder:
     if not text.strip() or _only_comments(text):
         raise _LoadFailed(
             "file is empty; a descriptor needs at least `tag` and `name`", code="empty"
@@ -300,9 +320,8 @@ def _parse(text: str) -> tuple[dict[str, Any], dict[Pointer, Position], dict[Poi
             "top-level-not-mapping",
         )
     builder = _Builder()
-    data = builder.build(root, ())
-    assert isinstance(data, dict)
-    return data, builder.positions, builder.key_positions
+    builder.data = builder.build(root, ())
+    return builder
 
 
 def _is_empty_node(node: yaml.Node | None) -> bool:
@@ -371,8 +390,10 @@ class _Builder:
     """
 
     def __init__(self) -> None:
+        self.data: Any = None
         self.positions: dict[Pointer, Position] = {}
         self.key_positions: dict[Pointer, Position] = {}
+        self.duplicates: list[_LoadFailed] = []
         self._constructor = yaml.constructor.SafeConstructor()
         self._count = 0
         self._chars = 0
@@ -460,17 +481,28 @@ class _Builder:
             at = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             if key in first_seen:
                 line, _ = first_seen[key]
-                raise _LoadFailed(
-                    f"duplicate key `{key}` (first defined at line {line}); "
-                    "YAML would silently keep only the last one",
-                    at[0],
-                    at[1],
-                    "duplicate-key",
+                self.duplicates.append(
+                    _LoadFailed(
+                        f"duplicate key `{key}` (first defined at line {line}); "
+                        "YAML would silently keep only the last one",
+                        at[0],
+                        at[1],
+                        "duplicate-key",
+                    )
                 )
-            first_seen[key] = at
+                self._forget((*pointer, key))
+            else:
+                first_seen[key] = at
             self.key_positions[(*pointer, key)] = at
             result[key] = self.build(value_node, (*pointer, key))
         return result
+
+    def _forget(self, pointer: Pointer) -> None:
+        """Drop the positions under `pointer`: a later duplicate key replaces its value."""
+        size = len(pointer)
+        for positions in (self.positions, self.key_positions):
+            for stale in [p for p in positions if p[:size] == pointer]:
+                del positions[stale]
 
 
 def _failed(node: yaml.Node, message: str, code: str) -> _LoadFailed:

@@ -318,3 +318,48 @@ def test_credentials_in_the_base_url_are_refused_without_showing_them(
     ran = run_cli("config", "--base-url", url)
     assert ran.code == 64
     assert "hunter2" not in ran.out + ran.err
+
+
+def test_every_problem_of_the_config_file_is_reported_at_once(tmp_path: Path) -> None:
+    (tmp_path / ".scorecards-sync.yaml").write_bytes((DATA / "several-problems.yaml").read_bytes())
+    with pytest.raises(ConfigError) as caught:
+        resolve_settings({}, {}, cwd=tmp_path)
+    lines = str(caught.value).splitlines()
+    assert [line.split(": ", 1)[0] for line in lines] == [
+        f".scorecards-sync.yaml:{where}" for where in ("2:1", "6:21", "7:3", "8:1", "9:1")
+    ]
+    assert "unknown setting `prunne`" in lines[0]
+    assert "`thresholds.max_delete_share`: expected a number between 0 and 1" in lines[1]
+    assert "unknown setting `thresholds.min_managd`" in lines[2]
+    assert "`api_key`: the API key never goes in a config file" in lines[3]
+    assert "duplicate key `concurrency` (first defined at line 3)" in lines[4]
+
+
+def test_every_problem_of_the_pyproject_table_is_reported_at_once(tmp_path: Path) -> None:
+    _write(
+        tmp_path / "pyproject.toml",
+        "[tool.scorecards-sync]\nconcurrency = 0\nprunne = true\n\n"
+        "[tool.scorecards-sync.thresholds]\nmax_update_share = 2\n",
+    )
+    with pytest.raises(ConfigError) as caught:
+        resolve_settings({}, {}, cwd=tmp_path)
+    lines = str(caught.value).splitlines()
+    assert [line.split(": ", 1)[0] for line in lines] == [
+        "pyproject.toml:2:1",
+        "pyproject.toml:3:1",
+        "pyproject.toml:6:1",
+    ]
+
+
+def test_the_cli_shows_every_config_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _write(tmp_path / ".scorecards-sync.yaml", "prunne: true\nretries: many\n")
+    monkeypatch.chdir(tmp_path)
+    ran = run_cli("config")
+    assert ran.code == 64
+    assert ran.err.splitlines() == [
+        "error: .scorecards-sync.yaml:1:1: unknown setting `prunne` (did you mean `prune`?); "
+        "known: paths, managed, prune, concurrency, base_url, rate_limit, retries, thresholds",
+        ".scorecards-sync.yaml:2:10: `retries`: expected a whole number",
+    ]

@@ -312,6 +312,33 @@ def test_unknown_ref_says_how_to_fetch(repo: Path, source: GitSource) -> None:
         source.resolve("--output=/tmp/x")
 
 
+@pytest.mark.parametrize("ref", ["HEAD~99", "HEAD^^", "main~5", "deadbeef12", "main@{9}"])
+def test_a_commit_that_does_not_exist_is_not_a_fetch_away(source: GitSource, ref: str) -> None:
+    with pytest.raises(GitSourceError) as caught:
+        source.resolve(ref)
+    assert str(caught.value) == f"unknown ref {ref}: no such commit in this repository"
+
+
+def test_exists_at_tells_a_path_removed_since_a_ref(repo: Path, source: GitSource) -> None:
+    base = git(repo, "rev-parse", "HEAD")
+    git(repo, "rm", "-q", "-r", DIR)
+    commit(repo, "Remove every descriptor")
+    assert source.exists_at(base, repo / DIR)
+    assert source.exists_at(base, repo / DIR / "alpha.yaml")
+    assert not source.exists_at("HEAD", repo / DIR)
+    assert not source.exists_at(base, repo / "never")
+
+
+def test_git_scans_find_yaml_suffixes_in_any_case(repo: Path, source: GitSource) -> None:
+    write(repo, f"{DIR}/upper.YAML", descriptor("upper"))
+    write(repo, f"{DIR}/mixed.Yml", descriptor("mixed"))
+    commit(repo, "Descriptors with upper-case suffixes")
+    tags = {d.tag for d in source.load_at_ref("HEAD", [repo / DIR]).documents}
+    assert {"upper", "mixed"} <= tags
+    (repo / DIR / "upper.YAML").unlink()
+    assert FileChange("removed", f"{DIR}/upper.YAML") in source.changes("HEAD", None, [repo / DIR])
+
+
 def test_shallow_clone_missing_the_base_gives_the_fetch_depth_hint(
     repo: Path, tmp_path: Path
 ) -> None:

@@ -210,6 +210,17 @@ def test_folders_are_searched_for_yaml_and_yml_in_order(tmp_path: Path) -> None:
     assert [d.tag for d in result.documents] == ["a", "b", "c"]
 
 
+def test_folder_scans_find_yaml_suffixes_in_any_case(tmp_path: Path) -> None:
+    root = tmp_path / "scorecards"
+    _write(root / "upper.YAML", DESCRIPTOR.replace("positions", "upper"))
+    _write(root / "mixed.Yml", DESCRIPTOR.replace("positions", "mixed"))
+    _write(root / "notes.YAMLX", "not: [read")
+    _write(root / ".Hidden.YML", "not: [read")
+    result = load_paths([root])
+    assert result.problems == []
+    assert sorted(d.tag or "" for d in result.documents) == ["mixed", "upper"]
+
+
 def test_the_same_file_given_twice_is_loaded_once(tmp_path: Path) -> None:
     path = _write(tmp_path / "one.yaml")
     result = load_paths([path, tmp_path, path])
@@ -290,8 +301,54 @@ def test_a_folder_without_descriptors_is_a_warning(
     (tmp_path / "empty").mkdir()
     result = load_paths([tmp_path / "empty"])
     assert [(p.severity, p.code) for p in result.problems] == [(Severity.WARNING, "no-files")]
-    assert _validate("empty")[0] == 0
+    code, out, _ = _validate("empty")
+    assert code == 0
+    # At 1:1 like a missing path: editors and annotations know no line 0.
+    assert out == "empty:1:1: warning: no descriptor files (*.yaml, *.yml) in this folder\n"
     assert _validate("--strict", "empty")[0] == 1
+
+
+def test_a_duplicate_key_is_an_error_that_hides_no_other_problem() -> None:
+    text = (
+        "tag: dup\n"
+        "name: First\n"
+        "rules:\n"
+        "  - title: A\n"
+        "    expression: git != null\n"
+        "name:\n"
+        "  - not a string\n"
+    )
+    document, problems = parse_document("dup.yaml", text.encode())
+    assert [(p.line, p.column, p.code, p.severity) for p in problems] == [
+        (6, 1, "duplicate-key", Severity.ERROR)
+    ]
+    assert "duplicate key `name` (first defined at line 2)" in problems[0].message
+    # The last value is kept, as YAML would, and positions point at it, not the first one.
+    assert document is not None
+    assert document.data["name"] == ["not a string"]
+    assert document.locate(("name",), key=True) == (6, 1)
+    assert document.locate(("name", 0)) == (7, 5)
+    assert list(document.data) == ["tag", "name", "rules"]
+
+
+def test_a_nested_duplicate_forgets_the_positions_of_the_value_it_replaces() -> None:
+    text = (
+        "tag: dup\n"
+        "name: Dup\n"
+        "rules:\n"
+        "  - title: A\n"
+        "    expression: a\n"
+        "  - title: B\n"
+        "    expression: b\n"
+        "rules:\n"
+        "  - title: C\n"
+        "    expression: c\n"
+    )
+    document, problems = parse_document("dup.yaml", text.encode())
+    assert [p.code for p in problems] == ["duplicate-key"]
+    assert document is not None
+    assert [rule["title"] for rule in document.data["rules"]] == ["C"]
+    assert document.locate(("rules", 1, "title")) == (9, 3)  # the list, not the stale rule B
 
 
 def test_paths_outside_the_working_directory_stay_absolute(
