@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 import importlib
 import logging
 import os
+import re
 import sys
 import traceback
 from collections.abc import Sequence
@@ -59,9 +61,23 @@ class Command(Protocol):
     def run(self, args: argparse.Namespace, console: Console) -> int: ...
 
 
+# argparse's own wording (Python 3.11-3.13): `invalid choice: 'plna' (choose from 'plan', ...)`.
+_INVALID_CHOICE = re.compile(r"invalid choice: '(?P<given>[^']*)' \(choose from (?P<known>.*)\)")
+VERBOSE_HELP = "more diagnostics on stderr (-vv: debug)"
+
+
 class _ArgumentParser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{self.prog}: {message}")
+        raise UsageError(f"{self.prog}: {message}{_did_you_mean(message)}")
+
+
+def _did_you_mean(message: str) -> str:
+    mistyped = _INVALID_CHOICE.search(message)
+    if mistyped is None:
+        return ""
+    known = re.findall(r"'([^']*)'", mistyped["known"])
+    close = difflib.get_close_matches(mistyped["given"], known, n=1)
+    return f"; did you mean '{close[0]}'?" if close else ""
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Command]]:
@@ -70,14 +86,19 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Command]]:
         description="Manage Cortex Scorecards as code: validate, plan, apply.",
     )
     parser.add_argument("--version", action="version", version=f"scorecards-sync {__version__}")
-    parser.add_argument(
-        "-v", "--verbose", action="count", default=0, help="more diagnostics on stderr (-vv: debug)"
+    parser.add_argument("-v", "--verbose", action="count", default=0, help=VERBOSE_HELP)
+    # `-v` after the command too (`plan -vv`); its own count, added to the one before it.
+    verbosity = _ArgumentParser(add_help=False)
+    verbosity.add_argument(
+        "-v", "--verbose", dest="verbose_after", action="count", default=0, help=VERBOSE_HELP
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands: dict[str, Command] = {}
     for name in COMMANDS:
         module = cast(Command, importlib.import_module(f"scorecards_sync.commands.{name}"))
-        sub = subparsers.add_parser(module.NAME, help=module.HELP, description=module.HELP)
+        sub = subparsers.add_parser(
+            module.NAME, help=module.HELP, description=module.HELP, parents=[verbosity]
+        )
         module.configure(sub)
         commands[module.NAME] = module
     return parser, commands
@@ -88,7 +109,7 @@ def main(argv: Sequence[str] | None = None, console: Console | None = None) -> i
     try:
         parser, commands = build_parser()
         args = parser.parse_args(argv)
-        _configure_logging(args.verbose, console.stderr)
+        _configure_logging(args.verbose + getattr(args, "verbose_after", 0), console.stderr)
         if not args.command:
             parser.print_help(console.stderr)
             return EXIT_USAGE
@@ -124,10 +145,23 @@ def _secrets_in_environment() -> list[str]:
     return [secret for secret in secrets if secret]
 
 
+class _UserFormatter(logging.Formatter):
+    """`warning: message`, as the commands write their own errors; debug output (-vv)
+    names the module each line comes from, for a bug report."""
+
+    def __init__(self, *, detailed: bool) -> None:
+        super().__init__("%(levelname)s %(name)s: %(message)s" if detailed else "%(message)s")
+        self.detailed = detailed
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        return text if self.detailed else f"{record.levelname.lower()}: {text}"
+
+
 def _configure_logging(verbosity: int, stream: TextIO) -> None:
     level = logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
     handler = logging.StreamHandler(stream)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(_UserFormatter(detailed=level == logging.DEBUG))
     root = logging.getLogger("scorecards_sync")
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -70,3 +70,74 @@ def test_the_key_from_a_key_file_is_scrubbed_too(
     assert ran.code == 1
     assert "error: internal error: RuntimeError: *** (re-run with -vv for details)" in ran.err
     assert CANARY not in ran.err
+
+
+@pytest.mark.usefixtures("crashing_validate")
+@pytest.mark.parametrize(
+    "argv", [["validate", "-vv"], ["validate", "--verbose", "-v"], ["-v", "validate", "-v"]]
+)
+def test_verbosity_is_accepted_after_the_command_too(argv: list[str]) -> None:
+    ran = run_cli(*argv)
+    assert ran.code == 1, ran.err  # the crash, not a usage error
+    assert "DEBUG scorecards_sync.cli: Traceback (most recent call last):" in ran.err
+
+
+def test_one_v_after_the_command_is_not_debug(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    enter_workdir(tmp_path, monkeypatch, prefixes=("SCORECARDS_SYNC_", "CORTEX_"))
+    ran = run_cli("config", "-v")
+    assert ran.code == 0, ran.err
+    assert "DEBUG" not in ran.err
+
+
+def test_warnings_are_written_in_the_tools_own_style(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    enter_workdir(tmp_path, monkeypatch, prefixes=("SCORECARDS_SYNC_", "CORTEX_"))
+    (tmp_path / ".scorecards-sync.yaml").write_text("concurrency: 2\n")
+    (tmp_path / "pyproject.toml").write_text("[tool.scorecards-sync]\nconcurrency = 3\n")
+    ran = run_cli("config")
+    assert ran.code == 0
+    assert ran.err == (
+        "warning: .scorecards-sync.yaml wins over [tool.scorecards-sync] in pyproject.toml, "
+        "which is ignored\n"
+    )
+    debug = run_cli("config", "-vv")
+    assert "WARNING scorecards_sync.config: .scorecards-sync.yaml wins over" in debug.err
+
+
+@pytest.mark.parametrize(
+    ("argv", "suggestion"),
+    [
+        (["plna"], "; did you mean 'plan'?"),
+        (["validate", "--format", "jsno"], "; did you mean 'json'?"),
+    ],
+)
+def test_a_mistyped_choice_gets_a_suggestion(argv: list[str], suggestion: str) -> None:
+    ran = run_cli(*argv)
+    assert ran.code == 64
+    assert "invalid choice" in ran.err
+    assert ran.err.rstrip().endswith(suggestion)
+
+
+def test_a_choice_like_none_of_them_gets_no_suggestion() -> None:
+    ran = run_cli("xyzzy")
+    assert ran.code == 64
+    assert "did you mean" not in ran.err
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("config", "--format {text,json} text (default: a table for people), json"),
+        ("config", "exit codes: 0 ok, 64"),
+        ("pull", "exit codes: 0 every file written or up to date, 1 a file skipped"),
+        ("plan", "-v, --verbose more diagnostics on stderr (-vv: debug)"),
+    ],
+)
+def test_help_texts(command: str, expected: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        run_cli(command, "--help")
+    assert done.value.code == 0
+    assert expected in " ".join(capsys.readouterr().out.split())
