@@ -53,7 +53,7 @@ def test_hook_manifest_declares_an_offline_whole_folder_hook() -> None:
     assert hook["language"] == "python"
     assert hook["pass_filenames"] is False
     assert hook["files"] == r"\.(ya?ml)$"
-    assert "args" not in hook  # validate's default folder is .cortex/scorecards
+    assert "args" not in hook  # validate checks the configured paths, else .cortex/scorecards
 
 
 @pytest.mark.slow
@@ -82,3 +82,19 @@ def test_try_repo_fails_on_a_bad_descriptor_and_passes_on_good_ones(tmp_path: Pa
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert "validate Cortex scorecards" in passed.stdout
     assert "Passed" in passed.stdout
+
+
+@pytest.mark.slow
+def test_try_repo_checks_the_configured_paths(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / "sc").mkdir(parents=True)
+    (repo / ".scorecards-sync.yaml").write_text("paths: [sc]\n", "utf-8")
+    (repo / "sc" / "bad.yaml").write_text(BAD, "utf-8")
+    _git(repo, "init", "-q")
+    _git(repo, "add", "-A")
+
+    failed = _try_repo(repo, tmp_path / "cache")
+    output = failed.stdout + failed.stderr
+    assert failed.returncode == 1, output
+    assert "sc/bad.yaml:3:1: error: unknown key `rule`; did you mean `rules`?" in output
+    assert ".cortex/scorecards" not in output

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from cli_runner import run_cli
+from cli_runner import enter_workdir, run_cli
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BAD_DIR = REPO_ROOT / "tests" / "data" / "bad"
@@ -251,3 +251,84 @@ def test_a_real_process_shows_no_traceback(relative: str, expected: str) -> None
     assert "Traceback" not in result.stdout + result.stderr
     assert expected in result.stdout
     assert "checked:" in result.stderr
+
+
+BROKEN = "tag: broken\nname: Broken\nrules: []\n"
+GOOD = "tag: minimal\nname: Minimal\nrules:\n  - title: A\n    expression: git != null\n"
+
+
+@pytest.fixture
+def configured_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A git repository whose config file puts the descriptors in `sc/`, one of them broken."""
+    enter_workdir(tmp_path, monkeypatch, prefixes=("SCORECARDS_SYNC_",))
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True, timeout=60)
+    (tmp_path / ".scorecards-sync.yaml").write_text("paths: [sc]\n")
+    (tmp_path / "sc").mkdir()
+    (tmp_path / "sc" / "broken.yaml").write_text(BROKEN)
+    (tmp_path / ".cortex").mkdir()
+    return tmp_path
+
+
+def test_without_paths_the_configured_paths_are_validated(configured_repo: Path) -> None:
+    code, out, err = _run()
+    assert code == 1
+    assert out == "sc/broken.yaml:3:8: error: rules: a scorecard needs at least one rule\n"
+    assert err == "1 file checked: 1 error\n"
+
+
+def test_configured_paths_are_relative_to_the_repository_root(
+    configured_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(configured_repo / ".cortex")
+    code, out, _ = _run()
+    assert code == 1
+    assert out.startswith("../sc/broken.yaml:3:8: error: rules:")
+    (configured_repo / ".scorecards-sync.yaml").unlink()
+    code, out, _ = _run()  # the default folder, found from a subfolder of the root
+    assert code == 1
+    assert out.startswith("scorecards:1:1: error: no such file or directory (the default folder")
+
+
+def test_a_configured_path_that_does_not_exist_says_where_it_was_configured(
+    configured_repo: Path,
+) -> None:
+    (configured_repo / ".scorecards-sync.yaml").write_text("paths:\n  - sc\n  - nowhere\n")
+    code, out, _ = _run()
+    assert code == 1
+    assert out.splitlines()[0] == (
+        "nowhere:1:1: error: no such file or directory (`paths` in .scorecards-sync.yaml:1:1)"
+    )
+
+
+def test_config_option_and_path_arguments(configured_repo: Path) -> None:
+    (configured_repo / "good").mkdir()
+    (configured_repo / "good" / "minimal.yaml").write_text(GOOD)
+    (configured_repo / "other.yaml").write_text("paths: [good]\n")
+    assert _run("--config", "other.yaml") == (0, "", "1 file checked: no problems\n")
+    assert _run("good") == (0, "", "1 file checked: no problems\n")  # PATH beats the config
+    (configured_repo / "bad.yaml").write_text("pahts: [good]\n")
+    code, out, err = _run("--config", "bad.yaml")
+    assert (code, out) == (64, "")
+    assert err.startswith("error: bad.yaml:1:1: unknown setting `pahts` (did you mean `paths`?)")
+
+
+def test_validate_needs_no_cortex_setting(
+    configured_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Offline: a key file that cannot be read or a wrong base URL is no concern of validate.
+    monkeypatch.setenv("CORTEX_API_KEY_FILE", str(configured_repo / "no-such-key-file"))
+    monkeypatch.setenv("CORTEX_BASE_URL", "not a url")
+    code, out, _ = _run()
+    assert code == 1
+    assert out.startswith("sc/broken.yaml:3:8: error:")
+
+
+def test_help_names_the_configured_paths_as_the_default(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as done:
+        run_cli("validate", "--help")
+    assert done.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "(default: the configured paths, else .cortex/scorecards)" in text
+    assert "--config FILE" in text

@@ -1,5 +1,7 @@
 """`scorecards-sync validate [PATH...]`: check descriptors offline, report every problem.
 
+Without PATH it checks the configured `paths` (relative to the repository root, from any
+subfolder), as `plan` does, else `.cortex/scorecards`: the pre-commit hook runs it so.
 Exit 0 when there is no error (warnings allowed unless --strict), 1 when there is
 any (a PATH that does not exist is such a problem), 64 on a usage error such as an
 unknown --format. Never touches the network.
@@ -8,9 +10,11 @@ unknown --format. Never touches the network.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from scorecards_sync.cli import EXIT_ERROR, EXIT_OK, Console
-from scorecards_sync.loader import DEFAULT_DIR, load_paths
+from scorecards_sync.config import DEFAULT_SOURCE, resolve_paths
+from scorecards_sync.loader import DEFAULT_DIR, DEFAULT_HINT, load_paths
 from scorecards_sync.problems import Severity, sort_problems
 from scorecards_sync.render.problems import REPORTERS
 from scorecards_sync.validation import validate_documents
@@ -24,7 +28,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "paths",
         nargs="*",
         metavar="PATH",
-        help=f"descriptor files or folders of them (default: {DEFAULT_DIR})",
+        help=f"descriptor files or folders of them (default: the configured paths, else "
+        f"{DEFAULT_DIR})",
+    )
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="config file to read instead of .scorecards-sync.yaml / pyproject.toml",
     )
     parser.add_argument(
         "--format",
@@ -41,8 +51,20 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _origin(source: str) -> str:
+    """Where the configured paths came from, to say beside one that does not exist."""
+    if source == DEFAULT_SOURCE:
+        return DEFAULT_HINT
+    kind, _, where = source.partition(" ")
+    return f"`paths` in {where}" if kind == "file" else f"`paths` from {where}"
+
+
 def run(args: argparse.Namespace, console: Console) -> int:
-    loaded = load_paths(args.paths)
+    if args.paths:
+        loaded = load_paths(args.paths)
+    else:
+        paths, source = resolve_paths(config_file=Path(args.config) if args.config else None)
+        loaded = load_paths(paths, missing_hint=_origin(source))
     problems = sort_problems([*loaded.problems, *validate_documents(loaded.documents)])
     files = len(
         {d.path for d in loaded.documents}
