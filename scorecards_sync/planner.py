@@ -145,10 +145,13 @@ def make_plan(
                 "%s: removed since base, and absent from Cortex; nothing to delete", removal.tag
             )
             continue
+        # The path is shown beside the reason already. The base is not named: on a pull
+        # request and on merge it is a different ref for the same change, and the reason
+        # is part of the plan's checksum.
         reason = (
-            f"re-tagged: file {removal.path} now holds tag {removal.new_tag}"
+            f"re-tagged: the file now holds tag {removal.new_tag}"
             if removal.new_tag
-            else f"descriptor file {removal.path} removed since base"
+            else "descriptor file removed since base"
         )
         deleted[removal.tag] = _deletion(removal.tag, live[removal.tag], reason, removal.path)
     if prune:
@@ -272,7 +275,8 @@ def check_thresholds(plan: Plan, managed_count: int, thresholds: Thresholds) -> 
     # A re-tagged scorecard lives on under its new tag: its delete is a rename.
     renamed = {c.renamed_from for c in plan.by_action(Action.CREATE) if c.renamed_from}
     renames = sum(1 for c in plan.by_action(Action.DELETE) if c.tag in renamed)
-    if deletes > renames and managed_count - deletes + renames <= 0:
+    deletes_all = deletes > renames and managed_count - deletes + renames <= 0
+    if deletes_all:
         # Wiping out everything managed is what a wrong path or an empty checkout looks
         # like, however few scorecards there are: `min_managed` does not excuse it.
         excesses.append(
@@ -295,9 +299,11 @@ def check_thresholds(plan: Plan, managed_count: int, thresholds: Thresholds) -> 
                     f"({count / managed_count:.0%}), more than thresholds.{setting} ({share:.0%})"
                 )
     if excesses:
+        # No threshold allows deleting everything: only --force goes past that one.
+        adjustable = len(excesses) > int(deletes_all)
         raise UnsafePlan(
             "plan refused as unsafe: "
             + "; ".join(excesses)
-            + ". Review the plan; to apply it anyway re-run with --force "
-            "(or raise the thresholds in the configuration)."
+            + ". Review the plan; to apply it anyway re-run with --force"
+            + (" (or raise the thresholds in the configuration)." if adjustable else ".")
         )

@@ -116,6 +116,26 @@ def test_saved_plan_is_applied_exactly(workdir: Path) -> None:
     assert "name: Alpha" in (emulator.descriptor_text("alpha") or "")
 
 
+def test_a_stale_saved_plan_is_refused_before_it_is_shown(workdir: Path) -> None:
+    assert run_cli("plan", "cards", "--emulator", "state.json", "--out", "plan.json").code == 0
+    state(workdir).put_descriptor(card("beta", name="Made In The UI Meanwhile"))
+    ran = run_cli("apply", "--plan", "plan.json", "--emulator", "state.json")
+    assert ran.code == 1
+    assert "the saved plan is stale" in ran.err
+    assert "beta (created in Cortex since the plan)" in ran.err
+    assert "will perform the following actions" not in ran.out + ran.err
+    assert "+ create" not in ran.out + ran.err
+    assert state(workdir).tags() == ["beta"]
+
+
+def test_a_fresh_saved_plan_is_shown_then_applied(workdir: Path) -> None:
+    assert run_cli("plan", "cards", "--emulator", "state.json", "--out", "plan.json").code == 0
+    ran = run_cli("apply", "--plan", "plan.json", "--emulator", "state.json")
+    assert ran.code == 0, ran.err
+    shown = ran.out.index("+ create alpha")
+    assert shown < ran.out.index("Apply complete: 3 done, 0 failed, 0 skipped.")
+
+
 def test_saved_plan_cannot_be_mixed_with_paths(workdir: Path) -> None:
     assert run_cli("plan", "cards", "--emulator", "state.json", "--out", "plan.json").code == 0
     ran = run_cli("apply", "cards", "--plan", "plan.json", "--emulator", "state.json")

@@ -238,3 +238,30 @@ def test_a_plan_made_with_the_emulator_path_spelled_differently_applies(workdir:
     ran = run_cli("apply", "--plan", "p.json", "--emulator", "st.json")
     assert ran.code == 0, ran.err
     assert Emulator(state_file=workdir / "st.json").tags() == ["alpha"]
+
+
+def test_plan_out_into_a_folder_that_does_not_exist_is_refused_before_planning(
+    workdir: Path,
+) -> None:
+    write_cards(workdir / "cards", card("alpha"))
+    ran = run_cli("plan", "cards", "--emulator", "state.json", "--out", "nope/dir/p.json")
+    assert ran.code == 1
+    assert ran.err == (
+        "error: cannot write the plan to nope/dir/p.json: the folder nope/dir does not exist; "
+        "create it first\n"
+    )
+    assert ran.out == ""  # refused before planning: nothing shown as if it were saved
+    assert not (workdir / "nope").exists()
+
+
+def test_plan_of_an_empty_folder_says_nothing_was_found(workdir: Path) -> None:
+    Emulator(state_file=workdir / "state.json").put_descriptor(card("theirs"))
+    ran = run_cli("plan", "cards", "--emulator", "state.json")
+    assert ran.code == 0, ran.err
+    assert "cards:1:1: warning: no descriptor files (*.yaml, *.yml) in this folder" in ran.err
+    assert "No changes. Cortex matches the repository." not in ran.out
+    assert ran.out.splitlines()[:3] == [
+        "No descriptors found: nothing to plan.",
+        "Plan: 0 to create, 0 to update, 0 to delete, 0 unchanged.",
+        "1 live scorecard not managed here (left untouched): theirs",
+    ]

@@ -97,9 +97,7 @@ def test_removed_file_deletes_its_live_scorecard_with_a_reason() -> None:
         removals=[Removal("gone", "sc/gone.yaml")],
     )
     deletes = plan.by_action(Action.DELETE)
-    assert [(c.tag, c.reason) for c in deletes] == [
-        ("gone", "descriptor file sc/gone.yaml removed since base")
-    ]
+    assert [(c.tag, c.reason) for c in deletes] == [("gone", "descriptor file removed since base")]
     assert deletes[0].live_fingerprint is not None
     assert plan.unmanaged == ()
 
@@ -119,7 +117,7 @@ def test_retagged_file_is_a_delete_of_the_old_tag_and_a_flagged_create() -> None
     assert (create.action, create.tag, create.renamed_from) == (Action.CREATE, "new", "old")
     assert create.reason == "re-tagged from old"
     assert (delete.action, delete.tag) == (Action.DELETE, "old")
-    assert delete.reason == "re-tagged: file sc/x.yaml now holds tag new"
+    assert delete.reason == "re-tagged: the file now holds tag new"
 
 
 def test_prune_deletes_only_matching_tags_absent_from_the_repository() -> None:

@@ -17,7 +17,7 @@ from scorecards_sync.plan import (
     RuleChange,
     ServerVerdict,
 )
-from scorecards_sync.planner import Desired, make_plan
+from scorecards_sync.planner import Desired, Removal, make_plan
 from scorecards_sync.render import RENDERERS, plan_renderer
 from scorecards_sync.render.plan_markdown import GITHUB_COMMENT_LIMIT, escape
 
@@ -86,7 +86,7 @@ def test_text_shows_every_change_terraform_style() -> None:
     assert "      ~ rule 'Has owner': weight 1 → 2; level Bronze → Gold" in lines
     assert "      + rule 'Uses TLS' added" in lines
     assert "      - rule 'Old rule' removed" in lines
-    assert "  - destroy gone  (prune: matches pattern go*)" in lines
+    assert "  - delete gone  (prune: matches pattern go*)" in lines
     assert "Plan: 1 to create, 1 to update, 1 to delete, 1 unchanged." in lines
     assert lines[-1] == "2 live scorecards not managed here (left untouched): other-a, other-b"
 
@@ -107,7 +107,7 @@ def test_text_has_no_color_unless_asked() -> None:
     assert "\x1b[" not in plain
     assert "\x1b[32m+ create\x1b[0m" in colored
     assert "\x1b[33m~ update\x1b[0m" in colored
-    assert "\x1b[31m- destroy\x1b[0m" in colored
+    assert "\x1b[31m- delete\x1b[0m" in colored
     assert ANSI.sub("", colored) == plain
 
 
@@ -119,7 +119,32 @@ def test_text_when_nothing_changes() -> None:
         "No changes. Cortex matches the repository.\n"
         "Plan: 0 to create, 0 to update, 0 to delete, 1 unchanged."
     )
-    assert plan_renderer("text").render(Plan(())) == "No changes. Cortex matches the repository."
+
+
+def test_text_of_a_plan_of_no_scorecards_says_none_were_found() -> None:
+    # Nothing loaded and nothing to delete: "Cortex matches the repository" would mislead.
+    assert plan_renderer("text").render(Plan(())) == (
+        "No descriptors found: nothing to plan.\n"
+        "Plan: 0 to create, 0 to update, 0 to delete, 0 unchanged."
+    )
+    only_unmanaged = make_plan([], {}, live_tags=["theirs"])
+    assert plan_renderer("text").render(only_unmanaged).splitlines() == [
+        "No descriptors found: nothing to plan.",
+        "Plan: 0 to create, 0 to update, 0 to delete, 0 unchanged.",
+        "1 live scorecard not managed here (left untouched): theirs",
+    ]
+
+
+def test_text_names_a_removed_file_once_with_the_verb_apply_uses() -> None:
+    plan = make_plan(
+        [desired("tag: new\nname: Card\n", "sc/card.yaml")],
+        {"gone": "tag: gone\nname: Gone\n", "old": "tag: old\nname: Card\n"},
+        removals=[Removal("gone", "sc/gone.yaml"), Removal("old", "sc/card.yaml", "new")],
+    )
+    lines = plan_renderer("text").render(plan).splitlines()
+    assert "  - delete gone  (sc/gone.yaml, descriptor file removed since base)" in lines
+    assert "  - delete old  (sc/card.yaml, re-tagged: the file now holds tag new)" in lines
+    assert not any("destroy" in line for line in lines)
 
 
 def test_text_shows_server_verdicts() -> None:

@@ -77,7 +77,7 @@ def test_removing_8_of_20_is_refused_without_force(repo: Path) -> None:
     remove(repo, *range(8))
     ran = run_cli("plan", "--emulator", "state.json", "--base", "HEAD")
     assert ran.code == 1
-    assert "- destroy card-00" in ran.out  # the plan is shown, then refused
+    assert "- delete card-00" in ran.out  # the plan is shown, then refused
     assert "plan refused as unsafe" in ran.err
     assert "deletes 8 of 20 managed scorecards (40%)" in ran.err
     assert "--force" in ran.err
@@ -291,8 +291,65 @@ def test_deleting_every_managed_scorecard_needs_force_below_min_managed(small_re
     assert ran.code == 1, ran.out + ran.err
     assert "deletes every managed scorecard (3 of 3)" in ran.err
     assert len(Emulator(state_file=small_repo / "state.json").tags()) == 3
+    # No threshold allows wiping out everything: only --force is offered.
+    assert "re-run with --force." in ran.err and "raise the thresholds" not in ran.err
     forced = run_cli(
         "apply", "--emulator", "state.json", "--base", "HEAD", "--force", "--auto-approve"
     )
     assert forced.code == 0, forced.err
     assert Emulator(state_file=small_repo / "state.json").tags() == []
+    # The override is said in the tool's own style, not in logging's.
+    assert "warning: plan refused as unsafe: it deletes every managed scorecard" in forced.err
+    assert "WARNING" not in forced.err and "scorecards_sync." not in forced.err
+
+
+def test_a_threshold_refusal_offers_raising_the_thresholds(repo: Path) -> None:
+    remove(repo, *range(8))
+    ran = run_cli("plan", "--emulator", "state.json", "--base", "HEAD")
+    assert ran.code == 1
+    assert "(or raise the thresholds in the configuration)." in ran.err
+
+
+def test_a_deletion_names_its_file_once(repo: Path) -> None:
+    remove(repo, 3)
+    ran = run_cli("plan", "--emulator", "state.json", "--base", "HEAD")
+    assert ran.code == 0, ran.err
+    assert (
+        "  - delete card-03  (.cortex/scorecards/card-03.yaml, descriptor file removed since base)"
+        in ran.out.splitlines()
+    )
+
+
+def test_removing_the_whole_folder_is_planned_with_base(small_repo: Path) -> None:
+    # Git keeps no empty folder: deleting every descriptor removes the folder itself.
+    git("rm", "-q", "-r", str(CARDS))
+    git("commit", "-q", "-m", "drop every scorecard")
+    assert not (small_repo / CARDS).exists()
+    refused = run_cli("plan", "--emulator", "state.json", "--base", "HEAD~1")
+    assert refused.code == 1
+    assert "no such file or directory" not in refused.out + refused.err
+    assert "- delete card-00" in refused.out
+    assert "deletes every managed scorecard (3 of 3)" in refused.err
+    assert "warning: .cortex/scorecards no longer exists (it did at HEAD~1)" in refused.err
+    ran, actions = plan_json("--base", "HEAD~1", "--force")
+    assert ran.code == 0, ran.err
+    assert actions["delete"] == ["card-00", "card-01", "card-02"]
+    applied = run_cli(
+        "apply", "--emulator", "state.json", "--base", "HEAD~1", "--force", "--auto-approve"
+    )
+    assert applied.code == 0, applied.err
+    assert Emulator(state_file=small_repo / "state.json").tags() == []
+
+
+def test_a_missing_folder_is_still_an_error_without_base_or_absent_at_base(
+    small_repo: Path,
+) -> None:
+    git("rm", "-q", "-r", str(CARDS))
+    git("commit", "-q", "-m", "drop every scorecard")
+    ran = run_cli("plan", "--emulator", "state.json")
+    assert ran.code == 1
+    assert ".cortex/scorecards:1:1: error: no such file or directory" in ran.err
+    never = run_cli("plan", "never-there", "--emulator", "state.json", "--base", "HEAD~1")
+    assert never.code == 1
+    assert "never-there:1:1: error: no such file or directory" in never.err
+    assert len(Emulator(state_file=small_repo / "state.json").tags()) == 3

@@ -21,6 +21,7 @@ from scorecards_sync.applier import apply_plan, check_fresh, touched_tags
 from scorecards_sync.commands.common import add_settings_options, settings_from_args, use_color
 from scorecards_sync.commands.plan import add_plan_options, make_checked_plan
 from scorecards_sync.config import Settings
+from scorecards_sync.cortex.client import CortexClient
 from scorecards_sync.errors import PlanError, UsageError
 from scorecards_sync.loader import DEFAULT_DIR
 from scorecards_sync.plan import Plan
@@ -83,34 +84,57 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if args.plan and (args.base or args.prune is not None):
         raise UsageError("--base and --prune shape a new plan; a saved plan is applied as it is")
     if args.plan:
-        plan = read_plan(Path(args.plan))
-        if plan.base_url != target_of(settings):
-            raise PlanError(
-                f"the plan was made against {plan.base_url or '(unknown)'}, but this run "
-                f"targets {target_of(settings)}; run `plan` against the right Cortex"
-            )
-    else:
-        fresh = make_checked_plan(args, settings, console, server_check=False)
-        if fresh is None:
-            return EXIT_ERROR
-        plan = fresh
+        return _apply_saved(Path(args.plan), settings, args, console)
+    plan = make_checked_plan(args, settings, console, server_check=False)
+    if plan is None:
+        return EXIT_ERROR
+    _show(plan, settings, args, console)
+    if not plan.has_changes:
+        return _nothing_to_do()
+    if not args.auto_approve and not args.dry_run and not _confirmed(console):
+        return EXIT_ERROR
+    with open_client(settings) as client:
+        return _apply(plan, client, settings, args, console)
+
+
+def _apply_saved(path: Path, settings: Settings, args: argparse.Namespace, console: Console) -> int:
+    plan = read_plan(path)
+    if plan.base_url != target_of(settings):
+        raise PlanError(
+            f"the plan was made against {plan.base_url or '(unknown)'}, but this run "
+            f"targets {target_of(settings)}; run `plan` against the right Cortex"
+        )
+    with open_client(settings) as client:
+        if plan.has_changes:
+            # Before the plan is shown: what a stale plan says it will do no longer holds.
+            check_fresh(plan, live_fingerprints(client, touched_tags(plan)))
+        _show(plan, settings, args, console)
+        if not plan.has_changes:
+            return _nothing_to_do()
+        return _apply(plan, client, settings, args, console)
+
+
+def _show(plan: Plan, settings: Settings, args: argparse.Namespace, console: Console) -> None:
+    """The plan, then the thresholds' verdict on it (`UnsafePlan` unless --force)."""
     # With JSON results, stdout carries only them; the plan goes to stderr for the log.
     show = console.err if args.format == "json" else console.out
     show(plan_renderer("text", color=use_color(console.stdout)).render(plan))
     enforce_thresholds(plan, settings, force=args.force)
-    if not plan.has_changes:
-        write_github_output({"applied": "0", "failed": "0"})
-        return EXIT_OK
-    if not args.plan and not args.auto_approve and not args.dry_run and not _confirmed(console):
-        return EXIT_ERROR
-    return _apply(plan, settings, args, console)
 
 
-def _apply(plan: Plan, settings: Settings, args: argparse.Namespace, console: Console) -> int:
-    with open_client(settings) as client:
-        if args.plan:
-            check_fresh(plan, live_fingerprints(client, touched_tags(plan)))
-        result = apply_plan(plan, client, dry_run=args.dry_run, concurrency=settings.concurrency)
+def _nothing_to_do() -> int:
+    write_github_output({"applied": "0", "failed": "0"})
+    return EXIT_OK
+
+
+def _apply(
+    plan: Plan,
+    client: CortexClient,
+    settings: Settings,
+    args: argparse.Namespace,
+    console: Console,
+) -> int:
+    result = apply_plan(plan, client, dry_run=args.dry_run, concurrency=settings.concurrency)
     if args.format == "json":
         console.out(JsonResults().render(result))
     else:

@@ -25,7 +25,13 @@ NOT_SET = "(not set)"
 def configure(parser: argparse.ArgumentParser) -> None:
     add_settings_options(parser)
     add_prune_option(parser)
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text (default: a table for people), json (for programs)",
+    )
+    parser.epilog = "exit codes: 0 ok, 64 a bad setting, flag or config file"
 
 
 def run(args: argparse.Namespace, console: Console) -> int:

@@ -20,9 +20,10 @@ from scorecards_sync.commands.common import (
     report_problems,
     settings_from_args,
     use_color,
+    without_removed_paths,
 )
 from scorecards_sync.config import FLAG_SOURCE, Settings
-from scorecards_sync.errors import UsageError
+from scorecards_sync.errors import PlanError, UsageError
 from scorecards_sync.loader import DEFAULT_DIR
 from scorecards_sync.plan import Plan
 from scorecards_sync.planfile import write_plan
@@ -96,6 +97,8 @@ def add_plan_options(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, console: Console) -> int:
     settings = settings_from_args(args)
+    if args.out:
+        _check_out_folder(Path(args.out))
     plan = make_checked_plan(args, settings, console, server_check=args.server_validate)
     if plan is None:
         return EXIT_ERROR
@@ -136,6 +139,8 @@ def make_checked_plan(
     """Validate, then plan against Cortex; None (problems printed) when descriptors are invalid."""
     paths = list(args.paths) or list(settings.paths)
     source = load_source(paths)
+    if args.base:
+        source = without_removed_paths(source, args.base, paths)
     report_problems(console, source.problems, source.files)
     if not source.ok:
         console.err("error: the descriptors have errors; nothing was sent to Cortex")
@@ -148,6 +153,18 @@ def make_checked_plan(
         if server_check:
             plan = server_validate(plan, client, concurrency=settings.concurrency)
     return plan
+
+
+def _check_out_folder(out: Path) -> None:
+    """Refuse, before planning, a plan file whose folder does not exist: a typo in the
+    folder should not create a tree of folders."""
+    folder = out.parent
+    if not folder.is_dir():
+        if folder.exists():
+            raise PlanError(f"cannot write the plan to {out}: {folder} is not a folder")
+        raise PlanError(
+            f"cannot write the plan to {out}: the folder {folder} does not exist; create it first"
+        )
 
 
 def _may_prune(given: Sequence[str], settings: Settings) -> bool:

@@ -68,6 +68,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--force", action="store_true", help="overwrite files whose content differs"
     )
     add_settings_options(parser)
+    parser.epilog = (
+        "exit codes: 0 every file written or up to date, 1 a file skipped or a --tag not "
+        "found in Cortex (or another error), 64 usage error"
+    )
 
 
 def run(args: argparse.Namespace, console: Console) -> int:

@@ -1,4 +1,4 @@
-"""The plan for a terminal: Terraform-like `+ create`, `~ update`, `- destroy` blocks."""
+"""The plan for a terminal: Terraform-like `+ create`, `~ update`, `- delete` blocks."""
 
 from __future__ import annotations
 
@@ -15,13 +15,15 @@ from scorecards_sync.render.plan_format import (
 )
 
 NO_CHANGES = "No changes. Cortex matches the repository."
+# A plan of no scorecards at all: nothing was loaded, and nothing is to be deleted.
+NOTHING_TO_PLAN = "No descriptors found: nothing to plan."
 
 _RESET = "\033[0m"
 _STYLES = {"green": "32", "yellow": "33", "red": "31", "bold": "1", "dim": "2"}
 _SIGNS = {
     Action.CREATE: ("+", "create", "green"),
     Action.UPDATE: ("~", "update", "yellow"),
-    Action.DELETE: ("-", "destroy", "red"),
+    Action.DELETE: ("-", "delete", "red"),
 }
 _KIND_SIGNS = {DiffKind.ADDED: ("+", "green"), DiffKind.REMOVED: ("-", "red")}
 
@@ -41,9 +43,8 @@ class TextPlanRenderer:
                 lines.append("")
             lines.append(self._style(summary_line(plan), "bold"))
         else:
-            lines.append(NO_CHANGES)
-            if plan.changes:
-                lines.append(summary_line(plan))
+            lines.append(NO_CHANGES if plan.changes else NOTHING_TO_PLAN)
+            lines.append(summary_line(plan))
         if plan.unmanaged:
             lines.append(self._style(unmanaged_line(plan.unmanaged), "dim"))
         return "\n".join(lines)
