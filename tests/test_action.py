@@ -495,6 +495,26 @@ def test_descriptors_that_stop_validating_replace_the_stale_plan_comment(world: 
     assert marker is not None and marker.checksum == ""  # nothing reviewable in it
 
 
+def test_a_failed_plan_run_withdraws_the_earlier_plan_from_review(world: World) -> None:
+    reviewed = open_pull_request(world)
+    body = world.comments()[0]["body"]
+    assert f"head <code>{reviewed.head[:12]}</code>" in body
+    world.write("delta.yaml", card("delta"))
+    head = world.commit("add delta")
+    failed = world.run(
+        "pull_request", world.pull_request(reviewed.base, head), head, base_ref="no-such-ref"
+    )
+    assert failed.returncode == 1, failed.log
+    comments = world.comments()
+    assert len(comments) == 1 and "The last plan run failed" in comments[0]["body"]
+    marker = parse_marker(comments[0]["body"])
+    assert marker is not None and marker.checksum == ""
+    merged = merge(world)
+    refused = world.run("push", world.push(reviewed.base, merged), merged, command="apply")
+    assert refused.returncode == 1 and "no plan comment" in refused.log
+    assert world.emulator.tags() == ["alpha", "beta"]
+
+
 def test_fork_validates_offline_posts_nothing_and_never_reads_the_key(world: World) -> None:
     base = live_alpha_beta(world)
     world.git("switch", "-q", "-c", "typo")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from scorecards_sync.applier import ApplyResult, Status, apply_plan, check_fresh, touched_tags
 from scorecards_sync.errors import ScorecardsSyncError, UsageError
-from scorecards_sync.github.action_report import caution_md, paths_md, result_table_md
+from scorecards_sync.github.action_report import caution_md, paths_md, result_section
 from scorecards_sync.github.action_run import EXIT_ERROR, EXIT_OK, ActionRun
 from scorecards_sync.github.client import IssueComment, PullRequest
 from scorecards_sync.github.comments import (
@@ -132,12 +132,12 @@ def _refusal(run: ActionRun, plan: Plan, review: _Review) -> str | None:
 def _record_result(run: ActionRun, result: ApplyResult) -> str:
     run.log.append("")
     run.log_untrusted(TextResults(color=False).render(result))
-    table = result_table_md(result)
-    run.summary += [f"### {escape(summary_line(result))}", table]
+    section = result_section(result)
+    run.summary += [f"### {escape(summary_line(result))}", section]
     for outcome in result.outcomes:
         if outcome.status is Status.FAILED:
             run.annotate("error", f"{outcome.action.value} {outcome.tag} failed: {outcome.message}")
-    return table
+    return section.full
 
 
 def _comment_result(

@@ -4,16 +4,23 @@ On a pull request the plan goes to one sticky comment per path, whose marker
 carries the plan checksum that the apply on merge checks against. A plan that
 fails its checks (Cortex rejects a descriptor, a safety threshold) is shown but
 its comment carries no checksum, so it never stands as the reviewed plan; when
-the descriptors stop validating, an earlier plan comment is replaced by a notice.
+the descriptors stop validating, or a plan run fails (Cortex unreachable, a bad
+base ref), an earlier plan comment is replaced by a notice without a checksum.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from scorecards_sync.errors import ScorecardsSyncError
 from scorecards_sync.github.action_report import caution_md, paths_md, warning_md
 from scorecards_sync.github.action_run import EXIT_ERROR, EXIT_OK, ActionRun
-from scorecards_sync.github.comments import MAX_COMMENT_CHARS, find_sticky, upsert_sticky
+from scorecards_sync.github.comments import (
+    MAX_COMMENT_CHARS,
+    find_sticky,
+    parse_marker,
+    upsert_sticky,
+)
 from scorecards_sync.plan import Plan
 from scorecards_sync.render.plan_markdown import MarkdownPlanRenderer, escape
 from scorecards_sync.workflow import open_client, threshold_problem
@@ -35,14 +42,20 @@ def run_plan(run: ActionRun) -> int:
         base = pull.base_sha or None
     elif base is None and run.event.push is not None:
         base = run.event.push.base
-    settings = run.settings()
-    with open_client(settings) as client:
-        plan = run.make_plan(client, settings, source, base, server_check=True)
-    unsafe = threshold_problem(plan, settings, force=run.force)
-    problems = _problems_of(plan, None if unsafe is None else str(unsafe))
-    run.record(plan, base, problems)
-    if pull is not None and run.inputs.comment != "false":
-        _comment_plan(run, pull.number, plan, base, problems)
+    try:
+        settings = run.settings()
+        with open_client(settings) as client:
+            plan = run.make_plan(client, settings, source, base, server_check=True)
+        unsafe = threshold_problem(plan, settings, force=run.force)
+        problems = _problems_of(plan, None if unsafe is None else str(unsafe))
+        run.record(plan, base, problems)
+        if pull is not None and run.inputs.comment != "false":
+            _comment_plan(run, pull.number, plan, base, problems)
+    except BaseException:
+        # The comment must not go on showing an earlier plan as the one to apply.
+        if pull is not None:
+            _mark_comment_failed(run, pull.number)
+        raise
     for problem in problems:
         run.annotate("error", problem)
     return EXIT_ERROR if problems else EXIT_OK
@@ -96,6 +109,33 @@ def _comment_plan(
     run.outputs["comment-url"] = result.comment.html_url
     run.log.append(f"Plan comment {result.action}: {result.comment.html_url}")
     run.summary.append(f"Plan comment {result.action}: {result.comment.html_url}")
+
+
+def _mark_comment_failed(run: ActionRun, number: int) -> None:
+    """After a failed plan run: an earlier plan comment keeps its text but loses its checksum."""
+    if run.inputs.comment == "false":
+        return
+    key, repository, author = run.inputs.key, run.event.repository, run.inputs.comment_author
+    try:
+        with run.github() as client:
+            comment = find_sticky(
+                client.list_issue_comments(repository, number), key, author=author
+            )
+            marker = parse_marker(comment.body) if comment is not None else None
+            if comment is None or marker is None or not marker.checksum:
+                return
+            where = (
+                f"the [workflow run]({run.context.run_url})" if run.context.run_url else "its log"
+            )
+            body = (
+                f"### Scorecards plan · {paths_md(run.inputs.paths)}\n\n"
+                f"❌ **The last plan run failed**, so there is no current plan: see {where}. "
+                "Nothing will be applied on merge until a plan run succeeds; this comment "
+                "shows the plan again then."
+            )
+            upsert_sticky(client, repository, number, key, "", body, author=author)
+    except ScorecardsSyncError as exc:
+        run.annotate("warning", f"could not withdraw the earlier plan comment: {exc}")
 
 
 def _mark_comment_invalid(run: ActionRun, number: int) -> None:

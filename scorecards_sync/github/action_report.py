@@ -8,7 +8,7 @@ and the `$GITHUB_OUTPUT` file syntax.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from scorecards_sync.applier import ApplyResult, Status
@@ -20,6 +20,10 @@ from scorecards_sync.render.problems import summary
 # GitHub drops a step's summary larger than 1 MiB (and says so in an annotation).
 SUMMARY_LIMIT_BYTES = 1024 * 1024
 _MAX_PROBLEMS_IN_SUMMARY = 200
+# Room kept free for the notes a shortened section ends with.
+_NOTE_ROOM = 200
+_SUMMARY_MARGIN = 4_096
+_CUT_NOTE = "\n… *Summary cut at GitHub's 1 MiB limit: the step log has everything.*\n"
 _STATUS_MD = {Status.DONE: "✅ done", Status.FAILED: "❌ failed", Status.SKIPPED: "⏭️ skipped"}
 
 
@@ -68,25 +72,85 @@ def problems_md(problems: Sequence[Problem], files: int) -> str:
     return "\n".join([head, "", *table, *tail])
 
 
-def plan_md(plan: Plan, summary_so_far: Sequence[str]) -> str:
-    """The whole plan when the summary has room for it (it nearly always does)."""
-    used = sum(len(part.encode()) for part in summary_so_far) + 2_000
+@dataclass(frozen=True)
+class Shrinkable:
+    """A section of the job summary that can be shortened to fit: the plan, a result table.
+
+    `fit(room)` renders it in at most `room` bytes (UTF-8), saying what it left out.
+    """
+
+    full: str
+    fit: Callable[[int], str]
+
+
+def plan_section(plan: Plan) -> Shrinkable:
     full = MarkdownPlanRenderer(max_chars=10**9).render(plan)
-    if used + len(full.encode()) <= SUMMARY_LIMIT_BYTES:
-        return full
-    # Emoji and accents take up to 4 bytes: a quarter of the room is always safe.
-    return MarkdownPlanRenderer(max_chars=(SUMMARY_LIMIT_BYTES - used) // 4).render(plan)
+
+    def fit(room: int) -> str:
+        # The renderer counts characters; emoji and accents take up to 4 bytes each.
+        chars = room
+        for _ in range(6):
+            text = MarkdownPlanRenderer(max_chars=max(chars, 1)).render(plan)
+            size = len(text.encode())
+            if size <= room:
+                return text
+            chars = chars * room // size - 64
+        return MarkdownPlanRenderer(max_chars=max(room // 4, 1)).render(plan)
+
+    return Shrinkable(full, fit)
 
 
-def result_table_md(result: ApplyResult) -> str:
-    """One row per scorecard the apply touched: its status, action and message."""
+def result_section(result: ApplyResult) -> Shrinkable:
+    """One row per scorecard the apply touched; rows that do not fit are counted in a note."""
+    head = ["| Result | Action | Scorecard | Detail |", "| --- | --- | --- | --- |"]
     rows = [
         f"| {_STATUS_MD[o.status]} | {o.action.value} | {code(o.tag)} | {escape(o.message)} |"
         for o in result.outcomes
     ]
-    return "\n".join(
-        ["| Result | Action | Scorecard | Detail |", "| --- | --- | --- | --- |", *rows]
-    )
+
+    def fit(room: int) -> str:
+        used = len("\n".join(head).encode()) + _NOTE_ROOM
+        kept: list[str] = []
+        for row in rows:
+            used += len(row.encode()) + 1
+            if used > room:
+                break
+            kept.append(row)
+        more = len(rows) - len(kept)
+        note = [f"\n… and {more} more results not shown here: see the step log."] if more else []
+        return "\n".join([*head, *kept, *note])
+
+    return Shrinkable("\n".join([*head, *rows]), fit)
+
+
+def result_table_md(result: ApplyResult) -> str:
+    return result_section(result).full
+
+
+def assemble_summary(parts: Sequence[str | Shrinkable], limit: int = SUMMARY_LIMIT_BYTES) -> str:
+    """The job summary from its sections, kept under `limit` bytes: GitHub drops a bigger one.
+
+    When the whole does not fit, the shrinkable sections share the room the others leave,
+    in proportion to their full size; whatever still overflows is cut with a note.
+    """
+    full = _join([p if isinstance(p, str) else p.full for p in parts])
+    if len(full.encode()) <= limit:
+        return full
+    fixed = _join([p if isinstance(p, str) else "" for p in parts])
+    room = max(0, limit - len(fixed.encode()) - _SUMMARY_MARGIN)
+    sizes = [len(p.full.encode()) for p in parts if isinstance(p, Shrinkable)]
+    total = sum(sizes) or 1
+    shares = iter(room * size // total for size in sizes)
+    text = _join([p if isinstance(p, str) else p.fit(next(shares)) for p in parts])
+    encoded = text.encode()
+    if len(encoded) <= limit:
+        return text
+    cut = encoded[: limit - len(_CUT_NOTE.encode())].decode(errors="ignore")
+    return cut[: cut.rfind("\n") + 1] + _CUT_NOTE
+
+
+def _join(parts: Sequence[str]) -> str:
+    return "\n\n".join(parts) + "\n"
 
 
 def _escape_data(text: str) -> str:

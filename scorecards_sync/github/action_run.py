@@ -18,9 +18,11 @@ from scorecards_sync.cortex.client import CortexClient
 from scorecards_sync.errors import ScorecardsSyncError
 from scorecards_sync.github.action_inputs import ActionInputs, RunContext
 from scorecards_sync.github.action_report import (
+    Shrinkable,
+    assemble_summary,
     caution_md,
     paths_md,
-    plan_md,
+    plan_section,
     problems_md,
     warning_md,
     workflow_command,
@@ -61,7 +63,9 @@ class ActionRun:
         self.force = force
         self.strict = strict
         self.log: list[str] = []
-        self.summary: list[str] = [f"## Scorecards {inputs.command} · {paths_md(inputs.paths)}"]
+        self.summary: list[str | Shrinkable] = [
+            f"## Scorecards {inputs.command} · {paths_md(inputs.paths)}"
+        ]
         self.outputs: dict[str, str] = {}
         # Why Cortex did not dry-run the plan's writes, when it did not (a View-only key).
         self.server_check_skipped: str | None = None
@@ -121,7 +125,7 @@ class ActionRun:
         self.log.append("")
         self.log_untrusted(TextPlanRenderer(color=False).render(plan))
         self.log.append(f"Plan checksum: {plan.checksum()}")
-        self.summary += [*(caution_md(escape(p)) for p in problems), plan_md(plan, self.summary)]
+        self.summary += [*(caution_md(escape(p)) for p in problems), plan_section(plan)]
         self.summary.append(self.footer(plan, base, saved=path))
         self.outputs.update(
             {
@@ -140,7 +144,11 @@ class ActionRun:
 
     def footer(self, plan: Plan, base: str | None, *, saved: Path | None = None) -> str:
         parts = [f"Plan checksum {code(plan.checksum())}"]
-        if self.event.sha:
+        pull = self.event.pull_request
+        if pull is not None and pull.head_sha:
+            # What the reviewers see in the pull request; GITHUB_SHA is a test merge commit.
+            parts.append(f"head {code(pull.head_sha[:12])}")
+        if self.event.sha and (pull is None or self.event.sha != pull.head_sha):
             parts.append(f"commit {code(self.event.sha[:12])}")
         if base:
             parts.append(f"compared with base {code(base[:12])}")
@@ -157,4 +165,5 @@ class ActionRun:
         return exc.exit_code
 
     def summary_text(self) -> str:
-        return "\n\n".join(self.summary) + "\n"
+        """The job summary, under GitHub's limit: the only place the limit is enforced."""
+        return assemble_summary(self.summary)
