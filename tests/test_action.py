@@ -748,6 +748,16 @@ def test_report_survives_a_console_that_cannot_print_it(world: World) -> None:
     assert "level: Silver" in (world.emulator.descriptor_text("alpha") or "")
 
 
+def test_push_finds_the_review_however_the_apply_workflow_spells_the_path(world: World) -> None:
+    reviewed = open_pull_request(world)
+    merged = merge(world)
+    ran = world.run(
+        "push", world.push(reviewed.base, merged), merged, command="apply", path=f"./{DIR}/"
+    )
+    assert ran.returncode == 0, ran.log
+    assert "reviewed in pull request #42" in ran.summary
+
+
 def test_push_finds_the_merged_pull_request_that_github_links_late(world: World) -> None:
     reviewed = open_pull_request(world)
     merged = merge(world)
