@@ -26,7 +26,7 @@ from scorecards_sync.errors import (
     UnsafePlan,
     UsageError,
 )
-from scorecards_sync.loader import Document, load_paths
+from scorecards_sync.loader import Document, display_path, load_paths
 from scorecards_sync.plan import Action, Change, Plan, ServerVerdict
 from scorecards_sync.planner import (
     Desired,
@@ -64,15 +64,46 @@ class Source:
         return [Desired.from_document(document) for document in self.documents]
 
 
-def load_source(paths: Sequence[str]) -> Source:
-    """Load and validate every descriptor under `paths`, all problems at once."""
+def load_source(paths: Sequence[str], base: str | None = None) -> Source:
+    """Load and validate every descriptor under `paths`, all problems at once.
+
+    With `base`, a path that does not exist but did at (the merge base of) `base` counts
+    as empty rather than as an error: git keeps no empty folder, so deleting every
+    descriptor removes the folder too, and that deletion is what `--base` is there to plan.
+    """
     loaded = load_paths(paths)
-    problems = sort_problems([*loaded.problems, *validate_documents(loaded.documents)])
+    problems = [*loaded.problems, *validate_documents(loaded.documents)]
+    if base:
+        problems = _forgive_removed_paths(problems, base, paths)
     files = len(
         {d.path for d in loaded.documents}
         | {p.path for p in loaded.problems if p.code not in ("missing", "no-files")}
     )
-    return Source(loaded.documents, problems, files)
+    return Source(loaded.documents, sort_problems(problems), files)
+
+
+def _forgive_removed_paths(
+    problems: list[Problem], base: str, paths: Sequence[str]
+) -> list[Problem]:
+    missing = {p.path for p in problems if p.code == "missing"}
+    if not missing:
+        return problems
+    from scorecards_sync.gitsource import GitSource
+
+    gone: set[str] = set()
+    with GitSource(".") as git:
+        start = git.merge_base(base, "HEAD")
+        for path in paths:
+            shown = display_path(Path(path))
+            if shown in missing and git.exists_at(start, path):
+                gone.add(shown)
+                logger.warning(
+                    "%s no longer exists (it did at %s): planned as empty, so the scorecards "
+                    "it held are deleted",
+                    shown,
+                    base,
+                )
+    return [p for p in problems if not (p.code == "missing" and p.path in gone)]
 
 
 def target_of(settings: Settings) -> str:
@@ -197,7 +228,7 @@ def enforce_thresholds(plan: Plan, settings: Settings, *, force: bool) -> None:
     except UnsafePlan as exc:
         if not force:
             raise
-        logger.warning("%s (--force given: going ahead)", exc)
+        logger.warning("going ahead because --force was given, despite: %s", exc)
 
 
 def threshold_problem(plan: Plan, settings: Settings, *, force: bool) -> UnsafePlan | None:

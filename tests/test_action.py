@@ -968,3 +968,27 @@ def test_install_override_must_have_the_package(world: World) -> None:
     usable = install(ROOT, world.tmp, world.env, SCORECARDS_SYNC_ACTION_PYTHON=sys.executable)
     assert usable.returncode == 0 and usable.outputs == {"python": sys.executable}
     assert not (world.tmp / "scorecards-sync-venv").exists()  # nothing installed
+
+
+def test_a_push_that_removes_the_whole_folder_deletes_its_scorecards(world: World) -> None:
+    """Git keeps no empty folder: deleting every descriptor removes the folder too."""
+    base = live_alpha_beta(world)
+    world.git("rm", "-q", "-r", DIR)
+    pushed = world.commit("retire every scorecard")
+    refused = world.run(
+        "push", world.push(base, pushed), pushed, command="apply", auto_approve="true"
+    )
+    assert refused.returncode == 1, refused.log
+    assert "deletes every managed scorecard" in refused.log
+    assert world.emulator.tags() == ["alpha", "beta"]
+
+    forced = world.run(
+        "push",
+        world.push(base, pushed),
+        pushed,
+        command="apply",
+        auto_approve="true",
+        args="--force",
+    )
+    assert forced.returncode == 0, forced.log
+    assert world.emulator.tags() == []

@@ -299,7 +299,10 @@ def test_deleting_every_managed_scorecard_needs_force_below_min_managed(small_re
     assert forced.code == 0, forced.err
     assert Emulator(state_file=small_repo / "state.json").tags() == []
     # The override is said in the tool's own style, not in logging's.
-    assert "warning: plan refused as unsafe: it deletes every managed scorecard" in forced.err
+    assert (
+        "warning: going ahead because --force was given, despite: "
+        "plan refused as unsafe: it deletes every managed scorecard" in forced.err
+    )
     assert "WARNING" not in forced.err and "scorecards_sync." not in forced.err
 
 

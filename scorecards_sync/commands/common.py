@@ -10,13 +10,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from scorecards_sync.config import Settings, resolve_settings
-from scorecards_sync.loader import display_path
 from scorecards_sync.problems import Problem
 from scorecards_sync.render.problems import REPORTERS
 
 if TYPE_CHECKING:
     from scorecards_sync.cli import Console
-    from scorecards_sync.workflow import Source
 
 logger = logging.getLogger(__name__)
 
@@ -94,31 +92,3 @@ def report_problems(console: Console, problems: Sequence[Problem], files: int) -
     report = REPORTERS["text"](problems, files)
     for line in (*report.stdout, *report.stderr):
         console.err(line)
-
-
-def without_removed_paths(source: Source, base: str, paths: Sequence[str]) -> Source:
-    """`source`, where a path that does not exist but did at (the merge base of) `base`
-    counts as empty rather than as an error: git keeps no empty folder, so deleting every
-    descriptor removes the folder too, and that deletion is what `--base` is there to plan.
-    """
-    missing = {p.path for p in source.problems if p.code == "missing"}
-    if not missing:
-        return source
-    from scorecards_sync.gitsource import GitSource
-    from scorecards_sync.workflow import Source
-
-    gone: set[str] = set()
-    with GitSource(".") as git:
-        start = git.merge_base(base, "HEAD")
-        for path in paths:
-            shown = display_path(Path(path))
-            if shown in missing and git.exists_at(start, path):
-                gone.add(shown)
-                logger.warning(
-                    "%s no longer exists (it did at %s): planned as empty, so the scorecards "
-                    "it held are deleted",
-                    shown,
-                    base,
-                )
-    kept = [p for p in source.problems if not (p.code == "missing" and p.path in gone)]
-    return Source(source.documents, kept, source.files)

@@ -20,7 +20,6 @@ from scorecards_sync.commands.common import (
     report_problems,
     settings_from_args,
     use_color,
-    without_removed_paths,
 )
 from scorecards_sync.config import FLAG_SOURCE, Settings
 from scorecards_sync.errors import PlanError, UsageError
@@ -138,9 +137,7 @@ def make_checked_plan(
 ) -> Plan | None:
     """Validate, then plan against Cortex; None (problems printed) when descriptors are invalid."""
     paths = list(args.paths) or list(settings.paths)
-    source = load_source(paths)
-    if args.base:
-        source = without_removed_paths(source, args.base, paths)
+    source = load_source(paths, args.base)
     report_problems(console, source.problems, source.files)
     if not source.ok:
         console.err("error: the descriptors have errors; nothing was sent to Cortex")

@@ -49,11 +49,11 @@ def run_apply(run: ActionRun) -> int:
             f"needs a push to the default branch; this run is {where}. Set auto-approve: "
             "true to apply without that check."
         )
-    source = run.validate()
+    base = run.inputs.base_ref or (push.base if push else None)
+    source = run.validate(base)
     if source is None:
         run.summary.append("Nothing was sent to Cortex: fix the errors above first.")
         return EXIT_ERROR
-    base = run.inputs.base_ref or (push.base if push else None)
     settings = run.settings()
     with open_client(settings) as client:
         plan = run.make_plan(client, settings, source, base, server_check=False)

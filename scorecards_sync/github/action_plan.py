@@ -31,17 +31,17 @@ _COMMENT_FRAME = 300
 
 def run_plan(run: ActionRun) -> int:
     pull = run.event.pull_request
-    source = run.validate()
-    if source is None:
-        if pull is not None:
-            _mark_comment_invalid(run, pull.number)
-        run.summary.append("Nothing was sent to Cortex: fix the errors above first.")
-        return EXIT_ERROR
     base = run.inputs.base_ref
     if base is None and pull is not None:
         base = pull.base_sha or None
     elif base is None and run.event.push is not None:
         base = run.event.push.base
+    source = run.validate(base)
+    if source is None:
+        if pull is not None:
+            _mark_comment_invalid(run, pull.number)
+        run.summary.append("Nothing was sent to Cortex: fix the errors above first.")
+        return EXIT_ERROR
     try:
         settings = run.settings()
         with open_client(settings) as client:

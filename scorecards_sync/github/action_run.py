@@ -88,9 +88,13 @@ class ActionRun:
         token = self._stop_token
         self.log += [f"::stop-commands::{token}", text, f"::{token}::"]
 
-    def validate(self) -> Source | None:
-        """Check every descriptor offline; annotations in the log. None when it fails."""
-        source = load_source(list(self.inputs.paths))
+    def validate(self, base: str | None = None) -> Source | None:
+        """Check every descriptor offline; annotations in the log. None when it fails.
+
+        With `base`, a descriptor folder removed since then counts as empty (see
+        `load_source`).
+        """
+        source = load_source(list(self.inputs.paths), base)
         report = render_github(source.problems, source.files)
         self.log += [*report.stdout, *report.stderr]
         self.summary.append(problems_md(source.problems, source.files))
