@@ -249,3 +249,54 @@ def test_an_unforeseen_failure_in_a_handler_is_a_500(caplog: pytest.LogCaptureFi
     assert response.json()["details"].startswith("the emulator failed: AttributeError: ")
     assert listing.status_code == 200  # one broken answer does not take the rest down
     assert any("getScorecard answered 500" in r.getMessage() for r in caplog.records)
+
+
+def test_a_state_file_leaves_nothing_else_behind(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    Emulator(state_file=state).tags()
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    Emulator(state_file=state).put_descriptor(DESCRIPTOR.format(tag="x"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["state.json"]
+
+
+def test_a_plan_against_a_new_state_file_leaves_no_lock_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    enter_workdir(tmp_path, monkeypatch, prefixes=("SCORECARDS_SYNC_", "CORTEX_"))
+    Path("x.yaml").write_text(DESCRIPTOR.format(tag="x"))
+    ran = run_cli("plan", "--emulator", "new.json", "x.yaml")
+    assert ran.code == 0, ran.err
+    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".lock")]
+
+
+def test_a_folder_given_as_the_state_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as raised:
+        Emulator(state_file=tmp_path)
+    assert str(raised.value) == (
+        f"the state file {tmp_path} is a folder: give the path of a file in it "
+        "(it is created on the first write)"
+    )
+
+
+def test_a_state_file_in_a_missing_folder_names_the_folder(tmp_path: Path) -> None:
+    state = tmp_path / "nonexistent" / "dir" / "s.json"
+    with pytest.raises(ConfigError) as raised:
+        Emulator(state_file=state)
+    assert str(raised.value) == (
+        f"the folder of the state file {state} does not exist: "
+        f"create {state.parent} first or choose another state file"
+    )
+
+
+def test_the_command_line_names_a_folder_given_as_state_without_python_internals(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    enter_workdir(tmp_path, monkeypatch, prefixes=("SCORECARDS_SYNC_", "CORTEX_"))
+    Path("st").mkdir()
+    Path("x.yaml").write_text(DESCRIPTOR.format(tag="x"))
+    ran = run_cli("plan", "--emulator", "st", "x.yaml")
+    assert ran.code != 0
+    assert ran.err == (
+        "error: the state file st is a folder: give the path of a file in it "
+        "(it is created on the first write)\n"
+    )

@@ -1,10 +1,16 @@
 """The emulator's state: in memory, or in a JSON file that outlives the process.
 
 A state file is shared safely between processes: every access holds an
-`fcntl.flock` on a sidecar `<file>.lock` (shared to read, exclusive to write),
-re-reads the file when it changed since this process last saw it, and writes
-by renaming a complete temporary file over it, so a reader never sees half a
-file and two writers never interleave.
+`fcntl.flock` on the folder that holds the file (shared to read, exclusive to
+write), re-reads the file when it changed since this process last saw it, and
+writes by renaming a complete temporary file over it, so a reader never sees
+half a file and two writers never interleave.
+
+Why the folder: the state file itself cannot carry the lock, since every write
+replaces it with a new file; a sidecar `<file>.lock` would be left behind in the
+user's folder, and removing it after use lets two processes lock two different
+files of one name. The folder is always there while the file is, and locking it
+creates nothing.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import contextlib
 import fcntl
 import json
 import os
+import stat as file_mode
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,12 +48,6 @@ class Store:
         if state_file is not None:
             with self.reading():
                 pass
-
-    @property
-    def lock_file(self) -> Path | None:
-        if self.state_file is None:
-            return None
-        return self.state_file.with_name(self.state_file.name + ".lock")
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[State]:
@@ -77,14 +78,26 @@ class Store:
 
     @contextlib.contextmanager
     def _file_lock(self, operation: int) -> Iterator[None]:
-        lock_file = self.lock_file
-        if lock_file is None:
+        if self.state_file is None:
             yield
             return
+        folder = self.state_file.parent
         try:
-            descriptor = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o644)
+            descriptor = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        except FileNotFoundError:
+            raise ConfigError(
+                f"the folder of the state file {self.state_file} does not exist: "
+                f"create {folder} first or choose another state file"
+            ) from None
+        except NotADirectoryError:
+            raise ConfigError(
+                f"cannot use the state file {self.state_file}: {folder} is not a folder"
+            ) from None
         except OSError as exc:
-            raise ConfigError(f"cannot open the state lock file {lock_file}: {exc}") from None
+            raise ConfigError(
+                f"cannot use the state file {self.state_file}: "
+                f"cannot open its folder {folder} ({_reason(exc)})"
+            ) from None
         try:
             fcntl.flock(descriptor, operation)
             yield
@@ -101,6 +114,11 @@ class Store:
                 self._state = empty_state()
                 self._stamp = None
             return
+        if file_mode.S_ISDIR(stat.st_mode):
+            raise ConfigError(
+                f"the state file {self.state_file} is a folder: give the path of a file "
+                "in it (it is created on the first write)"
+            )
         stamp = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
         if stamp == self._stamp:
             return
@@ -121,7 +139,9 @@ class Store:
             with contextlib.suppress(OSError):
                 temporary.unlink()
             self._stamp = None
-            raise ConfigError(f"cannot write the state file {self.state_file}: {exc}") from None
+            raise ConfigError(
+                f"cannot write the state file {self.state_file}: {_reason(exc)}"
+            ) from None
         stat = self.state_file.stat()
         self._stamp = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
 
@@ -129,8 +149,10 @@ class Store:
 def _read_state(path: Path) -> State:
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read the state file {path}: {exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path} is not an emulator state file (not UTF-8 text)") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read the state file {path}: {_reason(exc)}") from None
     if not text.strip():
         return empty_state()
     try:
@@ -158,3 +180,8 @@ def _read_state(path: Path) -> State:
             "fix or remove them, or use another state file"
         )
     return state
+
+
+def _reason(exc: OSError) -> str:
+    """What went wrong, without Python's `[Errno N]` and the path the message already names."""
+    return exc.strerror.lower() if exc.strerror else str(exc)
