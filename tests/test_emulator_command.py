@@ -82,21 +82,81 @@ def test_api_key_restricts_access_and_is_never_printed() -> None:
 
 
 @pytest.mark.parametrize(
-    "args",
-    [["--port", "70000"], ["--drop-rate", "2"], ["--fail-rate", "-1"], ["--rate-limit", "0"]],
+    ("args", "message"),
+    [
+        (["--port", "70000"], "--port must be between 0 and 65535, not 70000"),
+        (["--drop-rate", "2"], "--drop-rate must be between 0 and 1, not 2"),
+        (["--fail-rate", "2"], "--fail-rate must be between 0 and 1, not 2"),
+        (["--fail-rate", "-1"], "--fail-rate must be between 0 and 1, not -1"),
+        (["--latency-ms", "-5"], "--latency-ms must not be negative, not -5"),
+        (["--rate-limit", "0"], "--rate-limit must be at least 1, not 0"),
+    ],
 )
-def test_impossible_options_are_usage_errors(
-    args: list[str], capsys: pytest.CaptureFixture[str]
+def test_impossible_options_are_usage_errors_naming_the_flag(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["emulator", *args], Console()) == EXIT_USAGE
-    assert "error:" in capsys.readouterr().err
+    assert capsys.readouterr().err == f"error: {message}\n"
 
 
-def test_a_bad_seed_dir_fails_before_serving(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_api_keys_with_limited_permissions() -> None:
+    viewer, editor = "canary-viewer-3f1a", "canary-editor-9c2e"
+    descriptor = (DATA / "valid-ladder.yaml").read_text()
+    with _running("--api-key", f"{viewer}:view", "--api-key", f"{editor}:view,edit") as (
+        process,
+        base_url,
+    ):
+
+        def call(method: str, path: str, key: str, content: str = "") -> int:
+            headers = {"Authorization": f"Bearer {key}"}
+            url = f"{base_url}{path}"
+            return httpx.request(method, url, headers=headers, content=content).status_code
+
+        create = "/api/v1/scorecards/descriptor"
+        assert call("GET", "/api/v1/scorecards", viewer) == 200
+        assert call("POST", create, viewer, content=descriptor) == 403
+        assert call("POST", create, editor, content=descriptor) == 200
+        approve = "/api/v1/scorecards/emulator-ladder/entity/svc/exemption/approve"
+        assert call("PUT", approve, editor, content="{}") == 403
+        assert call("GET", "/api/v1/scorecards", "someone-else") == 401
+        process.terminate()
+        stdout, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0
+    assert "key 1: view; key 2: view, edit" in stderr
+    assert viewer not in stdout + stderr and editor not in stdout + stderr
+
+
+def _refused(*args: str) -> subprocess.CompletedProcess[str]:
+    """The command run in a process of its own: were it to serve instead, the timeout fails it."""
+    return subprocess.run(
+        [sys.executable, "-m", "scorecards_sync", "emulator", *args],
+        cwd=REPO_ROOT,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("canary-key-77:view,delete", "the text after the last ':' must be a comma list"),
+        ("canary-key-77:", "the text after the last ':' must be a comma list"),
+        (":view", "has no key"),
+    ],
+)
+def test_a_malformed_api_key_option_is_a_usage_error_that_never_quotes_it(
+    value: str, message: str
 ) -> None:
-    (tmp_path / "bad.yaml").write_text((DATA / "level-not-in-ladder.yaml").read_text())
-    assert main(["emulator", "--seed-dir", str(tmp_path)], Console()) == 1
-    captured = capsys.readouterr()
-    assert captured.out == ""
-    assert "is not a level of the ladder" in captured.err
+    ran = _refused("--api-key", value)
+    assert ran.returncode == EXIT_USAGE
+    assert message in ran.stderr
+    assert "canary-key-77" not in ran.stderr and "delete" not in ran.stderr
+
+
+def test_the_same_api_key_twice_is_a_usage_error() -> None:
+    ran = _refused("--api-key", "canary-k:view", "--api-key", "canary-k")
+    assert ran.returncode == EXIT_USAGE
+    assert ran.stderr == "error: --api-key number 2 repeats an earlier key\n"

@@ -16,11 +16,19 @@ from pathlib import Path
 from types import FrameType
 
 from scorecards_sync.cli import EXIT_OK, Console
-from scorecards_sync.cortex.emulator import ALL_PERMISSIONS, Emulator, Faults
+from scorecards_sync.cortex.emulator import (
+    ALL_PERMISSIONS,
+    EDIT,
+    EXEMPTIONS,
+    VIEW,
+    Emulator,
+    Faults,
+)
 from scorecards_sync.errors import ScorecardsSyncError, UsageError
 
 NAME = "emulator"
 HELP = "serve a Cortex-compatible scorecards API on 127.0.0.1 (offline rehearsals, tests)"
+PERMISSION_NAMES = (VIEW, EDIT, EXEMPTIONS)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -41,8 +49,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--api-key",
-        metavar="KEY",
-        help="accept only this bearer token, with every permission (default: accept any)",
+        action="append",
+        metavar="KEY[:PERMS]",
+        help=(
+            "accept only this bearer token (repeatable); PERMS is a comma list of "
+            f"{', '.join(PERMISSION_NAMES)} (default: all of them). "
+            "Without --api-key any token is accepted with every permission"
+        ),
     )
     faults = parser.add_argument_group("faults (for rehearsing failures)")
     faults.add_argument(
@@ -77,17 +90,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, console: Console) -> int:
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port must be between 0 and 65535, not {args.port}")
-    try:
-        faults = Faults(
-            latency_ms=args.latency_ms,
-            rate_limit_per_minute=args.rate_limit,
-            fail_rate=args.fail_rate,
-            drop_rate=args.drop_rate,
-            seed=args.seed,
-        )
-    except ValueError as exc:
-        raise UsageError(str(exc).replace("_", "-")) from None
-    api_keys = {args.api_key: ALL_PERMISSIONS} if args.api_key else None
+    faults = _faults(args)
+    api_keys = _api_keys(args.api_key) if args.api_key else None
     emulator = Emulator(
         state_file=args.state, api_keys=api_keys, faults=faults, seed_dir=args.seed_dir
     )
@@ -102,11 +106,62 @@ def run(args: argparse.Namespace, console: Console) -> int:
         if api_keys is None:
             console.err("accepting any bearer token (give --api-key to require one)")
         else:
-            console.err("accepting only the API key given with --api-key")
+            console.err(_describe_keys(list(api_keys.values())))
         held = len(emulator.tags())
         console.err(f"serving {held} scorecard{'s' * (held != 1)}; stop with Ctrl-C or SIGTERM")
         _wait_for_signal()
     return EXIT_OK
+
+
+def _faults(args: argparse.Namespace) -> Faults:
+    for flag, value in (("--fail-rate", args.fail_rate), ("--drop-rate", args.drop_rate)):
+        if not 0.0 <= value <= 1.0:
+            raise UsageError(f"{flag} must be between 0 and 1, not {value:g}")
+    if args.latency_ms < 0:
+        raise UsageError(f"--latency-ms must not be negative, not {args.latency_ms:g}")
+    if args.rate_limit is not None and args.rate_limit < 1:
+        raise UsageError(f"--rate-limit must be at least 1, not {args.rate_limit}")
+    return Faults(
+        latency_ms=args.latency_ms,
+        rate_limit_per_minute=args.rate_limit,
+        fail_rate=args.fail_rate,
+        drop_rate=args.drop_rate,
+        seed=args.seed,
+    )
+
+
+def _api_keys(values: list[str]) -> dict[str, frozenset[str]]:
+    """`KEY[:PERMS]` options as the emulator's key table.
+
+    No message quotes the option: any part of it may be the key.
+    """
+    keys: dict[str, frozenset[str]] = {}
+    for position, value in enumerate(values, start=1):
+        key, colon, listed = value.rpartition(":")
+        if not colon:
+            key, permissions = value, ALL_PERMISSIONS
+        else:
+            names = [name.strip().lower() for name in listed.split(",")]
+            if not all(name in PERMISSION_NAMES for name in names):
+                raise UsageError(
+                    f"--api-key number {position}: the text after the last ':' must be a "
+                    f"comma list of {', '.join(PERMISSION_NAMES)}"
+                )
+            permissions = frozenset(names)
+        if not key.strip():
+            raise UsageError(f"--api-key number {position} has no key")
+        if key in keys:
+            raise UsageError(f"--api-key number {position} repeats an earlier key")
+        keys[key] = permissions
+    return keys
+
+
+def _describe_keys(grants: list[frozenset[str]]) -> str:
+    listed = "; ".join(
+        f"key {n}: {', '.join(p for p in PERMISSION_NAMES if p in granted)}"
+        for n, granted in enumerate(grants, start=1)
+    )
+    return f"accepting only the API keys given with --api-key ({listed})"
 
 
 def _wait_for_signal() -> None:
