@@ -19,7 +19,7 @@ from scorecards_sync.plan import (
 )
 from scorecards_sync.planner import Desired, Removal, make_plan
 from scorecards_sync.render import RENDERERS, plan_renderer
-from scorecards_sync.render.plan_markdown import GITHUB_COMMENT_LIMIT, escape
+from scorecards_sync.render.plan_markdown import GITHUB_COMMENT_LIMIT, MarkdownPlanRenderer, escape
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -175,7 +175,8 @@ def test_json_is_the_saved_plan_form() -> None:
 
 
 def test_markdown_starts_with_the_summary_and_a_table() -> None:
-    text = plan_renderer("markdown").render(sample_plan())
+    plan = sample_plan()
+    text = plan_renderer("markdown").render(plan)
     lines = text.splitlines()
     assert lines[0] == "**Plan: 1 to create, 1 to update, 1 to delete, 1 unchanged.**"
     assert lines[2:4] == ["| Action | Scorecard | Details |", "| --- | --- | --- |"]
@@ -184,7 +185,10 @@ def test_markdown_starts_with_the_summary_and_a_table() -> None:
         "| ✏️ update | <code>prod</code> | <code>sc/prod.yaml</code> · 3 fields, 3 rules changed |"
     )
     assert lines[6] == "| 🗑️ delete | <code>gone</code> | prune: matches pattern go&#42; |"
-    assert text.endswith("_2 live scorecards not managed here (left untouched): other-a, other-b_")
+    assert text.endswith(
+        "_2 live scorecards not managed here (left untouched): other-a, other-b_\n\n"
+        f"<sub>Plan checksum <code>{plan.checksum()}</code></sub>"
+    )
 
 
 def test_markdown_has_a_collapsible_block_per_written_scorecard() -> None:
@@ -192,10 +196,16 @@ def test_markdown_has_a_collapsible_block_per_written_scorecard() -> None:
     assert text.count("<details>") == text.count("</details>") == 2
     block = text[text.index("<details><summary>✏️ update <code>prod</code>") :]
     block = block[: block.index("</details>")]
-    assert "- ✏️ rule 'Has owner': weight 1 → 2; level Bronze → Gold" in block
+    assert (
+        "- ✏️ rule 'Has owner': weight <code>1</code> → <code>2</code>; "
+        "level <code>Bronze</code> → <code>Gold</code>"
+    ) in block
     assert "- ➕ rule 'Uses TLS' added" in block
     assert "- ➖ rule 'Old rule' removed" in block
-    assert "- <code>ladder.levels&#91;Gold&#93;.color</code>: &#35;FFD700 → &#35;FFC000" in block
+    assert (
+        "- <code>ladder.levels&#91;Gold&#93;.color</code>: "
+        "<code>&#35;FFD700</code> → <code>&#35;FFC000</code>"
+    ) in block
     assert "  ```diff\n   First line.\n  -Second line.\n  +Second line, edited.\n  ```" in block
 
 
@@ -223,6 +233,56 @@ def test_markdown_escapes_everything_from_descriptors() -> None:
     assert "&lt;script&gt;" in text and "&amp;amp;" in text
     assert "&#35;12<br>next line" in row
     assert escape("x\ny") == "x<br>y"
+
+
+def test_markdown_shows_values_as_written_in_code_spans() -> None:
+    old = 'git != null and git.branch() == "main"'
+    new = 'git != null and git.branch() == "trunk"'
+    change = Change(
+        Action.UPDATE,
+        "t",
+        fields=(
+            FieldChange("name", DiffKind.CHANGED, "Prod <main> & co", "Prod | `x` @team #1"),
+            FieldChange("evaluation.window", DiffKind.CHANGED, 4, 24),
+            FieldChange("description", DiffKind.ADDED, None, " padded "),
+        ),
+        rules=(
+            RuleChange(
+                "Default branch",
+                DiffKind.CHANGED,
+                (FieldChange("expression", DiffKind.CHANGED, old, new),),
+            ),
+        ),
+    )
+    text = plan_renderer("markdown").render(Plan((change,)))
+    assert (
+        "- ✏️ rule 'Default branch': expression "
+        '<code>git != null and git.branch() == "main"</code> → '
+        '<code>git != null and git.branch() == "trunk"</code>'
+    ) in text
+    assert (
+        "- <code>name</code>: <code>Prod &lt;main&gt; &amp; co</code> → "
+        "<code>Prod &#124; &#96;x&#96; &#64;team &#35;1</code>"
+    ) in text
+    assert "- <code>evaluation.window</code>: <code>4</code> → <code>24</code>" in text
+    # Blanks at the edges would vanish in the markup: such a string stays quoted.
+    assert '- <code>description</code>: (none) → <code>" padded "</code>' in text
+
+
+def test_markdown_ends_with_the_plan_checksum_unless_told_not_to() -> None:
+    plan = sample_plan()
+    text = plan_renderer("markdown").render(plan)
+    assert text.splitlines()[-1] == f"<sub>Plan checksum <code>{plan.checksum()}</code></sub>"
+    assert text.count("Plan checksum") == 1
+    without = MarkdownPlanRenderer(checksum=False).render(plan)
+    assert "Plan checksum" not in without
+    assert text == f"{without}\n\n<sub>Plan checksum <code>{plan.checksum()}</code></sub>"
+
+
+def test_markdown_of_no_changes_still_carries_the_checksum() -> None:
+    plan = Plan(())
+    text = plan_renderer("markdown").render(plan)
+    assert text.endswith(f"<sub>Plan checksum <code>{plan.checksum()}</code></sub>")
 
 
 def test_markdown_fences_outgrow_backticks_in_the_text() -> None:
@@ -257,13 +317,15 @@ def big_plan(count: int, unmanaged: int = 0) -> Plan:
 
 
 def test_markdown_of_2000_changes_stays_under_githubs_limit_with_a_note() -> None:
-    text = plan_renderer("markdown").render(big_plan(2000, unmanaged=3000))
+    plan = big_plan(2000, unmanaged=3000)
+    text = plan_renderer("markdown").render(plan)
     assert len(text) <= GITHUB_COMMENT_LIMIT
     shown = len(re.findall(r"^\| ✏️ update", text, flags=re.MULTILINE))
     assert 0 < shown < 2000
-    assert text.rstrip().endswith(
+    assert text.endswith(
         f"_… {2000 - shown} more scorecards not shown; "
-        "see the full plan in the job summary / artifact._"
+        "see the full plan in the job summary / artifact._\n\n"
+        f"<sub>Plan checksum <code>{plan.checksum()}</code></sub>"
     )
     assert text.count("<details>") == text.count("</details>")
 
@@ -286,7 +348,9 @@ def test_markdown_lists_unmanaged_scorecards_as_far_as_room_allows() -> None:
     )
     assert len(text) <= 5000
     assert "3000 live scorecards not managed here (left untouched): tag-0000" in text
-    assert re.search(r"… and \d+ more_$", text)
+    assert re.search(
+        r"… and \d+ more_\n\n<sub>Plan checksum <code>sha256:[0-9a-f]{64}</code></sub>$", text
+    )
 
 
 def test_registry_and_unknown_names() -> None:

@@ -26,6 +26,18 @@ def format_value(value: Any, limit: int = MAX_VALUE_CHARS) -> str:
     return text
 
 
+def raw_value(value: Any, limit: int = MAX_VALUE_CHARS) -> str:
+    """A value on one line as written: strings without quotes or escapes, data as flow JSON.
+
+    For renderers that mark values off themselves (Markdown's code spans). A string
+    whose edges would vanish in the markup (empty, surrounding blanks) stays quoted.
+    """
+    if not isinstance(value, str) or not value or value != value.strip():
+        return format_value(value, limit)
+    text = value.replace("\r\n", "\n").replace("\n", " ")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def is_multiline(change: FieldChange) -> bool:
     return any(isinstance(v, str) and "\n" in v.rstrip("\n") for v in (change.old, change.new))
 
@@ -54,13 +66,13 @@ def field_summary(change: FieldChange, separator: str = ": ") -> str:
 
 def rule_summary(rule: RuleChange) -> str:
     """`rule 'Has owner': level Bronze → Silver; weight 1 → 2` or `rule 'Uses TLS' added`."""
-    name = f"rule {_quote_title(rule.title)}"
+    name = f"rule {quote_title(rule.title)}"
     if rule.kind is not DiffKind.CHANGED:
         return f"{name} {rule.kind.value}"
     return f"{name}: " + "; ".join(field_summary(f, " ") for f in rule.fields)
 
 
-def _quote_title(title: str) -> str:
+def quote_title(title: str) -> str:
     shown = title if len(title) <= MAX_VALUE_CHARS else title[: MAX_VALUE_CHARS - 1] + "…"
     shown = shown.replace("\n", " ")
     return f"'{shown}'" if "'" not in shown else json.dumps(shown, ensure_ascii=False)

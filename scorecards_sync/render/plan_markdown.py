@@ -13,10 +13,9 @@ import re
 
 from scorecards_sync.plan import Action, Change, DiffKind, FieldChange, Plan, RuleChange
 from scorecards_sync.render.plan_format import (
-    change_values,
-    format_value,
     is_multiline,
-    rule_summary,
+    quote_title,
+    raw_value,
     summary_line,
     text_diff,
     unmanaged_line,
@@ -49,9 +48,9 @@ _ESCAPES = {
     "]": "&#93;",
     "~": "&#126;",
     "#": "&#35;",
-    "!": "&#33;",
     "@": "&#64;",
 }
+# `!` is left as it is: it means something only before `[` (an image), and `[` is escaped.
 _NEEDS_ESCAPE = re.compile("[" + re.escape("".join(_ESCAPES)) + "]")
 
 
@@ -65,9 +64,19 @@ def code(text: str) -> str:
     return f"<code>{escape(text)}</code>"
 
 
+def value_code(value: object) -> str:
+    """A descriptor value as written (no JSON quoting or escapes), in a code span."""
+    return code(raw_value(value))
+
+
 class MarkdownPlanRenderer:
-    def __init__(self, *, max_chars: int = GITHUB_COMMENT_LIMIT) -> None:
+    """`checksum`: end with the plan's checksum line. Leave it off where the page
+    prints the checksum elsewhere (the action's footer), so it is not shown twice.
+    """
+
+    def __init__(self, *, max_chars: int = GITHUB_COMMENT_LIMIT, checksum: bool = True) -> None:
         self.max_chars = max_chars
+        self.checksum = checksum
 
     def render(self, plan: Plan) -> str:
         actionable = plan.actionable
@@ -102,6 +111,8 @@ class MarkdownPlanRenderer:
             out.force(
                 f"\n\n_… details of {missing_blocks} more scorecards not shown; {SEE_FULL_PLAN}._"
             )
+        if self.checksum:
+            out.force(f"\n\n{checksum_line(plan)}")
         return out.text()
 
 
@@ -177,17 +188,38 @@ def _block(change: Change) -> str:
     return "\n".join(lines)
 
 
+def checksum_line(plan: Plan) -> str:
+    return f"<sub>Plan checksum {code(plan.checksum())}</sub>"
+
+
 def _field_bullet(field: FieldChange, *, creating: bool) -> list[str]:
     if creating and field.kind is DiffKind.ADDED and not is_multiline(field):
-        return [f"- {code(field.path)}: {escape(format_value(field.new))}"]
-    line = f"- {code(field.path)}: {escape(change_values(field))}"
+        return [f"- {code(field.path)}: {value_code(field.new)}"]
+    line = f"- {code(field.path)}: {_change_values(field)}"
     if not is_multiline(field):
         return [line]
     return [line, *_diff_block(field, "  ")]
 
 
+def _change_values(field: FieldChange) -> str:
+    """`<code>Bronze</code> → <code>Silver</code>`; a side without the field is `(none)`."""
+    if is_multiline(field):
+        return f"{field.kind.value} (text below)"
+    old = "(none)" if field.kind is DiffKind.ADDED else value_code(field.old)
+    new = "(none)" if field.kind is DiffKind.REMOVED else value_code(field.new)
+    return f"{old} → {new}"
+
+
+def _rule_summary(rule: RuleChange) -> str:
+    """`rule 'Has owner': level <code>Bronze</code> → <code>Silver</code>` or `rule 'X' added`."""
+    name = escape(f"rule {quote_title(rule.title)}")
+    if rule.kind is not DiffKind.CHANGED:
+        return f"{name} {rule.kind.value}"
+    return f"{name}: " + "; ".join(f"{escape(f.path)} {_change_values(f)}" for f in rule.fields)
+
+
 def _rule_bullet(rule: RuleChange) -> list[str]:
-    lines = [f"- {_BULLET_SIGNS[rule.kind]} {escape(rule_summary(rule))}"]
+    lines = [f"- {_BULLET_SIGNS[rule.kind]} {_rule_summary(rule)}"]
     for field in rule.fields:
         if is_multiline(field):
             lines += [f"  - {code(field.path)}:", *_diff_block(field, "    ")]
