@@ -9,18 +9,24 @@ calls of one apply touch the same scorecard. Within a phase, changes run concurr
 (bounded), all under the client's one shared rate limiter.
 
 A failure of one change never hides the others: every change gets an `Outcome`.
+The exception is a refused key (HTTP 401 or 403): it refuses every write alike, so
+after the first one nothing more is sent and the remaining changes are `skipped`
+with the reason. The first write goes alone, so a key that may not write costs one
+refused call, not one per concurrent worker.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from scorecards_sync.errors import CortexError, CortexNotFound, StalePlan
+from scorecards_sync.cortex.http import EDIT
+from scorecards_sync.errors import CortexAuthError, CortexError, CortexNotFound, StalePlan
 from scorecards_sync.plan import Action, Change, Plan
 
 logger = logging.getLogger(__name__)
@@ -99,8 +105,15 @@ def apply_plan(
 
     writes = [c for c in changes if c.action is not Action.DELETE]
     deletes = [c for c in changes if c.action is Action.DELETE]
+    gate = _KeyGate()
+
+    def run(change: Change) -> Outcome:
+        return gate.run(change, lambda: _run_change(change, client, dry_run))
+
     with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="apply") as pool:
-        for outcome in pool.map(lambda c: _run_change(c, client, dry_run), writes):
+        if writes:
+            record(run(writes[0]))
+        for outcome in pool.map(run, writes[1:]):
             record(outcome)
         failed_creates = {
             change.renamed_from
@@ -121,13 +134,40 @@ def apply_plan(
                 )
             else:
                 runnable.append(change)
-        for outcome in pool.map(lambda c: _run_change(c, client, dry_run), runnable):
+        for outcome in pool.map(run, runnable):
             record(outcome)
     ordered = tuple(outcomes[c.tag] for c in changes if c.tag in outcomes)
     return ApplyResult(ordered, dry_run=dry_run)
 
 
+KEY_LACKS_EDIT = f"the API key lacks the '{EDIT}' permission"
+KEY_REFUSED = "Cortex refused the API key"
+
+
+class _KeyGate:
+    """Once Cortex refuses the key, the changes not yet sent are skipped, not sent."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._refusal: str | None = None
+
+    def run(self, change: Change, send: Callable[[], Outcome]) -> Outcome:
+        with self._lock:
+            refusal = self._refusal
+        if refusal is not None:
+            return Outcome(change.tag, change.action, Status.SKIPPED, f"not sent: {refusal}")
+        try:
+            return send()
+        except CortexAuthError as exc:
+            refusal = KEY_LACKS_EDIT if exc.status == 403 else KEY_REFUSED
+            with self._lock:
+                self._refusal = self._refusal or refusal
+            status = f" (HTTP {exc.status})" if exc.status is not None else ""
+            return Outcome(change.tag, change.action, Status.FAILED, refusal + status)
+
+
 def _run_change(change: Change, client: WritingClient, dry_run: bool) -> Outcome:
+    """The outcome of one change; a refused key (`CortexAuthError`) is left to `_KeyGate`."""
     try:
         if change.action is Action.DELETE:
             if dry_run:
@@ -142,6 +182,8 @@ def _run_change(change: Change, client: WritingClient, dry_run: bool) -> Outcome
                 change.tag, change.action, Status.FAILED, "the plan holds no descriptor to send"
             )
         client.upsert_descriptor(change.desired_yaml, dry_run=dry_run)
+    except CortexAuthError:
+        raise
     except CortexError as exc:
         return Outcome(change.tag, change.action, Status.FAILED, describe_error(exc))
     except Exception as exc:

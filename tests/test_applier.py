@@ -18,7 +18,7 @@ from scorecards_sync.applier import (
     touched_tags,
 )
 from scorecards_sync.cortex.client import CortexClient
-from scorecards_sync.cortex.emulator import Emulator, Faults
+from scorecards_sync.cortex.emulator import ALL_PERMISSIONS, VIEW, Emulator, Faults
 from scorecards_sync.descriptor import fingerprint
 from scorecards_sync.errors import CortexRejected, PlanError, StalePlan
 from scorecards_sync.plan import Action, Change, Plan
@@ -313,3 +313,58 @@ def test_results_renderers() -> None:
     assert "\033[31mfailed\033[0m" in TextResults(color=True).render(result)
     body = JsonResults().render(result)
     assert '"failed": 1' in body and '"status": "skipped"' in body
+
+
+@pytest.fixture
+def keyed() -> Emulator:
+    return Emulator(api_keys={"viewer": frozenset({VIEW}), "editor": ALL_PERMISSIONS})
+
+
+def keyed_client(emulator: Emulator, key: str) -> CortexClient:
+    return CortexClient(
+        "https://emulator.invalid",
+        key,
+        transport=emulator.transport(),
+        rate_limit_per_minute=None,
+        max_retries=0,
+    )
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_a_key_without_edit_stops_the_apply_at_the_first_refusal(
+    keyed: Emulator, dry_run: bool
+) -> None:
+    with keyed_client(keyed, "editor") as editor:
+        apply_plan(make_plan([desired("gone", card("gone"))], {}), editor)
+    plan = make_plan(
+        [desired(f"card-{i}", card(f"card-{i}")) for i in range(6)],
+        live_of(keyed),
+        removals=[Removal("gone", "cards/gone.yaml")],
+    )
+    with keyed_client(keyed, "viewer") as viewer:
+        recorder = Recorder(viewer)
+        result = apply_plan(plan, recorder, concurrency=4, dry_run=dry_run)
+    assert len(recorder.calls) == 1
+    first, *rest = result.outcomes
+    assert (first.status, first.message) == (
+        Status.FAILED,
+        "the API key lacks the 'Edit Scorecards' permission (HTTP 403)",
+    )
+    assert [o.status for o in rest] == [Status.SKIPPED] * 6
+    skipped_writes = [o for o in rest if o.action is not Action.DELETE]
+    assert {o.message for o in skipped_writes} == {
+        "not sent: the API key lacks the 'Edit Scorecards' permission"
+    }
+    assert (result.failed, result.skipped, result.ok) == (1, 6, False)
+    assert keyed.tags() == ["gone"]
+
+
+def test_a_refused_key_stops_the_apply_naming_the_refusal(keyed: Emulator) -> None:
+    plan = make_plan([desired(f"card-{i}", card(f"card-{i}")) for i in range(3)], {})
+    with keyed_client(keyed, "nobody") as stranger:
+        result = apply_plan(plan, stranger)
+    assert [(o.status, o.message) for o in result.outcomes] == [
+        (Status.FAILED, "Cortex refused the API key (HTTP 401)"),
+        (Status.SKIPPED, "not sent: Cortex refused the API key"),
+        (Status.SKIPPED, "not sent: Cortex refused the API key"),
+    ]
