@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from cli_runner import enter_workdir, run_cli
 
 from scorecards_sync.cortex.client import CortexClient, encode_segment
 from scorecards_sync.errors import (
@@ -346,3 +347,99 @@ def test_the_real_post_descriptor_answer_parses(corpus_dir: Path) -> None:
     assert rule.weight == 1
     assert rule.level_name is None and rule.failure_message is None
     assert rule.filter is not None and rule.filter.is_empty
+
+
+@pytest.fixture
+def names_do_not_resolve(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every host name lookup fails as it does for a host that does not exist (no network)."""
+    asked: list[str] = []
+
+    def getaddrinfo(host: object, *args: object, **kwargs: object) -> object:
+        asked.append(str(host))
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    for proxy in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.delenv(proxy, raising=False)
+    return asked
+
+
+def test_a_host_that_does_not_resolve_fails_at_once_naming_it(
+    names_do_not_resolve: list[str],
+) -> None:
+    sleeps: list[float] = []
+    client = CortexClient("https://cortex.invalid", KEY, sleep=sleeps.append, max_retries=6)
+    with client, pytest.raises(CortexError) as info:
+        client.list_scorecards()
+    assert str(info.value) == (
+        "GET /api/v1/scorecards failed: cannot resolve cortex.invalid: check CORTEX_BASE_URL"
+    )
+    assert not isinstance(info.value, CortexUnavailable)
+    assert sleeps == []
+    assert names_do_not_resolve == ["cortex.invalid"]
+    assert client.stats.connection_errors == 1
+
+
+def test_the_cli_reports_a_host_that_does_not_resolve_once_without_the_key(
+    names_do_not_resolve: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    enter_workdir(tmp_path, monkeypatch, prefixes=("SCORECARDS_SYNC_", "CORTEX_"))
+    monkeypatch.setenv("CORTEX_API_KEY", "canary-dns-key-41")
+    monkeypatch.setenv("CORTEX_BASE_URL", "https://cortex.invalid")
+    Path("x.yaml").write_text("tag: x\nname: X\nrules:\n- title: R\n  expression: git != null\n")
+    ran = run_cli("plan", "x.yaml")
+    assert ran.code == 1
+    assert "cannot resolve cortex.invalid: check CORTEX_BASE_URL" in ran.err
+    assert "canary-dns-key-41" not in ran.out + ran.err
+    assert len(names_do_not_resolve) == 1
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "https://acme.cortex.example/api/v1",
+        "https://acme.cortex.example/api/v1/",
+        "https://acme.cortex.example/API/V1",
+    ],
+)
+def test_a_base_url_ending_in_the_api_prefix_is_cut_to_the_host_root(
+    base_url: str, descriptor_ok: httpx.Response, caplog: pytest.LogCaptureFixture
+) -> None:
+    script = Script(descriptor_ok)
+    with caplog.at_level("WARNING", logger="scorecards_sync.cortex.http"):
+        client = CortexClient(base_url, KEY, transport=httpx.MockTransport(script))
+    assert client.base_url == "https://acme.cortex.example"
+    client.get_descriptor("a")
+    assert script.requests[0].url.path == "/api/v1/scorecards/a/descriptor"
+    assert [r.getMessage() for r in caplog.records] == [
+        "CORTEX_BASE_URL ends in /api/v1, which the client adds to every call itself: "
+        "using https://acme.cortex.example"
+    ]
+
+
+def test_a_base_url_with_another_path_is_kept(descriptor_ok: httpx.Response) -> None:
+    script = Script(descriptor_ok)
+    client = CortexClient(
+        "https://proxy.example/cortex", KEY, transport=httpx.MockTransport(script)
+    )
+    client.get_descriptor("a")
+    assert script.requests[0].url.path == "/cortex/api/v1/scorecards/a/descriptor"
+
+
+def test_the_cli_refuses_a_key_with_the_bearer_prefix_before_any_call(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    enter_workdir(tmp_path, monkeypatch, prefixes=("SCORECARDS_SYNC_", "CORTEX_"))
+    monkeypatch.setenv("CORTEX_API_KEY", "Bearer canary-123")
+    monkeypatch.setenv("CORTEX_BASE_URL", "https://cortex.invalid")
+    Path("x.yaml").write_text("tag: x\nname: X\nrules:\n- title: R\n  expression: git != null\n")
+    ran = run_cli("plan", "x.yaml")
+    assert ran.code != 0
+    assert "CORTEX_API_KEY must be the key alone, without the `Bearer ` prefix" in ran.err
+    assert "canary-123" not in ran.out + ran.err
+
+
+def test_the_client_refuses_a_key_with_the_bearer_prefix() -> None:
+    with pytest.raises(ConfigError, match="without the `Bearer ` prefix") as info:
+        CortexClient("https://cortex.invalid", "Bearer canary-123")
+    assert "canary-123" not in str(info.value)

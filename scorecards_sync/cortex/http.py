@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import socket
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -185,6 +186,10 @@ class CortexHttp:
                 if not isinstance(failure, httpx.TransportError):
                     raise self._connection_error(call, failure, CortexError, state)
                 self.stats.record_connection_error(waited)
+                if _is_name_resolution_failure(failure):
+                    # A host that does not resolve is a wrong URL far more often than a
+                    # passing hiccup: retrying only delays the answer.
+                    raise self._unresolved_host(call)
                 sent = not isinstance(failure, _NOT_SENT)
                 if sent and not call.idempotent:
                     raise self._connection_error(call, failure, CortexError, state)
@@ -285,6 +290,14 @@ class CortexHttp:
         key = self._key.reveal()
         return redact(redact(text, key), f"Bearer {key}")
 
+    def _unresolved_host(self, call: ApiCall) -> CortexError:
+        host = urlsplit(self.shown_base_url).hostname or self.shown_base_url
+        return CortexError(
+            f"{call.describe()} failed: cannot resolve {host}: check {ENV_BASE_URL}",
+            method=call.method,
+            path=call.path,
+        )
+
     def _connection_error(
         self,
         call: ApiCall,
@@ -376,7 +389,22 @@ def key_from_str(value: str) -> ApiKey:
 
 
 def check_base_url(base_url: str) -> str:
+    """`base_url` checked, without a trailing `/` and without the API's own `/api/v1`.
+
+    Every call's path starts with `/api/v1`, so a base URL copied with that suffix
+    (as Cortex's API docs show it) would address `/api/v1/api/v1/...`; it is cut off
+    with a warning rather than refused, since what was meant is plain.
+    """
     text = base_url.strip().rstrip("/")
+    if text.lower().endswith(_API_PREFIX):
+        root = text[: -len(_API_PREFIX)].rstrip("/")
+        logger.warning(
+            "%s ends in %s, which the client adds to every call itself: using %s",
+            ENV_BASE_URL,
+            _API_PREFIX,
+            without_userinfo(root),
+        )
+        text = root
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(
@@ -388,6 +416,21 @@ def check_base_url(base_url: str) -> str:
     if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
         logger.warning("the Cortex base URL is plain http: the API key travels unencrypted")
     return text
+
+
+_API_PREFIX = "/api/v1"
+
+
+def _is_name_resolution_failure(exc: BaseException) -> bool:
+    """True when `exc` was caused, at any depth, by a failed host name lookup."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, socket.gaierror):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def without_userinfo(url: str) -> str:
