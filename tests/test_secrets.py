@@ -113,3 +113,31 @@ def test_oversized_key_file_is_refused(tmp_path: Path) -> None:
     key_file.write_bytes(b"k" * (64 * 1024 + 1))
     with pytest.raises(ConfigError, match="not a key file"):
         api_key_from_file(key_file)
+
+
+@pytest.mark.parametrize("prefix", ["Bearer ", "bearer ", "BEARER  "])
+def test_a_key_given_with_the_bearer_prefix_is_refused_without_quoting_it(prefix: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        api_key_from_env({ENV_API_KEY: prefix + CANARY})
+    assert str(info.value) == ("CORTEX_API_KEY must be the key alone, without the `Bearer ` prefix")
+    with pytest.raises(ConfigError) as direct:
+        ApiKey(prefix + CANARY)
+    assert str(direct.value) == str(info.value)
+
+
+def test_a_key_file_holding_the_bearer_prefix_is_refused_without_quoting_it(
+    tmp_path: Path,
+) -> None:
+    key_file = tmp_path / "key"
+    key_file.write_text(f"Bearer {CANARY}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        api_key_from_env({ENV_API_KEY_FILE: str(key_file)})
+    assert str(info.value) == (
+        "the key file named by CORTEX_API_KEY_FILE must hold the key alone, "
+        "without the `Bearer ` prefix"
+    )
+    assert CANARY not in repr(info.value)
+
+
+def test_a_key_that_merely_starts_with_the_word_is_a_key() -> None:
+    assert api_key_from_env({ENV_API_KEY: "Bearerless-" + CANARY}).reveal().endswith(CANARY)

@@ -18,6 +18,7 @@ ENV_API_KEY = "CORTEX_API_KEY"
 ENV_API_KEY_FILE = "CORTEX_API_KEY_FILE"
 
 _MASK = "***"
+_BEARER = "Bearer "
 # A key file holds one short line; anything much bigger is the wrong file.
 _MAX_KEY_FILE_BYTES = 64 * 1024
 
@@ -66,9 +67,27 @@ class Secret:
 
 
 class ApiKey(Secret):
-    """A Cortex API key (sent as `Authorization: Bearer <key>`)."""
+    """A Cortex API key (sent as `Authorization: Bearer <key>`).
+
+    A value that already starts with `Bearer ` (a header copied whole) is refused: it
+    would be sent as `Bearer Bearer …`, which Cortex answers with a bare 401.
+    """
 
     __slots__ = ()
+
+    def __init__(self, value: str) -> None:
+        super().__init__(value)
+        if has_bearer_prefix(value):
+            raise ConfigError(bearer_prefix_message(f"{ENV_API_KEY} must be"))
+
+
+def has_bearer_prefix(value: str) -> bool:
+    return value.strip()[: len(_BEARER)].lower() == _BEARER.lower()
+
+
+def bearer_prefix_message(subject: str) -> str:
+    """`subject` is what must change, e.g. "CORTEX_API_KEY must be". The key is never quoted."""
+    return f"{subject} the key alone, without the `{_BEARER}` prefix"
 
 
 def api_key_from_env(environ: Mapping[str, str] | None = None) -> ApiKey:
@@ -79,7 +98,9 @@ def api_key_from_env(environ: Mapping[str, str] | None = None) -> ApiKey:
     env = os.environ if environ is None else environ
     inline = env.get(ENV_API_KEY, "").strip()
     if inline:
-        return _make_key(inline, f"the {ENV_API_KEY} environment variable")
+        return _make_key(
+            inline, f"the {ENV_API_KEY} environment variable", f"{ENV_API_KEY} must be"
+        )
     key_file = env.get(ENV_API_KEY_FILE, "").strip()
     if key_file:
         return api_key_from_file(Path(key_file))
@@ -107,10 +128,13 @@ def api_key_from_file(path: Path) -> ApiKey:
         raise ConfigError(f"{where} is not UTF-8 text") from None
     if not text:
         raise ConfigError(f"{where} is empty")
-    return _make_key(text, where)
+    return _make_key(text, where, f"{where} must hold")
 
 
-def _make_key(value: str, where: str) -> ApiKey:
+def _make_key(value: str, where: str, subject: str) -> ApiKey:
+    """`subject` names what to fix in a message: "CORTEX_API_KEY must be"."""
+    if has_bearer_prefix(value):
+        raise ConfigError(bearer_prefix_message(subject))
     try:
         return ApiKey(value)
     except ValueError:
