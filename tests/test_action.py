@@ -992,3 +992,12 @@ def test_a_push_that_removes_the_whole_folder_deletes_its_scorecards(world: Worl
     )
     assert forced.returncode == 0, forced.log
     assert world.emulator.tags() == []
+
+
+def test_the_plan_comment_shows_its_checksum_once_beside_the_marker(world: World) -> None:
+    reviewed = open_pull_request(world)
+    checksum = reviewed.run.outputs["plan-checksum"]
+    body = world.comments()[0]["body"]
+    marker, rest = body.split("\n", 1)
+    assert checksum in marker
+    assert rest.count(checksum) == 1  # the footer; the rendered plan does not repeat it

@@ -116,7 +116,10 @@ def test_markdown_format(workdir: Path) -> None:
     ran = run_cli("plan", "cards", "--emulator", "state.json", "--format", "markdown")
     assert ran.code == 0
     assert "alpha" in ran.out and "|" in ran.out
-    assert "Plan checksum" not in ran.out
+    # The document ends with its checksum; the command's own checksum line goes to stderr.
+    assert "Plan checksum:" not in ran.out
+    assert ran.out.rstrip().endswith("</code></sub>")
+    assert "Plan checksum: sha256:" in ran.err
 
 
 def test_server_validate_records_verdicts_without_writing(workdir: Path) -> None:

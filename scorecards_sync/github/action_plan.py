@@ -90,7 +90,9 @@ def _comment_plan(
         else "<sub>This plan failed its checks: it will not be applied on merge.</sub>",
     ]
     room = MAX_COMMENT_CHARS - len("\n\n".join(head + tail)) - _COMMENT_FRAME
-    body = "\n\n".join([*head, MarkdownPlanRenderer(max_chars=room).render(plan), *tail])
+    body = "\n\n".join(
+        [*head, MarkdownPlanRenderer(max_chars=room, checksum=False).render(plan), *tail]
+    )
     with run.github() as client:
         if run.inputs.comment == "true" and not plan.has_changes:
             comments = client.list_issue_comments(repository, number)

@@ -84,18 +84,18 @@ class Shrinkable:
 
 
 def plan_section(plan: Plan) -> Shrinkable:
-    full = MarkdownPlanRenderer(max_chars=10**9).render(plan)
+    full = MarkdownPlanRenderer(max_chars=10**9, checksum=False).render(plan)
 
     def fit(room: int) -> str:
         # The renderer counts characters; emoji and accents take up to 4 bytes each.
         chars = room
         for _ in range(6):
-            text = MarkdownPlanRenderer(max_chars=max(chars, 1)).render(plan)
+            text = MarkdownPlanRenderer(max_chars=max(chars, 1), checksum=False).render(plan)
             size = len(text.encode())
             if size <= room:
                 return text
             chars = chars * room // size - 64
-        return MarkdownPlanRenderer(max_chars=max(room // 4, 1)).render(plan)
+        return MarkdownPlanRenderer(max_chars=max(room // 4, 1), checksum=False).render(plan)
 
     return Shrinkable(full, fit)
 
