@@ -191,7 +191,8 @@ def _run_change(change: Change, client: WritingClient, dry_run: bool) -> Outcome
         logger.debug("unexpected failure applying %s", change.tag, exc_info=True)
         return Outcome(change.tag, change.action, Status.FAILED, f"{type(exc).__name__}: {exc}")
     if dry_run:
-        return Outcome(change.tag, change.action, Status.DONE, "accepted by Cortex (dry run)")
+        verdict = "accepted by Cortex: dry run, nothing written"
+        return Outcome(change.tag, change.action, Status.DONE, verdict)
     done = {Action.CREATE: "created", Action.UPDATE: "updated"}
     return Outcome(change.tag, change.action, Status.DONE, done.get(change.action, "sent"))
 

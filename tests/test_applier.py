@@ -225,7 +225,7 @@ def test_dry_run_validates_writes_and_deletes_nothing(
     result = apply_plan(plan, recorder, dry_run=True)
     assert recorder.calls == [("upsert-dry", "new")]
     assert [(o.tag, o.status, o.message) for o in result.outcomes] == [
-        ("new", Status.DONE, "accepted by Cortex (dry run)"),
+        ("new", Status.DONE, "accepted by Cortex: dry run, nothing written"),
         ("gone", Status.SKIPPED, "would delete (dry run)"),
     ]
     assert emulator.tags() == ["gone"]

@@ -89,7 +89,7 @@ def test_dry_run_changes_nothing_and_needs_no_confirmation(workdir: Path) -> Non
     ran = run_cli("apply", "cards", "--emulator", "state.json", "--dry-run")
     assert ran.code == 0, ran.err
     assert "Dry run complete: 3 done, 0 failed, 0 skipped." in ran.out
-    assert "accepted by Cortex (dry run)" in ran.out
+    assert "accepted by Cortex: dry run, nothing written" in ran.out
     assert state(workdir).tags() == []
 
 

@@ -370,3 +370,11 @@ def test_stats_count_statuses_and_operations(emu: Emulator, client: httpx.Client
 def test_repr_never_shows_keys() -> None:
     keyed = Emulator(api_keys={"canary-secret-key-123": frozenset({VIEW})})
     assert "canary" not in repr(keyed)
+
+
+def test_a_duplicate_key_is_400_and_nothing_is_stored(client: httpx.Client, emu: Emulator) -> None:
+    text = _minimal("twice") + "name: Again\n"
+    response = _post(client, text)
+    assert response.status_code == 400
+    assert "duplicate key `name`" in _error(response)["details"]
+    assert "twice" not in emu.tags()

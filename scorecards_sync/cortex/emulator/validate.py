@@ -16,8 +16,11 @@ BODY_NAME = "request body"
 def check_descriptor(body: bytes) -> tuple[dict[str, Any] | None, list[Problem]]:
     """The descriptor posted in `body`, or None and the errors that refuse it."""
     document, problems = parse_document(BODY_NAME, body)
-    if document is None:
-        return None, problems
+    parse_errors = [p for p in problems if p.severity is Severity.ERROR]
+    if document is None or parse_errors:
+        # The loader reads on past some mistakes (a duplicate key) to report them all;
+        # Cortex would not store such a body either way.
+        return None, parse_errors or problems
     errors = [p for p in validate_document(document) if p.severity is Severity.ERROR]
     if errors:
         return None, errors
