@@ -23,7 +23,6 @@ from scorecards_sync.commands.plan import add_plan_options, make_checked_plan
 from scorecards_sync.config import Settings
 from scorecards_sync.cortex.client import CortexClient
 from scorecards_sync.errors import PlanError, UsageError
-from scorecards_sync.loader import DEFAULT_DIR
 from scorecards_sync.plan import Plan
 from scorecards_sync.planfile import read_plan
 from scorecards_sync.render import plan_renderer
@@ -48,12 +47,6 @@ PROMPT = "Apply these changes? Only 'yes' will be accepted: "
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "paths",
-        nargs="*",
-        metavar="PATH",
-        help=f"descriptor files or folders (default: the configured paths, else {DEFAULT_DIR})",
-    )
     parser.add_argument(
         "--plan",
         metavar="FILE",

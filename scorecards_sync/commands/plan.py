@@ -49,12 +49,6 @@ EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "paths",
-        nargs="*",
-        metavar="PATH",
-        help=f"descriptor files or folders (default: the configured paths, else {DEFAULT_DIR})",
-    )
     add_plan_options(parser)
     parser.add_argument("--out", metavar="FILE", help="save the plan (JSON) for `apply --plan`")
     parser.add_argument(
@@ -81,7 +75,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def add_plan_options(parser: argparse.ArgumentParser) -> None:
-    """Options `plan` and `apply` share."""
+    """Arguments `plan` and `apply` share."""
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help=f"descriptor files or folders (default: the configured paths, else {DEFAULT_DIR})",
+    )
     parser.add_argument(
         "--base",
         metavar="REF",
