@@ -226,6 +226,7 @@ def resolve_settings(
     threshold flags are named `thresholds.<name>`.
     """
     env = os.environ if environ is None else environ
+    _warn_unknown_variables(env)
     given = {k: v for k, v in (flags or {}).items() if v is not None}
     here = cwd or Path.cwd()
     if config_file is None and env.get(ENV_CONFIG):
@@ -326,6 +327,24 @@ def _parse_flag(name: str, spec: _Spec, value: Any) -> Any:
     except ValueError as exc:
         flag = "--" + name.removeprefix("thresholds.").replace("_", "-")
         raise ConfigError(f"{flag}: {exc}") from None
+
+
+# Read elsewhere: by the GitHub Action's runner and by its install script.
+_OTHER_VARIABLES = ("SCORECARDS_SYNC_MERGED_PR_DELAYS", "SCORECARDS_SYNC_ACTION_PYTHON")
+
+
+def _warn_unknown_variables(env: Mapping[str, str]) -> None:
+    """A mistyped variable would otherwise be ignored without a word."""
+    known = {
+        ENV_CONFIG,
+        *_OTHER_VARIABLES,
+        *(spec.env for spec in (*_SETTINGS.values(), *_THRESHOLDS.values()) if spec.env),
+    }
+    for name in sorted(env):
+        if name.startswith(ENV_PREFIX) and name not in known:
+            close = difflib.get_close_matches(name, sorted(known), n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            logger.warning("ignoring unknown environment variable %s%s", name, hint)
 
 
 def _parse_env(variable: str, spec: _Spec, raw: str) -> Any:

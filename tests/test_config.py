@@ -96,6 +96,19 @@ def test_environment_lists_are_comma_separated(tmp_path: Path) -> None:
     assert settings.prune is True
 
 
+def test_a_mistyped_variable_is_named_with_the_one_meant(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    env = {"SCORECARDS_SYNC_CONCURENCY": "4", "SCORECARDS_SYNC_MERGED_PR_DELAYS": "0"}
+    settings = resolve_settings({}, env, cwd=tmp_path)
+    assert settings.concurrency == Settings().concurrency
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warnings == [
+        "ignoring unknown environment variable SCORECARDS_SYNC_CONCURENCY; "
+        "did you mean SCORECARDS_SYNC_CONCURRENCY?"
+    ]
+
+
 def test_bad_environment_value_names_the_variable(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="SCORECARDS_SYNC_CONCURRENCY: expected a whole"):
         resolve_settings({}, {"SCORECARDS_SYNC_CONCURRENCY": "many"}, cwd=tmp_path)
