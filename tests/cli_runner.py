@@ -77,13 +77,14 @@ def enter_workdir(
     return path
 
 
-def ladder_card(tag: str, *, name: str | None = None, level: str = "Bronze") -> str:
+def ladder_card(
+    tag: str, *, name: str | None = None, level: str = "Bronze", ladder_name: str | None = None
+) -> str:
     """A descriptor with a Bronze/Silver ladder and one rule at `level`."""
     return (
         f"tag: {tag}\n"
         f"name: {name or tag.title()}\n"
-        "ladder:\n"
-        "  levels:\n"
+        "ladder:\n" + (f"  name: {ladder_name}\n" if ladder_name else "") + "  levels:\n"
         "    - name: Bronze\n"
         "      rank: 1\n"
         '      color: "#CD7F32"\n'

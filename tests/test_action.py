@@ -28,6 +28,7 @@ from action_harness import (
     read_commands,
     run_action,
 )
+from cli_runner import ladder_card
 from github_fake import FakeGitHub
 
 from scorecards_sync.cli import Console
@@ -56,23 +57,7 @@ AUTHOR = {
 
 
 def card(tag: str, *, level: str = "Bronze", name: str | None = None) -> str:
-    return (
-        f"tag: {tag}\n"
-        f"name: {name or tag.title()}\n"
-        "ladder:\n"
-        "  name: Maturity\n"
-        "  levels:\n"
-        "    - name: Bronze\n"
-        "      rank: 1\n"
-        '      color: "#CD7F32"\n'
-        "    - name: Silver\n"
-        "      rank: 2\n"
-        '      color: "#C0C0C0"\n'
-        "rules:\n"
-        "  - title: Has owner\n"
-        "    expression: ownership != null\n"
-        f"    level: {level}\n"
-    )
+    return ladder_card(tag, name=name, level=level, ladder_name="Maturity")
 
 
 # -- a repository, the two fakes, and a way to run the action ---------------------------------
