@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from scorecards_sync.config import Settings
 from scorecards_sync.cortex.client import CortexClient
-from scorecards_sync.cortex.emulator import Emulator, Faults
+from scorecards_sync.emulator import Emulator, Faults
 from scorecards_sync.plan import Plan
 from scorecards_sync.planner import Desired, make_plan, parse_live
 from scorecards_sync.workflow import build_plan

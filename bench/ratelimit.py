@@ -27,7 +27,7 @@ from scorecards_sync.cortex.client import (  # noqa: E402
     DEFAULT_RATE_LIMIT_PER_MINUTE,
     CortexClient,
 )
-from scorecards_sync.cortex.emulator import Emulator, Faults  # noqa: E402
+from scorecards_sync.emulator import Emulator, Faults  # noqa: E402
 
 KEY = "bench-key-0123456789abcdef"
 DESCRIPTOR = """\

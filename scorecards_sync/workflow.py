@@ -127,7 +127,7 @@ def target_of(settings: Settings) -> str:
 def open_client(settings: Settings) -> Iterator[CortexClient]:
     """A client for the configured Cortex, or for the in-process emulator (no key needed)."""
     if settings.emulator:
-        from scorecards_sync.cortex.emulator import Emulator
+        from scorecards_sync.emulator import Emulator
 
         emulator = Emulator(state_file=Path(settings.emulator))
         client = CortexClient(

@@ -33,7 +33,7 @@ from github_fake import FakeGitHub
 
 from scorecards_sync.cli import Console
 from scorecards_sync.commands.action import execute, parse_extra_args
-from scorecards_sync.cortex.emulator import ALL_PERMISSIONS, VIEW, Emulator
+from scorecards_sync.emulator import ALL_PERMISSIONS, VIEW, Emulator
 from scorecards_sync.errors import UsageError
 from scorecards_sync.github.action import ActionInputs, github_output_text
 from scorecards_sync.github.comments import MAX_COMMENT_CHARS, parse_marker

@@ -18,8 +18,8 @@ from scorecards_sync.applier import (
     touched_tags,
 )
 from scorecards_sync.cortex.client import CortexClient
-from scorecards_sync.cortex.emulator import ALL_PERMISSIONS, VIEW, Emulator, Faults
 from scorecards_sync.descriptor import fingerprint
+from scorecards_sync.emulator import ALL_PERMISSIONS, VIEW, Emulator, Faults
 from scorecards_sync.errors import CortexRejected, PlanError, StalePlan
 from scorecards_sync.plan import Action, Change, Plan
 from scorecards_sync.planner import Desired, Removal, make_plan, parse_live

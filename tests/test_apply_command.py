@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from cli_runner import enter_workdir, rule_card, run_cli
 
-from scorecards_sync.cortex.emulator import Emulator
+from scorecards_sync.emulator import Emulator
 
 CANARY = "canary-key-0b9e55aa-must-never-show"
 ENV_NAMES = ("CORTEX_API_KEY", "CORTEX_API_KEY_FILE", "CORTEX_BASE_URL", "GITHUB_OUTPUT")

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from scorecards_sync.cortex.client import CortexClient
-from scorecards_sync.cortex.emulator import EDIT, EXEMPTIONS, VIEW, Emulator, Faults
+from scorecards_sync.emulator import EDIT, EXEMPTIONS, VIEW, Emulator, Faults
 from scorecards_sync.errors import (
     CortexAuthError,
     CortexError,

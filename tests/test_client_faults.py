@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from scorecards_sync.cortex.client import CortexClient
-from scorecards_sync.cortex.emulator import Emulator, Faults
+from scorecards_sync.emulator import Emulator, Faults
 
 KEY = "faults-test-key-0123456789"
 

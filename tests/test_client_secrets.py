@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from scorecards_sync.cortex.client import CortexClient
-from scorecards_sync.cortex.emulator import Emulator, Faults
 from scorecards_sync.cortex.secret import ApiKey
+from scorecards_sync.emulator import Emulator, Faults
 from scorecards_sync.errors import CortexError, ScorecardsSyncError
 
 CANARY = "canary-7b3e91d4-do-not-leak"

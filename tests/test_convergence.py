@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from cli_runner import enter_workdir, run_cli
 
-from scorecards_sync.cortex.emulator import Emulator
+from scorecards_sync.emulator import Emulator
 from scorecards_sync.workflow import load_source
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

@@ -11,8 +11,8 @@ import httpx
 import pytest
 import yaml
 
-from scorecards_sync.cortex.emulator import EDIT, EXEMPTIONS, VIEW, Emulator
 from scorecards_sync.descriptor import rule_identifier
+from scorecards_sync.emulator import EDIT, EXEMPTIONS, VIEW, Emulator
 from scorecards_sync.errors import ValidationFailed
 
 DATA = Path(__file__).resolve().parent / "data" / "emulator"

@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from scorecards_sync.cortex.emulator import Emulator
 from scorecards_sync.descriptor import rule_identifier
+from scorecards_sync.emulator import Emulator
 
 DATA = Path(__file__).resolve().parent / "data" / "emulator"
 TAG = "emulator-ladder"

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from scorecards_sync.cortex.emulator import Emulator, Faults
-from scorecards_sync.cortex.emulator.faults import RateLimiter
+from scorecards_sync.emulator import Emulator, Faults
+from scorecards_sync.emulator.faults import RateLimiter
 
 DESCRIPTOR = "tag: {tag}\nname: {tag}\nrules:\n- title: R\n  expression: git != null\n"
 

@@ -10,8 +10,8 @@ import httpx
 import pytest
 import yaml
 
-from scorecards_sync.cortex.emulator import Emulator
 from scorecards_sync.descriptor import canonical, rule_identifier
+from scorecards_sync.emulator import Emulator
 from scorecards_sync.loader import parse_document
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from scorecards_sync.cortex.emulator import ENTITIES, Emulator
-from scorecards_sync.cortex.emulator.catalog import evaluate, find_entity, passes
+from scorecards_sync.emulator import ENTITIES, Emulator
+from scorecards_sync.emulator.catalog import evaluate, find_entity, passes
 
 DATA = Path(__file__).resolve().parent / "data" / "emulator"
 LADDER = "emulator-ladder"

@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 import yaml
 
-from scorecards_sync.cortex.emulator.serialize import (
+from scorecards_sync.descriptor import rule_identifier
+from scorecards_sync.emulator.serialize import (
     descriptor_yaml,
     filter_json,
     prepare,
     scorecard_json,
 )
-from scorecards_sync.descriptor import rule_identifier
 from scorecards_sync.loader import parse_document
 
 RAW_SAMPLE = "learn-cortex__learn-gitops__raw-GET-descriptor-45edda9.yaml"

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from scorecards_sync.cortex.emulator import Emulator, Faults
+from scorecards_sync.emulator import Emulator, Faults
 
 DESCRIPTOR = "tag: {tag}\nname: {tag}\nrules:\n- title: R\n  expression: git != null\n"
 AUTH = {"Authorization": "Bearer key"}

@@ -12,8 +12,8 @@ import httpx
 import pytest
 from cli_runner import enter_workdir, run_cli
 
-from scorecards_sync.cortex.emulator import Emulator
 from scorecards_sync.descriptor import rule_identifier
+from scorecards_sync.emulator import Emulator
 from scorecards_sync.errors import ConfigError, ValidationFailed
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -64,7 +64,7 @@ _WRITER = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from scorecards_sync.cortex.emulator import Emulator
+    from scorecards_sync.emulator import Emulator
 
     state, prefix, count = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
     emu = Emulator(state_file=state)

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 import yaml
 
-from scorecards_sync.cortex.emulator import Emulator
 from scorecards_sync.descriptor import rule_identifier
+from scorecards_sync.emulator import Emulator
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CORTEX = REPO_ROOT / ".venv-tools" / "bin" / "cortex"

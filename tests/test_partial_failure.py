@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from cli_runner import enter_workdir, run_cli
 
-from scorecards_sync.cortex.emulator import Emulator, Faults
+from scorecards_sync.emulator import Emulator, Faults
 
 KEY = "partial-failure-test-key"
 FAILING = "card-07"

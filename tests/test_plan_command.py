@@ -12,7 +12,7 @@ from cli_runner import ladder_card as card
 
 from scorecards_sync.config import resolve_settings
 from scorecards_sync.cortex.client import CortexClient
-from scorecards_sync.cortex.emulator import Emulator
+from scorecards_sync.emulator import Emulator
 from scorecards_sync.plan import Action, Change, Plan
 from scorecards_sync.workflow import server_validate
 

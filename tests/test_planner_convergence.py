@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from scorecards_sync.cortex.emulator import Emulator
+from scorecards_sync.emulator import Emulator
 from scorecards_sync.errors import ScorecardsSyncError
 from scorecards_sync.loader import Document, load_file
 from scorecards_sync.plan import Action

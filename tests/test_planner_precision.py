@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from scorecards_sync.cortex.emulator import Emulator
+from scorecards_sync.emulator import Emulator
 from scorecards_sync.plan import Action, DiffKind, FieldChange, RuleChange
 from scorecards_sync.planner import Desired, make_plan
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from cli_runner import enter_workdir, run_cli
 
-from scorecards_sync.cortex.emulator import Emulator
+from scorecards_sync.emulator import Emulator
 
 
 def card(tag: str, *, name: str | None = None) -> str:

@@ -9,7 +9,7 @@ import pytest
 from cli_runner import Ran, enter_workdir, run_cli
 from cli_runner import rule_card as card
 
-from scorecards_sync.cortex.emulator import Emulator
+from scorecards_sync.emulator import Emulator
 
 
 @pytest.fixture

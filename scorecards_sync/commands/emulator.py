@@ -16,7 +16,7 @@ from pathlib import Path
 from types import FrameType
 
 from scorecards_sync.cli import EXIT_OK, Console
-from scorecards_sync.cortex.emulator import (
+from scorecards_sync.emulator import (
     ALL_PERMISSIONS,
     EDIT,
     EXEMPTIONS,

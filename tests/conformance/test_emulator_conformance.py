@@ -43,8 +43,8 @@ from typing import Any
 
 import pytest
 
-from scorecards_sync.cortex.emulator import Emulator
 from scorecards_sync.descriptor import rule_identifier
+from scorecards_sync.emulator import Emulator
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMATHESIS = REPO_ROOT / ".venv-tools" / "bin" / "schemathesis"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +47,10 @@ class EmuResponse:
             if key.lower() == wanted:
                 return value
         return None
+
+
+# What both fronts call to answer one request: None drops the connection without a response.
+RequestHandler = Callable[["EmuRequest"], "EmuResponse | None"]
 
 
 def new_request_id() -> str:

@@ -10,13 +10,10 @@ import http.server
 import logging
 import socket
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from scorecards_sync.cortex.emulator.handlers import MAX_BODY_BYTES
-from scorecards_sync.cortex.emulator.protocol import EmuRequest, error_response
-
-if TYPE_CHECKING:
-    from scorecards_sync.cortex.emulator.core import Emulator
+from scorecards_sync.emulator.handlers import MAX_BODY_BYTES
+from scorecards_sync.emulator.protocol import EmuRequest, RequestHandler, error_response
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +27,7 @@ class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     # Joining handler threads on close would wait for idle keep-alive clients.
     block_on_close = False
-    emulator: Emulator
+    answer: RequestHandler
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -58,7 +55,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             headers={key.lower(): value for key, value in self.headers.items()},
             body=body,
         )
-        response = self.server.emulator.handle(request)
+        response = self.server.answer(request)
         if response is None:
             self.close_connection = True
             # No response at all: the client sees the server hang up.
@@ -131,9 +128,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 class EmulatorServer:
     """The emulator on a loopback port, served by a background thread."""
 
-    def __init__(self, emulator: Emulator, port: int = 0) -> None:
+    def __init__(self, handle: RequestHandler, port: int = 0) -> None:
         self._server = _Server((HOST, port), _Handler)
-        self._server.emulator = emulator
+        self._server.answer = handle
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.1},

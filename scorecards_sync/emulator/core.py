@@ -24,23 +24,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scorecards_sync.cortex.emulator import routes
-from scorecards_sync.cortex.emulator.faults import FaultDice, Faults
-from scorecards_sync.cortex.emulator.handlers import Call, Handlers
-from scorecards_sync.cortex.emulator.params import Answer, parse_query
-from scorecards_sync.cortex.emulator.protocol import (
+from scorecards_sync.emulator import routes
+from scorecards_sync.emulator.faults import FaultDice, Faults
+from scorecards_sync.emulator.handlers import Call, Handlers
+from scorecards_sync.emulator.params import Answer, parse_query
+from scorecards_sync.emulator.protocol import (
     EmuRequest,
     EmuResponse,
     error_response,
     too_many_requests,
 )
-from scorecards_sync.cortex.emulator.store import Store
+from scorecards_sync.emulator.store import Store
 from scorecards_sync.errors import ScorecardsSyncError, ValidationFailed
 
 if TYPE_CHECKING:
     import httpx
 
-    from scorecards_sync.cortex.emulator.server import EmulatorServer
+    from scorecards_sync.emulator.server import EmulatorServer
 
 logger = logging.getLogger(__name__)
 
@@ -165,16 +165,16 @@ class Emulator:
     # --- fronts -------------------------------------------------------------------------
 
     def transport(self) -> httpx.BaseTransport:
-        from scorecards_sync.cortex.emulator.transport import EmulatorTransport
+        from scorecards_sync.emulator.transport import EmulatorTransport
 
-        return EmulatorTransport(self)
+        return EmulatorTransport(self.handle)
 
     @contextlib.contextmanager
     def serve(self, port: int = 0) -> Iterator[EmulatorServer]:
         """Serve on 127.0.0.1 in a background thread for the duration of the block."""
-        from scorecards_sync.cortex.emulator.server import EmulatorServer
+        from scorecards_sync.emulator.server import EmulatorServer
 
-        server = EmulatorServer(self, port)
+        server = EmulatorServer(self.handle, port)
         server.start()
         try:
             yield server

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import httpx
 
-from scorecards_sync.cortex.emulator.protocol import EmuRequest
-
-if TYPE_CHECKING:
-    from scorecards_sync.cortex.emulator.core import Emulator
+from scorecards_sync.emulator.protocol import EmuRequest, RequestHandler
 
 
 class EmulatorTransport(httpx.BaseTransport):
     """Answers httpx requests in the calling thread; a dropped connection raises
     `httpx.RemoteProtocolError`, as a server closing the socket would."""
 
-    def __init__(self, emulator: Emulator) -> None:
-        self._emulator = emulator
+    def __init__(self, handle: RequestHandler) -> None:
+        self._handle = handle
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = request.read()
@@ -29,7 +24,7 @@ class EmulatorTransport(httpx.BaseTransport):
             headers={key.lower(): value for key, value in request.headers.items()},
             body=body,
         )
-        response = self._emulator.handle(emu_request)
+        response = self._handle(emu_request)
         if response is None:
             raise httpx.RemoteProtocolError(
                 "Server disconnected without sending a response.", request=request

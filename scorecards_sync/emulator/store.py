@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from scorecards_sync.cortex.emulator.records import state_problems
+from scorecards_sync.emulator.records import state_problems
 from scorecards_sync.errors import ConfigError
 
 STATE_FORMAT = 1

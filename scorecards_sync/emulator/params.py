@@ -11,7 +11,7 @@ import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
-from scorecards_sync.cortex.emulator.protocol import EmuRequest, EmuResponse, error_response
+from scorecards_sync.emulator.protocol import EmuRequest, EmuResponse, error_response
 
 _INT32_MAX = 2**31 - 1
 _TRUE = frozenset({"true", "1", "yes", "on"})

@@ -15,7 +15,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from scorecards_sync.cortex.emulator.serialize import ladder_levels
+from scorecards_sync.emulator.serialize import ladder_levels
 
 # About 60% of (entity, rule) pairs pass: enough spread for levels and next steps.
 _PASS_BELOW = 154

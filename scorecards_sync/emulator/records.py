@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from scorecards_sync.cortex.emulator import exemptions
+from scorecards_sync.emulator import exemptions
 from scorecards_sync.validation import schema_violations
 
 _SCORECARD_TEXT_KEYS = ("text", "created", "lastUpdated")

@@ -9,10 +9,10 @@ end-to-end tests, benchmarks and `scorecards-sync emulator`.
 
 from __future__ import annotations
 
-from scorecards_sync.cortex.emulator.catalog import ENTITIES, Entity
-from scorecards_sync.cortex.emulator.core import Emulator, Stats
-from scorecards_sync.cortex.emulator.faults import Faults
-from scorecards_sync.cortex.emulator.routes import ALL_PERMISSIONS, EDIT, EXEMPTIONS, VIEW
+from scorecards_sync.emulator.catalog import ENTITIES, Entity
+from scorecards_sync.emulator.core import Emulator, Stats
+from scorecards_sync.emulator.faults import Faults
+from scorecards_sync.emulator.routes import ALL_PERMISSIONS, EDIT, EXEMPTIONS, VIEW
 
 __all__ = [
     "ALL_PERMISSIONS",

@@ -12,9 +12,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from scorecards_sync.cortex.emulator import catalog, exemptions
-from scorecards_sync.cortex.emulator.faults import FaultDice
-from scorecards_sync.cortex.emulator.params import (
+from scorecards_sync.emulator import catalog, exemptions
+from scorecards_sync.emulator.faults import FaultDice
+from scorecards_sync.emulator.params import (
     Answer,
     bad_request,
     body_str,
@@ -25,7 +25,7 @@ from scorecards_sync.cortex.emulator.params import (
     not_found,
     str_param,
 )
-from scorecards_sync.cortex.emulator.protocol import (
+from scorecards_sync.emulator.protocol import (
     YAML_TEXT,
     EmuRequest,
     EmuResponse,
@@ -34,9 +34,9 @@ from scorecards_sync.cortex.emulator.protocol import (
     json_response,
     text_response,
 )
-from scorecards_sync.cortex.emulator.serialize import descriptor_yaml, prepare, scorecard_json
-from scorecards_sync.cortex.emulator.store import State, Store
-from scorecards_sync.cortex.emulator.validate import check_descriptor, problem_details
+from scorecards_sync.emulator.serialize import descriptor_yaml, prepare, scorecard_json
+from scorecards_sync.emulator.store import State, Store
+from scorecards_sync.emulator.validate import check_descriptor, problem_details
 
 # Cortex refuses request bodies over 2 MB.
 MAX_BODY_BYTES = 2 * 1024 * 1024
