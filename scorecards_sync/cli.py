@@ -1,11 +1,7 @@
 """Command-line entry point: parses arguments, runs one command, maps errors to exit codes.
 
-Exit codes (documented in the README):
-    0   success (with --detailed-exitcode: success and no changes)
-    1   an error: invalid descriptors, a failed API call, a refused or failed apply
-    2   with --detailed-exitcode only: success, and the plan has changes
-    64  usage error: bad flags or configuration
-    130 interrupted
+The exit codes and the `Console` commands write to live in `scorecards_sync.console`,
+below the commands, so that no command imports this module.
 """
 
 from __future__ import annotations
@@ -17,39 +13,19 @@ import importlib
 import logging
 import os
 import re
-import sys
 import traceback
 from collections.abc import Sequence
 from typing import Protocol, TextIO, cast
 
 from scorecards_sync import __version__
+from scorecards_sync.console import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, Console
 from scorecards_sync.cortex.secret import ENV_API_KEY, api_key_from_env
 from scorecards_sync.errors import ScorecardsSyncError, UsageError, redact
 
 logger = logging.getLogger(__name__)
 
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_CHANGES = 2
-EXIT_USAGE = 64
-EXIT_INTERRUPTED = 130
-
 # Each name is a module `scorecards_sync.commands.<name>` implementing `Command`.
 COMMANDS: tuple[str, ...] = ("validate", "config", "plan", "apply", "pull", "emulator", "action")
-
-
-class Console:
-    """Where commands write: the only output channel of the program."""
-
-    def __init__(self, stdout: TextIO | None = None, stderr: TextIO | None = None) -> None:
-        self.stdout = stdout if stdout is not None else sys.stdout
-        self.stderr = stderr if stderr is not None else sys.stderr
-
-    def out(self, text: str = "") -> None:
-        print(text, file=self.stdout)
-
-    def err(self, text: str = "") -> None:
-        print(text, file=self.stderr)
 
 
 class Command(Protocol):

@@ -8,17 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from scorecards_sync.console import EXIT_ERROR, EXIT_USAGE
+
 
 class ScorecardsSyncError(Exception):
     """Root of every error this package raises on purpose."""
 
-    exit_code = 1
+    exit_code = EXIT_ERROR
 
 
 class UsageError(ScorecardsSyncError):
     """The command line or configuration asks for something impossible."""
 
-    exit_code = 64
+    exit_code = EXIT_USAGE
 
 
 class ConfigError(UsageError):

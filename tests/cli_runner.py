@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from scorecards_sync.cli import Console, main
+from scorecards_sync.cli import main
+from scorecards_sync.console import Console
 
 
 @dataclass(frozen=True)

@@ -31,8 +31,8 @@ from action_harness import (
 from cli_runner import ladder_card
 from github_fake import FakeGitHub
 
-from scorecards_sync.cli import Console
 from scorecards_sync.commands.action import execute, parse_extra_args
+from scorecards_sync.console import Console
 from scorecards_sync.emulator import ALL_PERMISSIONS, VIEW, Emulator
 from scorecards_sync.errors import UsageError
 from scorecards_sync.github.action import ActionInputs, github_output_text

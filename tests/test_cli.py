@@ -9,7 +9,7 @@ import pytest
 from cli_runner import enter_workdir, run_cli
 
 import scorecards_sync.commands.validate as validate_command
-from scorecards_sync.cli import Console
+from scorecards_sync.console import Console
 
 CANARY = "canary-key-31c9d2e4-must-never-show"
 

@@ -10,13 +10,14 @@ from pathlib import Path
 import pytest
 from cli_runner import run_cli
 
-from scorecards_sync.cli import Console, main
+from scorecards_sync.cli import main
 from scorecards_sync.config import (
     DEFAULT_BASE_URL,
     Settings,
     find_root,
     resolve_settings,
 )
+from scorecards_sync.console import Console
 from scorecards_sync.errors import ConfigError
 from scorecards_sync.planner import Thresholds
 

@@ -13,7 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from scorecards_sync.cli import EXIT_USAGE, Console, main
+from scorecards_sync.cli import main
+from scorecards_sync.console import EXIT_USAGE, Console
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data" / "emulator"

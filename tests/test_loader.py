@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from scorecards_sync.cli import Console, main
+from scorecards_sync.cli import main
+from scorecards_sync.console import Console
 from scorecards_sync.loader import (
     MAX_DEPTH,
     MAX_FILE_BYTES,

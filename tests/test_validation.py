@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from scorecards_sync.cli import Console, main
+from scorecards_sync.cli import main
+from scorecards_sync.console import Console
 from scorecards_sync.loader import Document, parse_document
 from scorecards_sync.problems import Severity, sort_problems
 from scorecards_sync.validation import load_schema, validate_document, validate_documents

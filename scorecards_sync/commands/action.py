@@ -17,11 +17,12 @@ import logging
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TextIO
+from typing import NoReturn, TextIO
 
 from scorecards_sync.commands.common import add_prune_option, add_settings_options
 from scorecards_sync.commands.common import settings_from_args as resolve_from_args
 from scorecards_sync.config import Settings
+from scorecards_sync.console import Console
 from scorecards_sync.errors import ConfigError, OutputError, PlanError, UsageError
 from scorecards_sync.github.action import (
     INPUT_GITHUB_TOKEN,
@@ -33,9 +34,6 @@ from scorecards_sync.github.action import (
     run_action,
 )
 from scorecards_sync.github.client import GitHubClient
-
-if TYPE_CHECKING:
-    from scorecards_sync.cli import Console
 
 logger = logging.getLogger(__name__)
 

@@ -15,12 +15,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from scorecards_sync.applier import apply_plan, check_fresh, touched_tags
 from scorecards_sync.commands.common import add_settings_options, settings_from_args, use_color
 from scorecards_sync.commands.plan import add_plan_options, make_checked_plan
 from scorecards_sync.config import Settings
+from scorecards_sync.console import EXIT_ERROR, EXIT_OK, Console
 from scorecards_sync.cortex.client import CortexClient
 from scorecards_sync.errors import PlanError, UsageError
 from scorecards_sync.plan import Plan
@@ -36,13 +36,9 @@ from scorecards_sync.workflow import (
     write_github_output,
 )
 
-if TYPE_CHECKING:
-    from scorecards_sync.cli import Console
-
 NAME = "apply"
 HELP = "make Cortex match the repository (or apply a saved plan), after confirmation"
 
-EXIT_OK, EXIT_ERROR = 0, 1
 PROMPT = "Apply these changes? Only 'yes' will be accepted: "
 
 

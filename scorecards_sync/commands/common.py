@@ -7,14 +7,12 @@ import logging
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
 from scorecards_sync.config import Settings, resolve_settings
+from scorecards_sync.console import Console
 from scorecards_sync.problems import Problem
 from scorecards_sync.render.problems import REPORTERS
-
-if TYPE_CHECKING:
-    from scorecards_sync.cli import Console
 
 logger = logging.getLogger(__name__)
 

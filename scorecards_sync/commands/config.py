@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from scorecards_sync.commands.common import (
     add_prune_option,
@@ -12,9 +12,7 @@ from scorecards_sync.commands.common import (
     settings_from_args,
 )
 from scorecards_sync.config import Settings, setting_names
-
-if TYPE_CHECKING:
-    from scorecards_sync.cli import Console
+from scorecards_sync.console import Console
 
 NAME = "config"
 HELP = "show the resolved settings (flags > environment > config file > defaults), key redacted"

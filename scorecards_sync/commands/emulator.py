@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from scorecards_sync.cli import EXIT_OK, Console
+from scorecards_sync.console import EXIT_OK, Console
 from scorecards_sync.emulator import (
     ALL_PERMISSIONS,
     EDIT,

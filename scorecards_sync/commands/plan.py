@@ -12,7 +12,6 @@ import argparse
 import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from scorecards_sync.commands.common import (
     add_prune_option,
@@ -22,6 +21,7 @@ from scorecards_sync.commands.common import (
     use_color,
 )
 from scorecards_sync.config import FLAG_SOURCE, Settings
+from scorecards_sync.console import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, Console
 from scorecards_sync.errors import PlanError, UsageError
 from scorecards_sync.loader import DEFAULT_DIR
 from scorecards_sync.plan import Plan
@@ -37,15 +37,10 @@ from scorecards_sync.workflow import (
     write_github_output,
 )
 
-if TYPE_CHECKING:
-    from scorecards_sync.cli import Console
-
 logger = logging.getLogger(__name__)
 
 NAME = "plan"
 HELP = "show what would change in Cortex to match the repository (never writes to Cortex)"
-
-EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

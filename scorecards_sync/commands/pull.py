@@ -19,12 +19,12 @@ import argparse
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from scorecards_sync.commands.common import (
     add_settings_options,
     settings_from_args,
 )
+from scorecards_sync.console import EXIT_ERROR, EXIT_OK, Console
 from scorecards_sync.errors import UsageError
 from scorecards_sync.files import write_atomically
 from scorecards_sync.loader import DEFAULT_DIR, Document, display_path, load_paths
@@ -32,13 +32,9 @@ from scorecards_sync.plan import Action
 from scorecards_sync.planner import Desired, make_plan
 from scorecards_sync.workflow import open_client
 
-if TYPE_CHECKING:
-    from scorecards_sync.cli import Console
-
 NAME = "pull"
 HELP = "write the live descriptors from Cortex into files named after their tags"
 
-EXIT_OK, EXIT_ERROR = 0, 1
 # A tag becomes a file name: anything that could leave the folder or hide the file is refused.
 _SAFE_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 

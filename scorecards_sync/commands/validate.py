@@ -12,8 +12,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from scorecards_sync.cli import EXIT_ERROR, EXIT_OK, Console
 from scorecards_sync.config import DEFAULT_SOURCE, resolve_paths
+from scorecards_sync.console import EXIT_ERROR, EXIT_OK, Console
 from scorecards_sync.loader import DEFAULT_DIR, DEFAULT_HINT, load_paths
 from scorecards_sync.problems import Severity, sort_problems
 from scorecards_sync.render.problems import REPORTERS

@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from scorecards_sync.config import Settings
+from scorecards_sync.console import EXIT_ERROR, EXIT_OK
 from scorecards_sync.errors import ScorecardsSyncError, UsageError
 from scorecards_sync.github.action_apply import run_apply
 from scorecards_sync.github.action_inputs import (
@@ -52,7 +53,7 @@ from scorecards_sync.github.action_report import (
     caution_md,
     workflow_command,
 )
-from scorecards_sync.github.action_run import EXIT_ERROR, EXIT_OK, ActionRun
+from scorecards_sync.github.action_run import ActionRun
 from scorecards_sync.github.client import GitHubClient
 from scorecards_sync.render.plan_markdown import escape
 from scorecards_sync.workflow import github_output_text

@@ -12,9 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from scorecards_sync.applier import ApplyResult, Status, apply_plan, check_fresh, touched_tags
+from scorecards_sync.console import EXIT_ERROR, EXIT_OK
 from scorecards_sync.errors import ScorecardsSyncError, UsageError
 from scorecards_sync.github.action_report import caution_md, paths_md, result_section
-from scorecards_sync.github.action_run import EXIT_ERROR, EXIT_OK, ActionRun
+from scorecards_sync.github.action_run import ActionRun
 from scorecards_sync.github.client import IssueComment, PullRequest
 from scorecards_sync.github.comments import (
     find_sticky,

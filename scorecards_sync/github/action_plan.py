@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from scorecards_sync.console import EXIT_ERROR, EXIT_OK
 from scorecards_sync.errors import ScorecardsSyncError
 from scorecards_sync.github.action_report import caution_md, paths_md, warning_md
-from scorecards_sync.github.action_run import EXIT_ERROR, EXIT_OK, ActionRun
+from scorecards_sync.github.action_run import ActionRun
 from scorecards_sync.github.comments import (
     MAX_COMMENT_CHARS,
     find_sticky,

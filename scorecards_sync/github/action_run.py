@@ -41,8 +41,6 @@ from scorecards_sync.workflow import (
     removals_since,
 )
 
-EXIT_OK, EXIT_ERROR = 0, 1
-
 
 class ActionRun:
     def __init__(
