@@ -21,7 +21,9 @@ from typing import TYPE_CHECKING, Any
 from jsonschema import validators
 from jsonschema.exceptions import ValidationError, best_match
 
+from scorecards_sync.cql_lint import lint_expression
 from scorecards_sync.problems import Problem, Severity, sort_problems
+from scorecards_sync.scalar_positions import position_in_scalar
 
 if TYPE_CHECKING:
     from scorecards_sync.loader import Document
@@ -308,6 +310,7 @@ def _semantic_problems(document: Document) -> list[Problem]:
     ladder = _check_ladder(document, problems)
     _check_rules(document, ladder, problems)
     _check_legacy_filter(document, ("filter",), data.get("filter"), problems)
+    _check_filter_query(document, ("filter",), data.get("filter"), problems)
     return problems
 
 
@@ -420,7 +423,9 @@ def _check_rules(document: Document, ladder: _Ladder, problems: list[Problem]) -
                     "placeholder",
                 )
             )
+        _check_cql(document, (*at, "expression"), expression, problems)
         _check_legacy_filter(document, (*at, "filter"), rule.get("filter"), problems)
+        _check_filter_query(document, (*at, "filter"), rule.get("filter"), problems)
 
 
 def _same_expression(first: Any, other: Any) -> bool:
@@ -470,6 +475,33 @@ def _check_rule_level(
 
 def _is_placeholder(expression: str) -> bool:
     return not _COMMENT.sub("", expression).strip()
+
+
+def _check_filter_query(
+    document: Document, at: Pointer, value: Any, problems: list[Problem]
+) -> None:
+    if isinstance(value, dict):
+        _check_cql(document, (*at, "query"), value.get("query"), problems)
+
+
+def _check_cql(document: Document, at: Pointer, value: Any, problems: list[Problem]) -> None:
+    """CQL mistakes that are certain (see `cql_lint`), as warnings at their character."""
+    if not isinstance(value, str) or at not in document.positions:
+        return
+    for finding in lint_expression(value):
+        line, column = position_in_scalar(
+            document.text, document.positions[at], value, finding.offset
+        )
+        problems.append(
+            Problem(
+                document.path,
+                line,
+                column,
+                Severity.WARNING,
+                f"{_field(at)}: {finding.message}",
+                finding.code,
+            )
+        )
 
 
 def _check_legacy_filter(
