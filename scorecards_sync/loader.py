@@ -13,6 +13,7 @@ import os
 import stat
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,15 @@ _YAML_HINTS: Mapping[str, str] = {
 }
 # For these, where the construct began says more than where the parser gave up.
 _REPORT_AT_CONTEXT = ("could not find expected ':'", "found unexpected end of stream")
+
+
+class PathProblem(StrEnum):
+    """Codes of the problems found with a given path itself rather than in a file: a
+    path that does not exist, a folder that holds no descriptor. Such a path is not a
+    file checked."""
+
+    MISSING = "missing"
+    NO_FILES = "no-files"
 
 
 @dataclass(frozen=True)
@@ -196,7 +206,7 @@ def _discover(given: list[Path], missing_hint: str) -> Iterator[tuple[Path, Prob
             message = "no such file or directory"
             if missing_hint:
                 message += f" ({missing_hint})"
-            yield root, _problem(display_path(root), message, code="missing")
+            yield root, _problem(display_path(root), message, code=PathProblem.MISSING)
             continue
         found = False
         for path, problem in candidates:
@@ -221,7 +231,7 @@ def _discover(given: list[Path], missing_hint: str) -> Iterator[tuple[Path, Prob
                     1,
                     Severity.WARNING,
                     "no descriptor files (*.yaml, *.yml) in this folder",
-                    "no-files",
+                    PathProblem.NO_FILES,
                 ),
             )
 

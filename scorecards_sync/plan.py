@@ -56,7 +56,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from scorecards_sync import __version__
-from scorecards_sync.errors import ConfigError, PlanError
+from scorecards_sync.errors import ConfigError, PlanError, UnsafePlan
 
 _E = TypeVar("_E", bound=StrEnum)
 
@@ -115,7 +115,8 @@ class ServerVerdict:
 
 @dataclass(frozen=True)
 class Thresholds:
-    """When a plan is too big to apply without `--force` (octoDNS's safety habit)."""
+    """When a plan is too big to apply without `--force` (octoDNS's safety habit); see
+    `check_safety`."""
 
     max_update_share: float = 0.30
     max_delete_share: float = 0.30
@@ -256,6 +257,60 @@ class Plan:
                 "run `plan --out` again"
             )
         return plan
+
+
+def managed_count(plan: Plan) -> int:
+    """Live scorecards this plan manages: the base of the thresholds' shares."""
+    counts = plan.counts()
+    return counts["update"] + counts["delete"] + counts["unchanged"]
+
+
+def check_safety(plan: Plan, thresholds: Thresholds) -> UnsafePlan | None:
+    """Why `plan` updates or deletes too much of what is managed to apply unasked, or None.
+
+    The one judge of a plan's size (octoDNS's `Plan.raise_if_unsafe`), as a value: each
+    caller decides what to do with a verdict, and what `--force` means there (show the
+    plan and fail, refuse before applying, or go ahead and say so).
+    """
+    managed = managed_count(plan)
+    counts = plan.counts()
+    updates, deletes = counts["update"], counts["delete"]
+    excesses: list[str] = []
+    # A re-tagged scorecard lives on under its new tag: its delete is a rename.
+    renamed = {c.renamed_from for c in plan.by_action(Action.CREATE) if c.renamed_from}
+    renames = sum(1 for c in plan.by_action(Action.DELETE) if c.tag in renamed)
+    deletes_all = deletes > renames and managed - deletes + renames <= 0
+    if deletes_all:
+        # Wiping out everything managed is what a wrong path or an empty checkout looks
+        # like, however few scorecards there are: `min_managed` does not excuse it.
+        excesses.append(
+            f"it deletes every managed scorecard ({deletes} of {managed}), leaving none in Cortex"
+        )
+    limit = thresholds.max_deletes
+    if limit is not None and deletes > limit:
+        excesses.append(
+            f"it deletes {deletes} scorecards, more than thresholds.max_deletes ({limit})"
+        )
+    if managed > 0 and managed >= thresholds.min_managed:
+        for verb, count, share, setting in (
+            ("updates", updates, thresholds.max_update_share, "max_update_share"),
+            ("deletes", deletes, thresholds.max_delete_share, "max_delete_share"),
+        ):
+            if count / managed > share:
+                excesses.append(
+                    f"it {verb} {count} of {managed} managed scorecards "
+                    f"({count / managed:.0%}), more than thresholds.{setting} ({share:.0%})"
+                )
+    if not excesses:
+        return None
+    # No threshold allows deleting everything: only --force goes past that one.
+    adjustable = len(excesses) > int(deletes_all)
+    return UnsafePlan(
+        "plan refused as unsafe: "
+        + "; ".join(excesses)
+        + ". Review the plan; to apply it anyway re-run with --force"
+        + (" (or raise the thresholds in the configuration)." if adjustable else ".")
+    )
 
 
 def _plan_body(plan: Plan) -> dict[str, Any]:

@@ -19,19 +19,14 @@ import yaml
 
 from scorecards_sync.descriptor import canonical, canonical_fingerprint, fingerprint
 from scorecards_sync.descriptor_diff import describe_canonical, diff_canonical
-from scorecards_sync.errors import PlanError, UnsafePlan
+from scorecards_sync.errors import PlanError
 from scorecards_sync.loader import Document
-from scorecards_sync.plan import Action, Change, Plan, Thresholds
+from scorecards_sync.plan import Action, Change, Plan
 
-# `Thresholds` lives with the plan values (config reads it without the planner); it is
-# still importable from here.
 __all__ = [
     "Desired",
     "Removal",
-    "Thresholds",
-    "check_thresholds",
     "make_plan",
-    "managed_count",
     "parse_live",
     "removals_between",
     "tags_to_fetch",
@@ -259,51 +254,3 @@ def parse_live(tag: str, text: str) -> dict[str, Any]:
 
 def _matching_pattern(tag: str, patterns: Sequence[str]) -> str | None:
     return next((pattern for pattern in patterns if fnmatchcase(tag, pattern)), None)
-
-
-def managed_count(plan: Plan) -> int:
-    """Live scorecards this plan manages: the base of the thresholds' shares."""
-    counts = plan.counts()
-    return counts["update"] + counts["delete"] + counts["unchanged"]
-
-
-def check_thresholds(plan: Plan, managed_count: int, thresholds: Thresholds) -> None:
-    """Refuse (`UnsafePlan`) a plan that updates or deletes too much of what is managed."""
-    counts = plan.counts()
-    updates, deletes = counts["update"], counts["delete"]
-    excesses: list[str] = []
-    # A re-tagged scorecard lives on under its new tag: its delete is a rename.
-    renamed = {c.renamed_from for c in plan.by_action(Action.CREATE) if c.renamed_from}
-    renames = sum(1 for c in plan.by_action(Action.DELETE) if c.tag in renamed)
-    deletes_all = deletes > renames and managed_count - deletes + renames <= 0
-    if deletes_all:
-        # Wiping out everything managed is what a wrong path or an empty checkout looks
-        # like, however few scorecards there are: `min_managed` does not excuse it.
-        excesses.append(
-            f"it deletes every managed scorecard ({deletes} of {managed_count}), "
-            "leaving none in Cortex"
-        )
-    limit = thresholds.max_deletes
-    if limit is not None and deletes > limit:
-        excesses.append(
-            f"it deletes {deletes} scorecards, more than thresholds.max_deletes ({limit})"
-        )
-    if managed_count > 0 and managed_count >= thresholds.min_managed:
-        for verb, count, share, setting in (
-            ("updates", updates, thresholds.max_update_share, "max_update_share"),
-            ("deletes", deletes, thresholds.max_delete_share, "max_delete_share"),
-        ):
-            if count / managed_count > share:
-                excesses.append(
-                    f"it {verb} {count} of {managed_count} managed scorecards "
-                    f"({count / managed_count:.0%}), more than thresholds.{setting} ({share:.0%})"
-                )
-    if excesses:
-        # No threshold allows deleting everything: only --force goes past that one.
-        adjustable = len(excesses) > int(deletes_all)
-        raise UnsafePlan(
-            "plan refused as unsafe: "
-            + "; ".join(excesses)
-            + ". Review the plan; to apply it anyway re-run with --force"
-            + (" (or raise the thresholds in the configuration)." if adjustable else ".")
-        )

@@ -1,7 +1,10 @@
 """The steps `plan`, `apply` and `pull` share: load and validate, connect, fetch, plan, check.
 
 Each step is a plain function so the commands read as the sequence they run, and tests
-and benchmarks can run the same steps without the command line.
+and benchmarks can run the same steps without the command line. Every entry point plans
+from a repository the same way: `load_source` (load and validate; the caller reports the
+problems in its own format and stops on errors), then `plan_repository` (removals since
+the base, fetch, plan, server-side check, safety verdict).
 """
 
 from __future__ import annotations
@@ -25,15 +28,14 @@ from scorecards_sync.errors import (
     OutputError,
     UnsafePlan,
     UsageError,
+    ValidationFailed,
 )
-from scorecards_sync.loader import Document, display_path, load_paths
-from scorecards_sync.plan import Action, Change, Plan, ServerVerdict
+from scorecards_sync.loader import Document, PathProblem, display_path, load_paths
+from scorecards_sync.plan import Action, Change, Plan, ServerVerdict, check_safety
 from scorecards_sync.planner import (
     Desired,
     Removal,
-    check_thresholds,
     make_plan,
-    managed_count,
     parse_live,
     removals_between,
     tags_to_fetch,
@@ -50,11 +52,19 @@ EMULATOR_KEY = "emulator"
 
 @dataclass(frozen=True)
 class Source:
-    """The repository side: parsed descriptors and every problem found in them."""
+    """The repository side: parsed descriptors and every problem found in them.
+
+    It remembers where it was loaded from (`paths`, and `base` when deletions are planned
+    since a ref), and `merge_base`, the commit of `base` it compared with when loading
+    needed it: planning uses the same commit rather than asking git again.
+    """
 
     documents: list[Document]
     problems: list[Problem]
     files: int
+    paths: tuple[str, ...] = ()
+    base: str | None = None
+    merge_base: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -64,30 +74,36 @@ class Source:
         return [Desired.from_document(document) for document in self.documents]
 
 
-def load_source(paths: Sequence[str], base: str | None = None) -> Source:
+def load_source(paths: Sequence[str], base: str | None = None, *, missing_hint: str = "") -> Source:
     """Load and validate every descriptor under `paths`, all problems at once.
 
     With `base`, a path that does not exist but did at (the merge base of) `base` counts
     as empty rather than as an error: git keeps no empty folder, so deleting every
     descriptor removes the folder too, and that deletion is what `--base` is there to plan.
+    `missing_hint` says where `paths` came from, beside one that does not exist.
     """
-    loaded = load_paths(paths)
+    loaded = load_paths(paths, missing_hint=missing_hint)
     problems = [*loaded.problems, *validate_documents(loaded.documents)]
+    start = None
     if base:
-        problems = _forgive_removed_paths(problems, base, paths)
+        problems, start = _forgive_removed_paths(problems, base, paths)
+    not_files = (PathProblem.MISSING, PathProblem.NO_FILES)
     files = len(
         {d.path for d in loaded.documents}
-        | {p.path for p in loaded.problems if p.code not in ("missing", "no-files")}
+        | {p.path for p in loaded.problems if p.code not in not_files}
     )
-    return Source(loaded.documents, sort_problems(problems), files)
+    return Source(
+        loaded.documents, sort_problems(problems), files, tuple(paths), base or None, start
+    )
 
 
 def _forgive_removed_paths(
     problems: list[Problem], base: str, paths: Sequence[str]
-) -> list[Problem]:
-    missing = {p.path for p in problems if p.code == "missing"}
+) -> tuple[list[Problem], str | None]:
+    """The problems left, and the merge base of `base` when it had to be found."""
+    missing = {p.path for p in problems if p.code == PathProblem.MISSING}
     if not missing:
-        return problems
+        return problems, None
     from scorecards_sync.gitsource import GitSource
 
     gone: set[str] = set()
@@ -103,7 +119,7 @@ def _forgive_removed_paths(
                     shown,
                     base,
                 )
-    return [p for p in problems if not (p.code == "missing" and p.path in gone)]
+    return [p for p in problems if not (p.code == PathProblem.MISSING and p.path in gone)], start
 
 
 def target_of(settings: Settings) -> str:
@@ -151,18 +167,23 @@ def open_client(settings: Settings) -> Iterator[CortexClient]:
 
 
 def removals_since(
-    base_ref: str, documents: Sequence[Document], paths: Sequence[str]
+    base_ref: str,
+    documents: Sequence[Document],
+    paths: Sequence[str],
+    *,
+    merge_base: str | None = None,
 ) -> list[Removal]:
     """Descriptors removed (or re-tagged) between the merge base of `base_ref` and HEAD, and
     the working tree.
 
     Comparing from the merge base (like `git diff base...`) keeps a scorecard added on the
-    base branch after this branch forked from counting as "removed" here.
+    base branch after this branch forked from counting as "removed" here. `merge_base`,
+    when the caller already has it, spares asking git for it again.
     """
     from scorecards_sync.gitsource import GitSource
 
     with GitSource(".") as source:
-        start = source.merge_base(base_ref, "HEAD")
+        start = merge_base or source.merge_base(base_ref, "HEAD")
         at_base = source.load_at_ref(start, paths)
         for problem in at_base.problems:
             logger.warning(
@@ -221,25 +242,6 @@ def build_plan(
     )
 
 
-def enforce_thresholds(plan: Plan, settings: Settings, *, force: bool) -> None:
-    """Refuse an unsafe plan (`UnsafePlan`), unless forced: then only say so."""
-    try:
-        check_thresholds(plan, managed_count(plan), settings.thresholds)
-    except UnsafePlan as exc:
-        if not force:
-            raise
-        logger.warning("going ahead because --force was given, despite: %s", exc)
-
-
-def threshold_problem(plan: Plan, settings: Settings, *, force: bool) -> UnsafePlan | None:
-    """What `enforce_thresholds` would raise, as a value: for showing an unsafe plan."""
-    try:
-        enforce_thresholds(plan, settings, force=force)
-    except UnsafePlan as exc:
-        return exc
-    return None
-
-
 # Cortex answers a dry run only for a key that may write: a View-only key, the right one
 # for pull requests, gets 401/403 there.
 SERVER_CHECK_SKIPPED = (
@@ -293,12 +295,88 @@ def check_on_server(plan: Plan, client: CortexClient, *, concurrency: int) -> Se
     )
 
 
-def server_validate(plan: Plan, client: CortexClient, *, concurrency: int) -> Plan:
-    """`check_on_server`, with one warning when the key cannot run dry runs."""
-    checked = check_on_server(plan, client, concurrency=concurrency)
-    if checked.skipped:
-        logger.warning("%s", checked.skipped)
-    return checked.plan
+@dataclass(frozen=True)
+class RepositoryPlan:
+    """A plan made from the repository, and what stands against applying it.
+
+    - `unsafe`: the thresholds' verdict (`check_safety`), whatever `--force` says: the
+      caller decides what forcing means (see `unless_forced`).
+    - `server_check_skipped`: why Cortex did not dry-run the plan's writes when asked to
+      (a key without 'Edit Scorecards'), for the caller to say in its own way.
+    - `rejected`: the tags of the descriptors Cortex's dry run rejected.
+    """
+
+    plan: Plan
+    unsafe: UnsafePlan | None = None
+    server_check_skipped: str | None = None
+
+    @property
+    def rejected(self) -> tuple[str, ...]:
+        return tuple(
+            c.tag for c in self.plan.changes if c.server_validation and not c.server_validation.ok
+        )
+
+
+def plan_repository(
+    source: Source,
+    settings: Settings,
+    *,
+    client: CortexClient | None = None,
+    prune: bool,
+    server_check: bool = False,
+) -> RepositoryPlan:
+    """Plan what would make Cortex match `source`: the one way every entry point plans.
+
+    The steps, in order: the descriptors removed since `source.base` (from the merge
+    base `load_source` found, if it had to find one: git is asked once), then Cortex's
+    list and the descriptors that matter (`build_plan`), the plan, with `server_check`
+    a dry run of every create and update (`check_on_server`), and the safety verdict of
+    `settings.thresholds`. Nothing is written to Cortex.
+
+    - `source`: from `load_source`, its problems already reported by the caller; it
+      must hold no error (`ValidationFailed` otherwise: nothing invalid reaches Cortex).
+      What warnings mean (`--strict`) is the caller's to decide before calling.
+    - `settings`: the target, the `managed` patterns, the thresholds, the concurrency.
+    - `client`: the Cortex to plan against; without one, a client is opened from
+      `settings` once the git work is done, and closed before returning.
+    - `prune`: whether live scorecards matching `managed` that `source` lacks are
+      deleted; the caller's decision (the configured `prune`, or narrower).
+
+    Raises `UsageError` for a prune that cannot be done safely, `GitSourceError` for a
+    base that git cannot compare with, and the client's errors.
+    """
+    if not source.ok:
+        raise ValidationFailed("the descriptors have errors; nothing was sent to Cortex")
+    removals = (
+        removals_since(source.base, source.documents, source.paths, merge_base=source.merge_base)
+        if source.base
+        else []
+    )
+    desired = source.desired()
+    with _client_for(settings, client) as connected:
+        plan = build_plan(connected, settings, desired, removals=removals, prune=prune)
+        skipped = None
+        if server_check:
+            checked = check_on_server(plan, connected, concurrency=settings.concurrency)
+            plan, skipped = checked.plan, checked.skipped
+    return RepositoryPlan(plan, check_safety(plan, settings.thresholds), skipped)
+
+
+@contextmanager
+def _client_for(settings: Settings, client: CortexClient | None) -> Iterator[CortexClient]:
+    if client is not None:
+        yield client
+        return
+    with open_client(settings) as opened:
+        yield opened
+
+
+def unless_forced(unsafe: UnsafePlan | None, *, force: bool) -> UnsafePlan | None:
+    """`unsafe`, or None when `--force` overrides it: then a warning says so."""
+    if unsafe is not None and force:
+        logger.warning("going ahead because --force was given, despite: %s", unsafe)
+        return None
+    return unsafe
 
 
 def live_fingerprints(client: CortexClient, tags: Sequence[str]) -> dict[str, str]:

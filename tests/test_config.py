@@ -19,7 +19,7 @@ from scorecards_sync.config import (
 )
 from scorecards_sync.console import Console
 from scorecards_sync.errors import ConfigError
-from scorecards_sync.planner import Thresholds
+from scorecards_sync.plan import Thresholds
 
 DATA = Path(__file__).parent / "data" / "config"
 CANARY = "canary-key-5f3a9c1e-do-not-print"

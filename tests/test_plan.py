@@ -23,7 +23,6 @@ from scorecards_sync.plan import (
     Plan,
     RuleChange,
     ServerVerdict,
-    Thresholds,
 )
 
 
@@ -184,12 +183,6 @@ def test_checksum_is_computed_once_per_plan() -> None:
     assert plan.checksum() is first  # the same string object: not computed again
     assert Plan.from_json(json.loads(json.dumps(plan.to_json()))).checksum() == first
     assert replace(plan, base_url="elsewhere").checksum() != first
-
-
-def test_thresholds_are_plan_values_still_importable_from_the_planner() -> None:
-    from scorecards_sync.planner import Thresholds as FromPlanner
-
-    assert FromPlanner is Thresholds
 
 
 def test_config_reads_thresholds_without_importing_the_planner() -> None:

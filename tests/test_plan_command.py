@@ -14,7 +14,7 @@ from scorecards_sync.config import resolve_settings
 from scorecards_sync.cortex.client import CortexClient
 from scorecards_sync.emulator import Emulator
 from scorecards_sync.plan import Action, Change, Plan
-from scorecards_sync.workflow import server_validate
+from scorecards_sync.workflow import check_on_server
 
 CANARY = "canary-key-7d41e0b2-must-never-show"
 ENV_NAMES = ("CORTEX_API_KEY", "CORTEX_API_KEY_FILE", "CORTEX_BASE_URL", "GITHUB_OUTPUT")
@@ -172,7 +172,7 @@ def test_server_validate_keeps_cortex_rejection_per_change(workdir: Path) -> Non
     with CortexClient(
         "https://emulator.invalid", "k", transport=emulator.transport(), rate_limit_per_minute=None
     ) as client:
-        checked = server_validate(plan, client, concurrency=2)
+        checked = check_on_server(plan, client, concurrency=2).plan
     by_tag = {c.tag: c.server_validation for c in checked.changes}
     assert by_tag["good"] is not None and by_tag["good"].ok
     assert by_tag["same"] is None

@@ -356,3 +356,19 @@ def test_a_missing_folder_is_still_an_error_without_base_or_absent_at_base(
     assert never.code == 1
     assert "never-there:1:1: error: no such file or directory" in never.err
     assert len(Emulator(state_file=small_repo / "state.json").tags()) == 3
+
+
+def test_with_base_git_is_asked_for_the_merge_base_once(
+    small_repo: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Loading needs the merge base (is the missing folder one that existed there?), and so
+    # does planning the deletions: git's own trace counts how often it is computed.
+    git("rm", "-q", "-r", str(CARDS))
+    git("commit", "-q", "-m", "drop every scorecard")
+    trace = tmp_path_factory.mktemp("trace") / "git-trace.log"
+    monkeypatch.setenv("GIT_TRACE", str(trace))
+    ran, actions = plan_json("--base", "HEAD~1", "--force")
+    assert ran.code == 0, ran.err
+    assert actions["delete"] == ["card-00", "card-01", "card-02"]
+    merge_bases = [line for line in trace.read_text().splitlines() if " merge-base " in line]
+    assert len(merge_bases) == 1, merge_bases

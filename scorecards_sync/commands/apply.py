@@ -23,16 +23,16 @@ from scorecards_sync.config import Settings
 from scorecards_sync.console import EXIT_ERROR, EXIT_OK, Console
 from scorecards_sync.cortex.client import CortexClient
 from scorecards_sync.errors import PlanError, UsageError
-from scorecards_sync.plan import Plan
+from scorecards_sync.plan import Plan, check_safety
 from scorecards_sync.planfile import read_plan
 from scorecards_sync.render import plan_renderer
 from scorecards_sync.render.results import JsonResults, TextResults
 from scorecards_sync.workflow import (
-    enforce_thresholds,
     is_interactive,
     live_fingerprints,
     open_client,
     target_of,
+    unless_forced,
     write_github_output,
 )
 
@@ -74,9 +74,10 @@ def run(args: argparse.Namespace, console: Console) -> int:
         raise UsageError("--base and --prune shape a new plan; a saved plan is applied as it is")
     if args.plan:
         return _apply_saved(Path(args.plan), settings, args, console)
-    plan = make_checked_plan(args, settings, console, server_check=False)
-    if plan is None:
+    planned = make_checked_plan(args, settings, console, server_check=False)
+    if planned is None:
         return EXIT_ERROR
+    plan = planned.plan
     _show(plan, settings, args, console)
     if not plan.has_changes:
         return _nothing_to_do()
@@ -108,7 +109,9 @@ def _show(plan: Plan, settings: Settings, args: argparse.Namespace, console: Con
     # With JSON results, stdout carries only them; the plan goes to stderr for the log.
     show = console.err if args.format == "json" else console.out
     show(plan_renderer("text", color=use_color(console.stdout)).render(plan))
-    enforce_thresholds(plan, settings, force=args.force)
+    unsafe = unless_forced(check_safety(plan, settings.thresholds), force=args.force)
+    if unsafe is not None:
+        raise unsafe
 
 
 def _nothing_to_do() -> int:

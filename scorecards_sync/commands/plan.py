@@ -24,16 +24,13 @@ from scorecards_sync.config import FLAG_SOURCE, Settings
 from scorecards_sync.console import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, Console
 from scorecards_sync.errors import PlanError, UsageError
 from scorecards_sync.loader import DEFAULT_DIR
-from scorecards_sync.plan import Plan
 from scorecards_sync.planfile import write_plan
 from scorecards_sync.render import RENDERERS, plan_renderer
 from scorecards_sync.workflow import (
-    build_plan,
+    RepositoryPlan,
     load_source,
-    open_client,
-    removals_since,
-    server_validate,
-    threshold_problem,
+    plan_repository,
+    unless_forced,
     write_github_output,
 )
 
@@ -93,14 +90,14 @@ def run(args: argparse.Namespace, console: Console) -> int:
     settings = settings_from_args(args)
     if args.out:
         _check_out_folder(Path(args.out))
-    plan = make_checked_plan(args, settings, console, server_check=args.server_validate)
-    if plan is None:
+    planned = make_checked_plan(args, settings, console, server_check=args.server_validate)
+    if planned is None:
         return EXIT_ERROR
-    unsafe = threshold_problem(plan, settings, force=args.force)
+    plan, rejected = planned.plan, planned.rejected
+    unsafe = unless_forced(planned.unsafe, force=args.force)
     renderer = plan_renderer(args.format, color=use_color(console.stdout))
     console.out(renderer.render(plan))
     checksum = plan.checksum()
-    rejected = [c for c in plan.changes if c.server_validation and not c.server_validation.ok]
     if unsafe is None and args.out:
         write_plan(plan, Path(args.out))
         console.err(
@@ -114,10 +111,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         {"plan-checksum": checksum, "has-changes": "true" if plan.has_changes else "false"}
     )
     if rejected:
-        console.err(
-            f"error: Cortex rejected {len(rejected)} descriptor(s): "
-            + ", ".join(c.tag for c in rejected)
-        )
+        console.err(f"error: Cortex rejected {len(rejected)} descriptor(s): " + ", ".join(rejected))
         return EXIT_ERROR
     if unsafe is not None:
         console.err(f"error: {unsafe}")
@@ -129,7 +123,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
 
 def make_checked_plan(
     args: argparse.Namespace, settings: Settings, console: Console, *, server_check: bool
-) -> Plan | None:
+) -> RepositoryPlan | None:
     """Validate, then plan against Cortex; None (problems printed) when descriptors are invalid."""
     paths = list(args.paths) or list(settings.paths)
     source = load_source(paths, args.base)
@@ -137,14 +131,11 @@ def make_checked_plan(
     if not source.ok:
         console.err("error: the descriptors have errors; nothing was sent to Cortex")
         return None
-    desired = source.desired()
-    removals = removals_since(args.base, source.documents, paths) if args.base else []
     prune = settings.prune and _may_prune(args.paths, settings)
-    with open_client(settings) as client:
-        plan = build_plan(client, settings, desired, removals=removals, prune=prune)
-        if server_check:
-            plan = server_validate(plan, client, concurrency=settings.concurrency)
-    return plan
+    planned = plan_repository(source, settings, prune=prune, server_check=server_check)
+    if planned.server_check_skipped:
+        logger.warning("%s", planned.server_check_skipped)
+    return planned
 
 
 def _check_out_folder(out: Path) -> None:

@@ -14,10 +14,10 @@ from pathlib import Path
 
 from scorecards_sync.config import DEFAULT_SOURCE, resolve_paths
 from scorecards_sync.console import EXIT_ERROR, EXIT_OK, Console
-from scorecards_sync.loader import DEFAULT_DIR, DEFAULT_HINT, load_paths
-from scorecards_sync.problems import Severity, sort_problems
+from scorecards_sync.loader import DEFAULT_DIR, DEFAULT_HINT
+from scorecards_sync.problems import Severity
 from scorecards_sync.render.problems import REPORTERS
-from scorecards_sync.validation import validate_documents
+from scorecards_sync.workflow import load_source
 
 NAME = "validate"
 HELP = "check scorecard descriptors offline: schema and semantic checks, no network"
@@ -61,16 +61,12 @@ def _origin(source: str) -> str:
 
 def run(args: argparse.Namespace, console: Console) -> int:
     if args.paths:
-        loaded = load_paths(args.paths)
+        loaded = load_source(args.paths)
     else:
-        paths, source = resolve_paths(config_file=Path(args.config) if args.config else None)
-        loaded = load_paths(paths, missing_hint=_origin(source))
-    problems = sort_problems([*loaded.problems, *validate_documents(loaded.documents)])
-    files = len(
-        {d.path for d in loaded.documents}
-        | {p.path for p in loaded.problems if p.code not in ("missing", "no-files")}
-    )
-    report = REPORTERS[args.format](problems, files)
+        paths, origin = resolve_paths(config_file=Path(args.config) if args.config else None)
+        loaded = load_source(paths, missing_hint=_origin(origin))
+    problems = loaded.problems
+    report = REPORTERS[args.format](problems, loaded.files)
     for line in report.stdout:
         console.out(line)
     for line in report.stderr:

@@ -27,7 +27,7 @@ from scorecards_sync.plan import Plan
 from scorecards_sync.planfile import read_plan
 from scorecards_sync.render.plan_markdown import escape
 from scorecards_sync.render.results import TextResults, summary_line
-from scorecards_sync.workflow import enforce_thresholds, live_fingerprints, open_client
+from scorecards_sync.workflow import live_fingerprints, open_client, unless_forced
 
 _APPLY_KEY_SUFFIX = "#apply"  # `#` never occurs in a path key: no clash with a plan comment
 
@@ -57,12 +57,15 @@ def run_apply(run: ActionRun) -> int:
         return EXIT_ERROR
     settings = run.settings()
     with open_client(settings) as client:
-        plan = run.make_plan(client, settings, source, base, server_check=False)
+        planned = run.make_plan(client, settings, source, server_check=False)
+        plan = planned.plan
         saved = run.record(plan, base, ())
         if not plan.has_changes:
             run.log.append("Nothing to apply: Cortex matches the repository.")
             return EXIT_OK
-        enforce_thresholds(plan, settings, force=run.force)
+        unsafe = unless_forced(planned.unsafe, force=run.force)
+        if unsafe is not None:
+            raise unsafe
         review = None if run.inputs.auto_approve else _reviewed(run)
         if review is not None:
             refusal = _refusal(run, plan, review)

@@ -24,7 +24,7 @@ from scorecards_sync.github.comments import (
 )
 from scorecards_sync.plan import Plan
 from scorecards_sync.render.plan_markdown import MarkdownPlanRenderer, escape
-from scorecards_sync.workflow import open_client, threshold_problem
+from scorecards_sync.workflow import open_client, unless_forced
 
 # Room in a comment for the marker line and the paragraph breaks around the rendered plan.
 _COMMENT_FRAME = 300
@@ -46,9 +46,10 @@ def run_plan(run: ActionRun) -> int:
     try:
         settings = run.settings()
         with open_client(settings) as client:
-            plan = run.make_plan(client, settings, source, base, server_check=True)
-        unsafe = threshold_problem(plan, settings, force=run.force)
-        problems = _problems_of(plan, None if unsafe is None else str(unsafe))
+            planned = run.make_plan(client, settings, source, server_check=True)
+        plan = planned.plan
+        unsafe = unless_forced(planned.unsafe, force=run.force)
+        problems = _problems_of(planned.rejected, None if unsafe is None else str(unsafe))
         run.record(plan, base, problems)
         if pull is not None and run.inputs.comment != "false":
             _comment_plan(run, pull.number, plan, base, problems)
@@ -62,8 +63,7 @@ def run_plan(run: ActionRun) -> int:
     return EXIT_ERROR if problems else EXIT_OK
 
 
-def _problems_of(plan: Plan, unsafe: str | None) -> list[str]:
-    rejected = [c.tag for c in plan.changes if c.server_validation and not c.server_validation.ok]
+def _problems_of(rejected: Sequence[str], unsafe: str | None) -> list[str]:
     problems = []
     if rejected:
         problems.append(f"Cortex rejects {len(rejected)} descriptor(s): {', '.join(rejected)}")

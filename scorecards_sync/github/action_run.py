@@ -33,13 +33,7 @@ from scorecards_sync.planfile import write_plan
 from scorecards_sync.render.plan_markdown import code, escape
 from scorecards_sync.render.plan_text import TextPlanRenderer
 from scorecards_sync.render.problems import render_github
-from scorecards_sync.workflow import (
-    Source,
-    build_plan,
-    check_on_server,
-    load_source,
-    removals_since,
-)
+from scorecards_sync.workflow import RepositoryPlan, Source, load_source, plan_repository
 
 
 class ActionRun:
@@ -100,26 +94,18 @@ class ActionRun:
         return None if failing else source
 
     def make_plan(
-        self,
-        client: CortexClient,
-        settings: Settings,
-        source: Source,
-        base: str | None,
-        *,
-        server_check: bool,
-    ) -> Plan:
-        paths = list(self.inputs.paths)
-        removals = removals_since(base, source.documents, paths) if base else []
-        plan = build_plan(
-            client, settings, source.desired(), removals=removals, prune=settings.prune
+        self, client: CortexClient, settings: Settings, source: Source, *, server_check: bool
+    ) -> RepositoryPlan:
+        """Plan `source` (from `validate`, with its base) as every entry point does; a
+        skipped server check is said in the log and the summary."""
+        planned = plan_repository(
+            source, settings, client=client, prune=settings.prune, server_check=server_check
         )
-        if server_check:
-            checked = check_on_server(plan, client, concurrency=settings.concurrency)
-            plan, self.server_check_skipped = checked.plan, checked.skipped
-            if checked.skipped:
-                self.annotate("warning", checked.skipped)
-                self.summary.append(warning_md(escape(checked.skipped)))
-        return plan
+        self.server_check_skipped = planned.server_check_skipped
+        if planned.server_check_skipped:
+            self.annotate("warning", planned.server_check_skipped)
+            self.summary.append(warning_md(escape(planned.server_check_skipped)))
+        return planned
 
     def record(self, plan: Plan, base: str | None, problems: Sequence[str]) -> Path:
         """Save the plan; show it in the log and the summary; set the outputs."""
