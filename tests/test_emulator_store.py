@@ -147,6 +147,29 @@ def test_a_state_file_with_a_wrong_record_is_refused_naming_it(
     assert len(listed) == 1 and listed[0].startswith(problem), message
 
 
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("next-id-huge.json", "it holds a number too long to read"),
+        ("nested-too-deep.json", "nested deeper than 100 levels"),
+        ("nested-deep-but-parseable.json", "nested deeper than 100 levels"),
+    ],
+)
+def test_a_state_file_python_cannot_read_is_refused_not_a_crash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, reason: str
+) -> None:
+    state = tmp_path / name
+    state.write_bytes((STATES / name).read_bytes())
+    with pytest.raises(ConfigError) as raised:
+        Emulator(state_file=state)
+    assert str(raised.value) == f"{state} is not an emulator state file ({reason})"
+    enter_workdir(tmp_path, monkeypatch, prefixes=("SCORECARDS_SYNC_", "CORTEX_"))
+    Path("x.yaml").write_text(DESCRIPTOR.format(tag="x"))
+    ran = run_cli("plan", "--emulator", name, "x.yaml")
+    assert ran.code == 64
+    assert ran.err == f"error: {name} is not an emulator state file ({reason})\n"
+
+
 def test_the_valid_state_those_files_come_from_is_read(tmp_path: Path) -> None:
     state = tmp_path / "state.json"
     state.write_bytes((STATES / "valid.json").read_bytes())

@@ -31,6 +31,9 @@ from scorecards_sync.errors import ConfigError
 STATE_FORMAT = 1
 # A damaged file can have thousands of bad records: the first few say what happened.
 _PROBLEMS_SHOWN = 5
+# What the emulator writes nests about ten levels; the handlers, the serializer and
+# `json` itself recurse, so a hand-made file nested far deeper is refused on reading.
+MAX_DEPTH = 100
 
 State = dict[str, Any]
 
@@ -159,6 +162,15 @@ def _read_state(path: Path) -> State:
         state = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{path} is not an emulator state file (invalid JSON: {exc})") from None
+    except ValueError:
+        # Python refuses to convert integers of more than `sys.get_int_max_str_digits()` digits.
+        raise ConfigError(
+            f"{path} is not an emulator state file (it holds a number too long to read)"
+        ) from None
+    except RecursionError:
+        raise ConfigError(_too_deep(path)) from None
+    if _nested_deeper_than(state, MAX_DEPTH):
+        raise ConfigError(_too_deep(path))
     if (
         not isinstance(state, dict)
         or state.get("format") != STATE_FORMAT
@@ -180,6 +192,28 @@ def _read_state(path: Path) -> State:
             "fix or remove them, or use another state file"
         )
     return state
+
+
+def _too_deep(path: Path) -> str:
+    return f"{path} is not an emulator state file (nested deeper than {MAX_DEPTH} levels)"
+
+
+def _nested_deeper_than(value: Any, limit: int) -> bool:
+    """True when lists and mappings in `value` nest more than `limit` levels (iteratively:
+    the point is not to recurse on whatever a damaged file holds)."""
+    pending: list[tuple[Any, int]] = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        pending.extend((child, depth + 1) for child in children)
+    return False
 
 
 def _reason(exc: OSError) -> str:
