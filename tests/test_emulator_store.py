@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -323,3 +324,62 @@ def test_the_command_line_names_a_folder_given_as_state_without_python_internals
         "error: the state file st is a folder: give the path of a file in it "
         "(it is created on the first write)\n"
     )
+
+
+# --- temporary files left by a killed process ---------------------------------------------
+
+_KILLED_MID_WRITE = textwrap.dedent(
+    """
+    import os, pathlib, signal, sys
+    from scorecards_sync.emulator import Emulator
+
+    def die(self, target):
+        os.kill(os.getpid(), signal.SIGKILL)  # kill -9, after the temporary file is written
+
+    pathlib.Path.replace = die
+    Emulator(state_file=pathlib.Path(sys.argv[1])).put_descriptor(sys.argv[2])
+    """
+)
+
+
+def test_a_temporary_file_left_by_kill_9_is_removed_on_the_next_open(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    Emulator(state_file=state).put_descriptor(DESCRIPTOR.format(tag="before"))
+    killed = subprocess.run(
+        [sys.executable, "-c", _KILLED_MID_WRITE, str(state), DESCRIPTOR.format(tag="x")],
+        cwd=REPO_ROOT,
+        env={"PYTHONPATH": str(REPO_ROOT), "PATH": "/usr/bin:/bin"},
+        timeout=60,
+        check=False,
+    )
+    assert killed.returncode == -9
+    left = [p.name for p in tmp_path.iterdir() if p.name != "state.json"]
+    assert len(left) == 1 and left[0].startswith(".state.json.") and left[0].endswith(".tmp")
+    assert Emulator(state_file=state).tags() == ["before"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["state.json"]
+
+
+def _dead_pid() -> int:
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def test_only_this_state_files_temporaries_of_dead_processes_are_removed(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    dead, alive = _dead_pid(), os.getppid()
+    stale = [f".state.json.{dead}.140234.tmp", f".state.json.{dead}.1.tmp"]
+    kept = [
+        f".state.json.{alive}.140234.tmp",  # its process still runs
+        f".other.json.{dead}.140234.tmp",  # another state file's
+        f".state.json.{dead}.140234.tmp.bak",  # not the pattern
+        f"state.json.{dead}.140234.tmp",
+        f".state.json.{dead}.tmp",
+        f".state.json.x{dead}.1.tmp",
+        ".state.json.0.1.tmp",  # not a process id
+        f".state.json.{2**40}.1.tmp",
+    ]
+    for name in stale + kept:
+        (tmp_path / name).write_text("{")
+    Emulator(state_file=state)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(kept)

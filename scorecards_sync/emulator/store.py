@@ -4,7 +4,9 @@ A state file is shared safely between processes: every access holds an
 `fcntl.flock` on the folder that holds the file (shared to read, exclusive to
 write), re-reads the file when it changed since this process last saw it, and
 writes by renaming a complete temporary file over it, so a reader never sees
-half a file and two writers never interleave.
+half a file and two writers never interleave. A process killed mid-write leaves its
+temporary file (`.<name>.<pid>.<thread>.tmp`); the next store to open the file removes
+those of processes that no longer exist.
 
 Why the folder: the state file itself cannot carry the lock, since every write
 replaces it with a new file; a sidecar `<file>.lock` would be left behind in the
@@ -19,6 +21,7 @@ import contextlib
 import fcntl
 import json
 import os
+import re
 import stat as file_mode
 import threading
 from collections.abc import Iterator
@@ -29,6 +32,8 @@ from scorecards_sync.emulator.records import state_problems
 from scorecards_sync.errors import ConfigError
 
 STATE_FORMAT = 1
+# The largest process id Linux hands out (`pid_max` is at most 2**22).
+_MAX_PID = 2**22
 # A damaged file can have thousands of bad records: the first few say what happened.
 _PROBLEMS_SHOWN = 5
 # What the emulator writes nests about ten levels; the handlers, the serializer and
@@ -49,8 +54,11 @@ class Store:
         self._state: State = empty_state()
         self._stamp: tuple[int, int, int] | None = None
         if state_file is not None:
-            with self.reading():
-                pass
+            with self._lock, self._file_lock(fcntl.LOCK_EX):
+                # No write is under way while we hold the lock: a temporary file left
+                # by a process that no longer exists was left by a crash.
+                _remove_stale_temporaries(state_file)
+                self._refresh()
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[State]:
@@ -192,6 +200,38 @@ def _read_state(path: Path) -> State:
             "fix or remove them, or use another state file"
         )
     return state
+
+
+def _remove_stale_temporaries(path: Path) -> None:
+    """Remove `.<name>.<pid>.<thread>.tmp` files of this state file whose process is gone.
+
+    Only names of exactly that pattern, for this state file: nothing else in the folder
+    is ours to remove. A live process keeps its files, even one that cannot be writing
+    now (its process id may have been reused; the file is small; leaving it is safe).
+    """
+    pattern = re.compile(rf"\.{re.escape(path.name)}\.([0-9]{{1,7}})\.[0-9]+\.tmp")
+    try:
+        entries = list(path.parent.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        match = pattern.fullmatch(entry.name)
+        if match is None or _process_exists(int(match.group(1))):
+            continue
+        with contextlib.suppress(OSError):
+            entry.unlink()
+
+
+def _process_exists(pid: int) -> bool:
+    if not 0 < pid <= _MAX_PID or pid == os.getpid():
+        return True  # ours, or not a process id at all: never remove
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists, but belongs to someone else
+    return True
 
 
 def _too_deep(path: Path) -> str:
