@@ -9,10 +9,11 @@ calls of one apply touch the same scorecard. Within a phase, changes run concurr
 (bounded), all under the client's one shared rate limiter.
 
 A failure of one change never hides the others: every change gets an `Outcome`.
-The exception is a refused key (HTTP 401 or 403): it refuses every write alike, so
-after the first one nothing more is sent and the remaining changes are `skipped`
-with the reason. The first write goes alone, so a key that may not write costs one
-refused call, not one per concurrent worker.
+Two failures are not about one change: a refused key (HTTP 401 or 403) refuses every
+write alike, and a Cortex that stopped accepting connections (the client's breaker
+opened, `CortexUnreachable`) takes none. After either, nothing more is sent and the
+remaining changes are `skipped` with the reason. The first write goes alone, so a key
+that may not write costs one refused call, not one per concurrent worker.
 """
 
 from __future__ import annotations
@@ -26,7 +27,13 @@ from enum import StrEnum
 from typing import Protocol
 
 from scorecards_sync.cortex.http import EDIT
-from scorecards_sync.errors import CortexAuthError, CortexError, CortexNotFound, StalePlan
+from scorecards_sync.errors import (
+    CortexAuthError,
+    CortexError,
+    CortexNotFound,
+    CortexUnreachable,
+    StalePlan,
+)
 from scorecards_sync.plan import Action, Change, Plan
 
 logger = logging.getLogger(__name__)
@@ -105,7 +112,7 @@ def apply_plan(
 
     writes = [c for c in changes if c.action is not Action.DELETE]
     deletes = [c for c in changes if c.action is Action.DELETE]
-    gate = _KeyGate()
+    gate = _Gate()
 
     def run(change: Change) -> Outcome:
         return gate.run(change, lambda: _run_change(change, client, dry_run))
@@ -142,10 +149,12 @@ def apply_plan(
 
 KEY_LACKS_EDIT = f"the API key lacks the '{EDIT}' permission"
 KEY_REFUSED = "Cortex refused the API key"
+UNREACHABLE = "Cortex stopped accepting connections"
 
 
-class _KeyGate:
-    """Once Cortex refuses the key, the changes not yet sent are skipped, not sent."""
+class _Gate:
+    """Once Cortex refuses the key or stops accepting connections, the changes not yet
+    sent are skipped, not sent."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -160,14 +169,25 @@ class _KeyGate:
             return send()
         except CortexAuthError as exc:
             refusal = KEY_LACKS_EDIT if exc.status == 403 else KEY_REFUSED
-            with self._lock:
-                self._refusal = self._refusal or refusal
+            self._close(refusal)
             status = f" (HTTP {exc.status})" if exc.status is not None else ""
             return Outcome(change.tag, change.action, Status.FAILED, refusal + status)
+        except CortexUnreachable as exc:
+            self._close(UNREACHABLE)
+            if not exc.attempted:
+                # Refused by the client before a single attempt: nothing was sent.
+                return Outcome(
+                    change.tag, change.action, Status.SKIPPED, f"not sent: {UNREACHABLE}"
+                )
+            return Outcome(change.tag, change.action, Status.FAILED, describe_error(exc))
+
+    def _close(self, refusal: str) -> None:
+        with self._lock:
+            self._refusal = self._refusal or refusal
 
 
 def _run_change(change: Change, client: WritingClient, dry_run: bool) -> Outcome:
-    """The outcome of one change; a refused key (`CortexAuthError`) is left to `_KeyGate`."""
+    """The outcome of one change; a refused key or an unreachable Cortex is left to `_Gate`."""
     try:
         if change.action is Action.DELETE:
             if dry_run:
@@ -182,7 +202,7 @@ def _run_change(change: Change, client: WritingClient, dry_run: bool) -> Outcome
                 change.tag, change.action, Status.FAILED, "the plan holds no descriptor to send"
             )
         client.upsert_descriptor(change.desired_yaml, dry_run=dry_run)
-    except CortexAuthError:
+    except (CortexAuthError, CortexUnreachable):
         raise
     except CortexError as exc:
         return Outcome(change.tag, change.action, Status.FAILED, describe_error(exc))

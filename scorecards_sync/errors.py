@@ -102,6 +102,17 @@ class CortexUnavailable(CortexError):
     """Retries were exhausted on 429/5xx or connection failures."""
 
 
+class CortexUnreachable(CortexUnavailable):
+    """Cortex stopped accepting connections: the client sends nothing more.
+
+    `attempted` is False for a call that was refused without being tried at all.
+    """
+
+    def __init__(self, message: str, *, attempted: bool, **call: Any) -> None:
+        super().__init__(message, **call)
+        self.attempted = attempted
+
+
 class GitHubError(ApiCallError):
     """A call to the GitHub REST API failed. Carries what GitHub said, never the token."""
 

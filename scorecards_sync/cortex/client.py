@@ -23,6 +23,7 @@ import httpx
 
 from scorecards_sync import __version__
 from scorecards_sync.cortex import models
+from scorecards_sync.cortex.breaker import DEFAULT_THRESHOLD, ConnectionBreaker
 from scorecards_sync.cortex.entity_operations import EntityOperations
 from scorecards_sync.cortex.http import (
     DEFAULT_BASE_URL,
@@ -118,6 +119,7 @@ class CortexClient(EntityOperations):
         burst: int = DEFAULT_BURST,
         concurrency: int = 8,
         max_retries: int = 6,
+        unreachable_after: int = DEFAULT_THRESHOLD,
         max_throttled_retries: int = 30,
         retry_budget_seconds: float = 120.0,
         backoff_base: float = 0.5,
@@ -136,6 +138,8 @@ class CortexClient(EntityOperations):
             raise ConfigError("concurrency must be at least 1")
         if timeout <= 0:
             raise ConfigError("timeout must be positive")
+        if unreachable_after < 1:
+            raise ConfigError("unreachable_after must be at least 1")
         if not 1 <= page_size <= PAGE_SIZE:
             raise ConfigError(f"page_size must be between 1 and {PAGE_SIZE}")
         self.concurrency = concurrency
@@ -163,6 +167,7 @@ class CortexClient(EntityOperations):
             limiter=self.limiter,
             policy=self.policy,
             stats=self.stats,
+            breaker=ConnectionBreaker(unreachable_after),
             sleep=sleep,
             clock=clock,
             rng=rng if rng is not None else random.Random(),

@@ -20,6 +20,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
 
+from scorecards_sync.cortex.breaker import ConnectionBreaker
 from scorecards_sync.cortex.models import ClientStats, ResponseShapeError
 from scorecards_sync.cortex.ratelimit import RateLimiter, Unlimited
 from scorecards_sync.cortex.retry import (
@@ -37,6 +38,7 @@ from scorecards_sync.errors import (
     CortexNotFound,
     CortexRejected,
     CortexUnavailable,
+    CortexUnreachable,
     UsageError,
     redact,
 )
@@ -58,6 +60,8 @@ EXEMPTIONS = "Configure Scorecard exemptions"
 
 # Failures where the request certainly never reached the server: always safe to resend.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# Of those, the ones that say the server is not there (a full local pool says nothing).
+_NOT_CONNECTED = (httpx.ConnectError, httpx.ConnectTimeout)
 _GATEWAY_STATUSES = frozenset({502, 503, 504})
 
 logger = logging.getLogger(__name__)
@@ -126,11 +130,13 @@ class CortexHttp:
         limiter: RateLimiter | Unlimited,
         policy: RetryPolicy,
         stats: ClientStats,
+        breaker: ConnectionBreaker,
         sleep: Callable[[float], None],
         clock: Callable[[], float],
         rng: random.Random,
     ) -> None:
         self._key = key
+        self.breaker = breaker
         self.shown_base_url = without_userinfo(base_url)
         self.limiter = limiter
         self.policy = policy
@@ -169,6 +175,8 @@ class CortexHttp:
                 raise CortexError(
                     f"{call.describe()} cancelled", method=call.method, path=call.path
                 )
+            if self.breaker.is_open:
+                raise self._unreachable(call, None, attempted=attempt > 0)
             attempt += 1
             waited = self.limiter.acquire()
             started = self._clock()
@@ -190,6 +198,10 @@ class CortexHttp:
                     # A host that does not resolve is a wrong URL far more often than a
                     # passing hiccup: retrying only delays the answer.
                     raise self._unresolved_host(call)
+                if isinstance(failure, _NOT_CONNECTED) and (
+                    self.breaker.record_connection_failure()
+                ):
+                    raise self._unreachable(call, failure, attempted=True)
                 sent = not isinstance(failure, _NOT_SENT)
                 if sent and not call.idempotent:
                     raise self._connection_error(call, failure, CortexError, state)
@@ -202,6 +214,7 @@ class CortexHttp:
             assert response is not None
 
             status = response.status_code
+            self.breaker.record_answer()
             self.stats.record_response(status, waited)
             logger.debug(
                 "%s -> %d in %.1f ms (attempt %d)",
@@ -313,6 +326,21 @@ class CortexHttp:
             method=call.method,
             path=call.path,
         )
+
+    def _unreachable(
+        self, call: ApiCall, exc: httpx.HTTPError | None, *, attempted: bool
+    ) -> CortexUnreachable:
+        streak = (
+            f"Cortex at {self.shown_base_url} stopped accepting connections "
+            f"({self.breaker.threshold} connection attempts in a row failed)"
+        )
+        if exc is None:
+            verdict = "failed, not retried" if attempted else "not sent"
+            message = f"{call.describe()} {verdict}: {streak}"
+        else:
+            detail = self.redact(str(exc)) or "no detail"
+            message = f"{call.describe()} failed: {streak}: {type(exc).__name__}: {detail}"
+        return CortexUnreachable(message, attempted=attempted, method=call.method, path=call.path)
 
     def _response_error(
         self, call: ApiCall, response: httpx.Response, state: RetryState, *, exhausted: bool
