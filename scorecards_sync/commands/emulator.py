@@ -24,6 +24,7 @@ from scorecards_sync.emulator import (
     Emulator,
     Faults,
 )
+from scorecards_sync.emulator.catalog_file import load_catalog
 from scorecards_sync.errors import ScorecardsSyncError, UsageError
 
 NAME = "emulator"
@@ -46,6 +47,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
         type=Path,
         metavar="DIR",
         help="start holding the descriptors of DIR, as if created earlier (empty state only)",
+    )
+    parser.add_argument(
+        "--catalog",
+        type=Path,
+        metavar="FILE",
+        help=(
+            "score the entities of this YAML file, with the rule outcomes it declares "
+            "(kept in the --state file for later runs; default: a small built-in catalog)"
+        ),
     )
     parser.add_argument(
         "--api-key",
@@ -92,8 +102,13 @@ def run(args: argparse.Namespace, console: Console) -> int:
         raise UsageError(f"--port must be between 0 and 65535, not {args.port}")
     faults = _faults(args)
     api_keys = _api_keys(args.api_key) if args.api_key else None
+    catalog = load_catalog(args.catalog) if args.catalog is not None else None
     emulator = Emulator(
-        state_file=args.state, api_keys=api_keys, faults=faults, seed_dir=args.seed_dir
+        state_file=args.state,
+        api_keys=api_keys,
+        faults=faults,
+        seed_dir=args.seed_dir,
+        catalog=catalog,
     )
     with contextlib.ExitStack() as stack:
         try:
@@ -108,7 +123,11 @@ def run(args: argparse.Namespace, console: Console) -> int:
         else:
             console.err(_describe_keys(list(api_keys.values())))
         held = len(emulator.tags())
-        console.err(f"serving {held} scorecard{'s' * (held != 1)}; stop with Ctrl-C or SIGTERM")
+        scored = len(emulator.catalog.entities)
+        console.err(
+            f"serving {held} scorecard{'s' * (held != 1)} over {scored} "
+            f"entit{'ies' if scored != 1 else 'y'}; stop with Ctrl-C or SIGTERM"
+        )
         _wait_for_signal()
     return EXIT_OK
 

@@ -1,10 +1,15 @@
-"""A small, fixed catalog of entities and deterministic scorecard outcomes.
+"""The entities the emulator scores, and how each rule comes out for each of them.
 
-Cortex evaluates CQL against live integrations; the emulator cannot, so each
-(entity, rule) outcome is a hash of the entity tag and the rule identifier:
-the same every run, different across entities and rules. Scopes are honoured
+Cortex evaluates CQL against live integrations; the emulator cannot. A catalog may
+declare outcomes per entity and rule expression (pass, fail, or an error text); any
+(entity, rule) it does not declare comes out as a hash of the entity tag and the rule
+identifier: the same every run, different across entities and rules. Without a catalog
+the emulator uses a small default one with no declared outcomes. Scopes are honoured
 (`types`, `groups`, legacy `category`); CQL `query` filters are not evaluated.
 Approved, unexpired exemptions count as passes.
+
+This is the emulator's own scoring: the product's impact model (`scorecards_sync.impact`)
+is a separate implementation, so that each checks the other.
 """
 
 from __future__ import annotations
@@ -12,13 +17,16 @@ from __future__ import annotations
 import hashlib
 import urllib.parse
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from scorecards_sync.emulator.serialize import ladder_levels
 
 # About 60% of (entity, rule) pairs pass: enough spread for levels and next steps.
 _PASS_BELOW = 154
+
+# A declared outcome: True passes, False fails, a string is the error Cortex reports.
+Outcome = bool | str
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,11 @@ class Entity:
         }
 
 
+def entity_id(tag: str) -> str:
+    """Cortex ids are 18 characters: "en" and 16 hex digits."""
+    return "en" + hashlib.sha256(tag.encode()).hexdigest()[:16]
+
+
 def _entity(
     tag: str,
     name: str,
@@ -53,9 +66,7 @@ def _entity(
     teams: Sequence[str] = (),
     owners: Sequence[str] = (),
 ) -> Entity:
-    # Cortex ids are 18 characters: "en" and 16 hex digits.
-    digest = hashlib.sha256(tag.encode()).hexdigest()[:16]
-    return Entity(tag, name, "en" + digest, kind, tuple(groups), tuple(teams), tuple(owners))
+    return Entity(tag, name, entity_id(tag), kind, tuple(groups), tuple(teams), tuple(owners))
 
 
 ENTITIES: tuple[Entity, ...] = (
@@ -84,22 +95,47 @@ ENTITIES: tuple[Entity, ...] = (
     _entity("platform-team", "Platform Team", "team", ["platform"]),
 )
 
-_BY_KEY: Mapping[str, Entity] = {
-    **{entity.tag: entity for entity in ENTITIES},
-    **{entity.id: entity for entity in ENTITIES},
-}
-
-
-def find_entity(tag_or_id: str) -> Entity | None:
-    return _BY_KEY.get(tag_or_id)
-
-
 BUILT_IN_TYPES = ("service", "domain", "team")
 
 
+@dataclass(frozen=True)
+class Catalog:
+    """Entities, and outcomes declared per entity tag and rule expression."""
+
+    entities: tuple[Entity, ...]
+    outcomes: Mapping[str, Mapping[str, Outcome]] = field(default_factory=dict)
+    _by_key: Mapping[str, Entity] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        keys = {**{e.tag: e for e in self.entities}, **{e.id: e for e in self.entities}}
+        object.__setattr__(self, "_by_key", keys)
+
+    def find(self, tag_or_id: str) -> Entity | None:
+        return self._by_key.get(tag_or_id)
+
+    def custom_entity_types(self) -> list[str]:
+        """Entity types of the catalog beyond Cortex's built-in ones."""
+        return sorted({e.type for e in self.entities} - set(BUILT_IN_TYPES))
+
+    def entities_in_scope(self, stored: Mapping[str, Any]) -> list[Entity]:
+        return [e for e in self.entities if in_scope(e, stored.get("filter"))]
+
+    def evaluate(
+        self, stored: Mapping[str, Any], entity: Entity, exempt: Iterable[str] = ()
+    ) -> Evaluation:
+        return evaluate(stored, entity, exempt, self.outcomes.get(entity.tag))
+
+
+DEFAULT_CATALOG = Catalog(ENTITIES)
+
+
+def find_entity(tag_or_id: str) -> Entity | None:
+    return DEFAULT_CATALOG.find(tag_or_id)
+
+
 def custom_entity_types() -> list[str]:
-    """Entity types of the catalog beyond Cortex's built-in ones."""
-    return sorted({e.type for e in ENTITIES} - set(BUILT_IN_TYPES))
+    """Entity types of the default catalog beyond Cortex's built-in ones."""
+    return DEFAULT_CATALOG.custom_entity_types()
 
 
 def in_scope(entity: Entity, scope: Any) -> bool:
@@ -125,7 +161,7 @@ def _include_exclude(value: Any, have: Collection[str]) -> bool:
 
 
 def entities_in_scope(stored: Mapping[str, Any]) -> list[Entity]:
-    return [entity for entity in ENTITIES if in_scope(entity, stored.get("filter"))]
+    return DEFAULT_CATALOG.entities_in_scope(stored)
 
 
 def passes(entity: Entity, identifier: str) -> bool:
@@ -138,6 +174,7 @@ class RuleResult:
     rule: Mapping[str, Any]
     passed: bool
     exempt: bool
+    error: str | None = None
 
     @property
     def identifier(self) -> str:
@@ -178,8 +215,14 @@ class Evaluation:
         ]
 
 
-def evaluate(stored: Mapping[str, Any], entity: Entity, exempt: Iterable[str] = ()) -> Evaluation:
-    """Rule outcomes, score and level of `entity`; `exempt` are rule identifiers exempted."""
+def evaluate(
+    stored: Mapping[str, Any],
+    entity: Entity,
+    exempt: Iterable[str] = (),
+    declared: Mapping[str, Outcome] | None = None,
+) -> Evaluation:
+    """Rule outcomes, score and level of `entity`; `exempt` are rule identifiers exempted,
+    `declared` the entity's outcomes by rule expression (the rest are hashed)."""
     exempted = set(exempt)
     results = []
     for rule in stored.get("rules") or []:
@@ -187,7 +230,12 @@ def evaluate(stored: Mapping[str, Any], entity: Entity, exempt: Iterable[str] = 
             continue
         identifier = str(rule.get("identifier", ""))
         exempt_rule = identifier in exempted
-        results.append(RuleResult(rule, exempt_rule or passes(entity, identifier), exempt_rule))
+        outcome = (declared or {}).get(str(rule.get("expression", "")).strip())
+        error = outcome if isinstance(outcome, str) else None
+        if outcome is None:
+            outcome = passes(entity, identifier)
+        passed = exempt_rule or outcome is True
+        results.append(RuleResult(rule, passed, exempt_rule, None if passed else error))
     level: tuple[str, int] | None = None
     next_level: tuple[str, int] | None = None
     # A level is reached when every rule of it and of every lower level passes.

@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scorecards_sync.emulator import routes
+from scorecards_sync.emulator.catalog import DEFAULT_CATALOG, Catalog
+from scorecards_sync.emulator.catalog_file import catalog_from_data, catalog_json
 from scorecards_sync.emulator.faults import FaultDice, Faults
 from scorecards_sync.emulator.handlers import Call, Handlers
 from scorecards_sync.emulator.params import Answer, parse_query
@@ -90,12 +92,14 @@ class Emulator:
         api_keys: Mapping[str, frozenset[str]] | None = None,
         faults: Faults | None = None,
         seed_dir: Path | None = None,
+        catalog: Catalog | None = None,
     ) -> None:
         self._store = Store(state_file)
         self._api_keys = dict(api_keys) if api_keys is not None else None
         self._dice = FaultDice(faults or Faults())
         self._counters = _Counters()
-        self._handlers = Handlers(self._store, _utc_now)
+        self.catalog = self._catalog(catalog)
+        self._handlers = Handlers(self._store, _utc_now, self.catalog)
         if seed_dir is not None:
             self._seed(seed_dir)
 
@@ -139,6 +143,19 @@ class Emulator:
     def tags(self) -> list[str]:
         with self._store.reading() as state:
             return sorted(state["scorecards"])
+
+    def _catalog(self, given: Catalog | None) -> Catalog:
+        """The catalog given (kept in the state file, if any), else the state file's one."""
+        if given is not None:
+            if self._store.state_file is not None:
+                with self._store.writing() as state:
+                    state["catalog"] = catalog_json(given)
+            return given
+        with self._store.reading() as state:
+            kept = state.get("catalog")
+        if kept is None:
+            return DEFAULT_CATALOG
+        return catalog_from_data(kept, f"{self._store.state_file} (catalog)")
 
     def _seed(self, seed_dir: Path) -> None:
         from scorecards_sync.loader import load_paths

@@ -54,9 +54,15 @@ class Call:
 
 
 class Handlers:
-    def __init__(self, store: Store, now: Callable[[], dt.datetime]) -> None:
+    def __init__(
+        self,
+        store: Store,
+        now: Callable[[], dt.datetime],
+        entities: catalog.Catalog = catalog.DEFAULT_CATALOG,
+    ) -> None:
         self.store = store
         self.now = now
+        self.catalog = entities
 
     def dispatch(self, operation: str, call: Call) -> EmuResponse:
         handler: Callable[[Call], EmuResponse] = getattr(self, "_" + operation)
@@ -78,7 +84,7 @@ class Handlers:
                 if show_drafts or not record["data"].get("draft", False)
             ]
             if any(search.values()):
-                records = [r for r in records if _found_by_search(r, search)]
+                records = [r for r in records if _found_by_search(self.catalog, r, search)]
             total = len(records)
             chosen = records[page * page_size : (page + 1) * page_size]
             scorecards = [scorecard_json(r["data"], r["lastUpdated"]) for r in chosen]
@@ -178,9 +184,9 @@ class Handlers:
         now = self.now()
         with self.store.reading() as state:
             record = _scorecard(state, call.params["tag"])
-            entities = catalog.entities_in_scope(record["data"])
+            entities = self.catalog.entities_in_scope(record["data"])
             if entity_tag is not None:
-                entities = [e for e in entities if _entity(entity_tag) == e]
+                entities = [e for e in entities if self.catalog.find(entity_tag) == e]
             total = len(entities)
             chosen = entities[page * page_size : (page + 1) * page_size]
             scores = [self._service_score(state, record, entity, now) for entity in chosen]
@@ -203,7 +209,7 @@ class Handlers:
     ) -> dict[str, Any]:
         tag = record["data"]["tag"]
         mine = exemptions.matching(state["exemptions"], tag, entity.tag)
-        evaluation = _evaluate(record, entity, mine, now)
+        evaluation = _evaluate(self.catalog, record, entity, mine, now)
         rules = []
         for result in evaluation.results:
             outcome: dict[str, Any] = {
@@ -211,6 +217,8 @@ class Handlers:
                 "identifier": result.identifier,
                 "score": result.weight if result.passed else 0,
             }
+            if result.error is not None:
+                outcome["error"] = result.error
             if isinstance(result.rule.get("title"), str):
                 outcome["title"] = result.rule["title"]
             rules.append(outcome)
@@ -236,11 +244,11 @@ class Handlers:
         now = self.now()
         with self.store.reading() as state:
             record = _scorecard(state, call.params["tag"])
-            entity = _known_entity(entity_tag)
+            entity = _known_entity(self.catalog, entity_tag)
             if not catalog.in_scope(entity, record["data"].get("filter")):
                 return json_response(200, {"nextSteps": []})
             mine = exemptions.matching(state["exemptions"], record["data"]["tag"], entity.tag)
-            evaluation = _evaluate(record, entity, mine, now)
+            evaluation = _evaluate(self.catalog, record, entity, mine, now)
         steps: list[dict[str, Any]] = []
         if evaluation.next_level is not None:
             step: dict[str, Any] = {}
@@ -259,16 +267,16 @@ class Handlers:
         now = self.now()
         with self.store.reading() as state:
             record = _scorecard(state, call.params["tag"])
-            entity = _known_entity(call.params["entityTag"])
+            entity = _known_entity(self.catalog, call.params["entityTag"])
             if not catalog.in_scope(entity, record["data"].get("filter")):
                 raise not_found(f"Entity `{entity.tag}` is not evaluated by this Scorecard")
             mine = exemptions.matching(state["exemptions"], record["data"]["tag"], entity.tag)
-            evaluation = _evaluate(record, entity, mine, now)
+            evaluation = _evaluate(self.catalog, record, entity, mine, now)
             value = catalog.badge_markdown(record["data"], evaluation)
         return json_response(200, {"value": value})
 
     def _listScorecardScoresForEntity(self, call: Call) -> EmuResponse:
-        entity = _known_entity(call.params["tagOrId"])
+        entity = _known_entity(self.catalog, call.params["tagOrId"])
         now = self.now()
         results = []
         with self.store.reading() as state:
@@ -276,7 +284,7 @@ class Handlers:
                 if not catalog.in_scope(entity, record["data"].get("filter")):
                     continue
                 mine = exemptions.matching(state["exemptions"], tag, entity.tag)
-                evaluation = _evaluate(record, entity, mine, now)
+                evaluation = _evaluate(self.catalog, record, entity, mine, now)
                 results.append(
                     {
                         "scorecardId": record["id"],
@@ -293,7 +301,7 @@ class Handlers:
     def _listEntityTypes(self, call: Call) -> EmuResponse:
         definitions = [
             {"type": kind, "name": kind.title(), "source": "CUSTOM"}
-            for kind in catalog.custom_entity_types()
+            for kind in self.catalog.custom_entity_types()
         ]
         return json_response(
             200,
@@ -303,7 +311,7 @@ class Handlers:
     def _refreshScorecardScoreForEntity(self, call: Call) -> EmuResponse:
         with self.store.writing() as state:
             record = _scorecard(state, call.params["tag"])
-            _known_entity(call.params["entityTag"])
+            _known_entity(self.catalog, call.params["entityTag"])
             record["evaluated"] = True
         return empty_response(200)
 
@@ -319,7 +327,7 @@ class Handlers:
         now = self.now()
         with self.store.writing() as state:
             record = _scorecard(state, call.params["tag"])
-            entity = _known_entity(call.params["entityTag"])
+            entity = _known_entity(self.catalog, call.params["entityTag"])
             rule = _rule(record, rule_id)
             settings = record["data"].get("exemptions") or {}
             if not settings.get("enabled", False):
@@ -364,7 +372,7 @@ class Handlers:
         now = self.now()
         with self.store.writing() as state:
             record = _scorecard(state, call.params["tag"])
-            entity = _known_entity(call.params["entityTag"])
+            entity = _known_entity(self.catalog, call.params["entityTag"])
             _rule(record, rule_id)
             candidates = [
                 e
@@ -391,12 +399,8 @@ def _scorecard(state: State, tag: str) -> dict[str, Any]:
     return record
 
 
-def _entity(tag_or_id: str) -> catalog.Entity | None:
-    return catalog.find_entity(tag_or_id)
-
-
-def _known_entity(tag_or_id: str) -> catalog.Entity:
-    entity = catalog.find_entity(tag_or_id)
+def _known_entity(entities: catalog.Catalog, tag_or_id: str) -> catalog.Entity:
+    entity = entities.find(tag_or_id)
     if entity is None:
         raise not_found(f"Entity `{tag_or_id}` not found")
     return entity
@@ -410,13 +414,14 @@ def _rule(record: Mapping[str, Any], identifier: str) -> Mapping[str, Any]:
 
 
 def _evaluate(
+    entities: catalog.Catalog,
     record: Mapping[str, Any],
     entity: catalog.Entity,
     mine: list[dict[str, Any]],
     now: dt.datetime,
 ) -> catalog.Evaluation:
     exempt = [e["ruleIdentifier"] for e in mine if exemptions.is_active(e, now)]
-    return catalog.evaluate(record["data"], entity, exempt)
+    return entities.evaluate(record["data"], entity, exempt)
 
 
 def _rule_summary(rule: Mapping[str, Any]) -> dict[str, Any]:
@@ -428,11 +433,13 @@ def _rule_summary(rule: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _found_by_search(record: Mapping[str, Any], search: Mapping[str, list[str]]) -> bool:
+def _found_by_search(
+    entities: catalog.Catalog, record: Mapping[str, Any], search: Mapping[str, list[str]]
+) -> bool:
     # Search only finds scorecards that have been evaluated, as Cortex's does.
     if not record.get("evaluated"):
         return False
-    for entity in catalog.entities_in_scope(record["data"]):
+    for entity in entities.entities_in_scope(record["data"]):
         if search["entities"] and not ({entity.tag, entity.id} & set(search["entities"])):
             continue
         if search["groups"] and not set(entity.groups) & set(search["groups"]):
