@@ -254,6 +254,9 @@ class Emulator:
         if route.permission not in permissions:
             message = f"This API key lacks the permission to {_DESCRIBE[route.permission]}"
             return route.operation, error_response(403, message), False
+        if route.operation in dice.faults.refused_operations:
+            message = "This API key's role lacks the permission for this operation"
+            return route.operation, error_response(403, message), False
         call = Call(request, found.params, parse_query(request.query), _actor(token or ""), dice)
         try:
             return route.operation, self._handlers.dispatch(route.operation, call), False

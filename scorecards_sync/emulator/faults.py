@@ -28,6 +28,8 @@ class Faults:
     - `drop_rate`: share of requests whose connection is dropped without a response, before
       the request has any effect.
     - `failing_tags`: scorecards whose POST (dry runs too) and DELETE always answer 500.
+    - `refused_operations`: operations (by the spec's operationId, e.g.
+      `listScorecardScores`) answered 403, as for a key whose role lacks the permission.
     - `seed`: seeds the random choices.
     """
 
@@ -38,6 +40,7 @@ class Faults:
     fail_rate: float = 0.0
     drop_rate: float = 0.0
     failing_tags: frozenset[str] = field(default_factory=frozenset)
+    refused_operations: frozenset[str] = field(default_factory=frozenset)
     seed: int = 0
 
     def __post_init__(self) -> None:

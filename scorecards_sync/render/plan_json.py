@@ -3,12 +3,28 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
+from scorecards_sync.impact import Impact
 from scorecards_sync.plan import Plan
 
 
 class JsonPlanRenderer:
-    """Pretty-printed, keys in a stable order; what `plan --out` writes and `apply --plan` reads."""
+    """Pretty-printed, keys in a stable order; what `plan --out` writes and `apply --plan` reads.
+
+    With `impacts` (`plan --impact`), each update they cover carries an `impact` object
+    (`Impact.to_json`); `apply --plan` ignores it.
+    """
+
+    def __init__(self, *, impacts: Mapping[str, Impact] | None = None) -> None:
+        self.impacts = impacts or {}
 
     def render(self, plan: Plan) -> str:
-        return json.dumps(plan.to_json(), indent=2, ensure_ascii=False)
+        data = plan.to_json()
+        for change in data.get("changes", []):
+            impact = (
+                self.impacts.get(change.get("tag")) if change.get("action") == "update" else None
+            )
+            if impact is not None:
+                change["impact"] = impact.to_json()
+        return json.dumps(data, indent=2, ensure_ascii=False)

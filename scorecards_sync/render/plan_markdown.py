@@ -10,8 +10,16 @@ saying so.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
+from scorecards_sync.impact import Impact
 from scorecards_sync.plan import Action, Change, DiffKind, FieldChange, Plan, RuleChange
+from scorecards_sync.render.impact_format import (
+    entities_word,
+    move_text,
+    summary,
+    unknown_text,
+)
 from scorecards_sync.render.plan_format import (
     is_multiline,
     quote_title,
@@ -27,6 +35,8 @@ GITHUB_COMMENT_LIMIT = 65_536
 _RESERVE = 400
 # A long text diff in a comment helps nobody; the full plan has all of it.
 MAX_DIFF_LINES = 40
+# Moving entities listed under an impact; the rest are counted (the full list is in the JSON).
+MAX_MOVES_SHOWN = 50
 SEE_FULL_PLAN = "see the full plan in the job summary / artifact"
 
 _ICONS = {
@@ -74,9 +84,16 @@ class MarkdownPlanRenderer:
     prints the checksum elsewhere (the action's footer), so it is not shown twice.
     """
 
-    def __init__(self, *, max_chars: int = GITHUB_COMMENT_LIMIT, checksum: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        max_chars: int = GITHUB_COMMENT_LIMIT,
+        checksum: bool = True,
+        impacts: Mapping[str, Impact] | None = None,
+    ) -> None:
         self.max_chars = max_chars
         self.checksum = checksum
+        self.impacts = impacts or {}
 
     def render(self, plan: Plan) -> str:
         actionable = plan.actionable
@@ -98,7 +115,8 @@ class MarkdownPlanRenderer:
         detailed = 0
         with_details = [c for c in shown if c.action is not Action.DELETE]
         for change in with_details:
-            if not out.add("\n\n" + _block(change)):
+            impact = self.impacts.get(change.tag) if change.action is Action.UPDATE else None
+            if not out.add_best("\n\n", _blocks(change, impact)):
                 break
             detailed += 1
         if plan.unmanaged:
@@ -134,11 +152,9 @@ class _Budget:
         self.force(piece)
         return True
 
-    def add_best(self, prefix: str, candidates: list[str]) -> None:
-        """The first candidate (most complete first) that fits."""
-        for candidate in candidates:
-            if self.add(prefix + candidate):
-                return
+    def add_best(self, prefix: str, candidates: list[str]) -> bool:
+        """The first candidate (most complete first) that fits; False when none does."""
+        return any(self.add(prefix + candidate) for candidate in candidates)
 
     def text(self) -> str:
         return "".join(self.parts)
@@ -173,9 +189,19 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
-def _block(change: Change) -> str:
-    summary = f"{_ICONS[change.action]} {code(change.tag)}"
-    lines = [f"<details><summary>{summary}</summary>", ""]
+def _blocks(change: Change, impact: Impact | None) -> list[str]:
+    """The change's block, most complete first: with the impact's moves listed, then
+    with fewer of them, then with the impact line alone."""
+    if impact is None:
+        return [_block(change)]
+    return [_block(change, impact, shown) for shown in (MAX_MOVES_SHOWN, 10, 0)]
+
+
+def _block(change: Change, impact: Impact | None = None, moves_shown: int = 0) -> str:
+    title = f"{_ICONS[change.action]} {code(change.tag)}"
+    if impact is not None:
+        title += f"<br>📊 {escape(summary(impact))}"
+    lines = [f"<details><summary>{title}</summary>", ""]
     for field in change.fields:
         lines += _field_bullet(field, creating=change.action is Action.CREATE)
     for rule in change.rules:
@@ -184,8 +210,39 @@ def _block(change: Change) -> str:
     if verdict is not None:
         ok = change.server_validation is not None and change.server_validation.ok
         lines.append(f"- {'✅' if ok else '❌'} {escape(verdict)}")
+    if impact is not None:
+        lines += _impact_lines(impact, moves_shown)
     lines += ["", "</details>"]
     return "\n".join(lines)
+
+
+def _impact_lines(impact: Impact, moves_shown: int) -> list[str]:
+    lines = [f"- 📊 {escape(line)}" for line in unknown_text(impact)]
+    lines += [f"- ⚠️ not previewed: {escape(note)}" for note in impact.not_previewed]
+    if impact.self_check.disagreeing:
+        names = ", ".join(code(tag) for tag in impact.self_check.disagreeing[: moves_shown or 10])
+        more = len(impact.self_check.disagreeing) - (moves_shown or 10)
+        lines.append(
+            f"- ⚠️ Cortex reports another level or score for: {names}"
+            + (f" and {more} more" if more > 0 else "")
+        )
+    if impact.moves:
+        shown = impact.moves[:moves_shown]
+        lines += [
+            "",
+            f"<details><summary>{escape(_moving(len(impact.moves)))}</summary>",
+            "",
+        ]
+        lines += [f"- {code(move.entity)}: {escape(move_text(move))}" for move in shown]
+        rest = len(impact.moves) - len(shown)
+        if rest:
+            lines.append(f"- … {rest} more; the full list is in `plan --impact --format json`")
+        lines += ["", "</details>"]
+    return lines
+
+
+def _moving(count: int) -> str:
+    return f"{entities_word(count)} {'moves' if count == 1 else 'move'}"
 
 
 def checksum_line(plan: Plan) -> str:

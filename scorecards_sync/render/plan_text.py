@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from scorecards_sync.impact import Impact
 from scorecards_sync.plan import Action, Change, DiffKind, FieldChange, Plan, RuleChange
+from scorecards_sync.render.impact_format import text_lines
 from scorecards_sync.render.plan_format import (
     field_summary,
     format_value,
@@ -31,8 +35,9 @@ _KIND_SIGNS = {DiffKind.ADDED: ("+", "green"), DiffKind.REMOVED: ("-", "red")}
 class TextPlanRenderer:
     """Plain text; ANSI colors only when asked (the CLI asks on a terminal without NO_COLOR)."""
 
-    def __init__(self, *, color: bool = False) -> None:
+    def __init__(self, *, color: bool = False, impacts: Mapping[str, Impact] | None = None) -> None:
         self.color = color
+        self.impacts = impacts or {}
 
     def render(self, plan: Plan) -> str:
         lines: list[str] = []
@@ -69,6 +74,9 @@ class TextPlanRenderer:
             ok = change.server_validation is not None and change.server_validation.ok
             mark = self._style("✓", "green") if ok else self._style("✗", "red")
             lines.append(f"      {mark} {verdict}")
+        impact = self.impacts.get(change.tag) if change.action is Action.UPDATE else None
+        if impact is not None:
+            lines += text_lines(impact)
         return lines
 
     def _field(self, field: FieldChange, *, creating: bool, indent: int) -> list[str]:
