@@ -24,13 +24,14 @@ from types import ModuleType, TracebackType
 from typing import TYPE_CHECKING, Literal
 
 from scorecards_sync.errors import GitSourceError
+from scorecards_sync.limits import MAX_DESCRIPTOR_BYTES
 from scorecards_sync.loader import (
     DEFAULT_DIR,
-    MAX_FILE_BYTES,
     Document,
     LoadResult,
     is_descriptor_name,
     parse_document,
+    too_large,
 )
 from scorecards_sync.problems import Problem, Severity
 
@@ -440,9 +441,8 @@ def _read(tree: git.Tree, root: str, path: str, blob: git.Blob) -> tuple[_Entry,
             message = f"symbolic link to {target} leads nowhere at this ref"
             return _Entry(path, None, message, "broken-symlink"), path
         current, blob = resolved, found
-    if blob.size > MAX_FILE_BYTES:
-        message = f"file is {blob.size:,} bytes; Cortex accepts at most {MAX_FILE_BYTES:,} (2 MB)"
-        return _Entry(path, None, message, "file-too-large"), current
+    if blob.size > MAX_DESCRIPTOR_BYTES:
+        return _Entry(path, None, too_large(blob.size), "file-too-large"), current
     return _Entry(path, blob.data_stream.read()), current
 
 

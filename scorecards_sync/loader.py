@@ -19,25 +19,26 @@ from typing import Any
 
 import yaml
 
+from scorecards_sync.limits import MAX_DESCRIPTOR_BYTES
 from scorecards_sync.problems import Problem, Severity
 
 DEFAULT_DIR = ".cortex/scorecards"
 YAML_SUFFIXES = (".yaml", ".yml")
 DEFAULT_HINT = "the default folder; pass the paths of your descriptors"
-# Cortex refuses request bodies over 2 MB; a descriptor larger than that can never be sent.
-MAX_FILE_BYTES = 2 * 1024 * 1024
 # Nodes built from one file, aliases expanded: far above any real scorecard, far below a bomb.
 MAX_NODES = 200_000
 # Characters of text built from one file, aliases expanded: one alias to a long string,
 # repeated, would otherwise turn into gigabytes once serialized.
-MAX_EXPANDED_CHARS = 4 * MAX_FILE_BYTES
+MAX_EXPANDED_CHARS = 4 * MAX_DESCRIPTOR_BYTES
 # Real descriptors nest five levels deep; this keeps recursion far from Python's limit.
 MAX_DEPTH = 50
 
 Pointer = tuple[str | int, ...]
 Position = tuple[int, int]
 
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# The C parser when PyYAML was built with libyaml, else the pure-Python one;
+# both safe. Every YAML read in the product goes through this one choice.
+YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _YAML = "tag:yaml.org,2002:"
 _STR, _MAP, _SEQ, _TIMESTAMP = (_YAML + t for t in ("str", "map", "seq", "timestamp"))
 _PLAIN_SCALARS = frozenset(_YAML + t for t in ("int", "float", "bool", "null"))
@@ -150,8 +151,8 @@ def load_file(path: Path) -> tuple[Document | None, list[Problem]]:
             return None, [
                 _problem(shown, "not a regular file; refusing to read it", code="special")
             ]
-        if info.st_size > MAX_FILE_BYTES:
-            return None, [_problem(shown, _too_large(info.st_size), code="file-too-large")]
+        if info.st_size > MAX_DESCRIPTOR_BYTES:
+            return None, [_problem(shown, too_large(info.st_size), code="file-too-large")]
         raw = path.read_bytes()
     except OSError as exc:
         return None, [
@@ -162,8 +163,8 @@ def load_file(path: Path) -> tuple[Document | None, list[Problem]]:
 
 def parse_document(path: str, raw: bytes) -> tuple[Document | None, list[Problem]]:
     """Parse one descriptor's bytes; `path` is only used to name it in problems."""
-    if len(raw) > MAX_FILE_BYTES:
-        return None, [_problem(path, _too_large(len(raw)), code="file-too-large")]
+    if len(raw) > MAX_DESCRIPTOR_BYTES:
+        return None, [_problem(path, too_large(len(raw)), code="file-too-large")]
     try:
         text = _decode(raw)
         builder = _parse(text)
@@ -191,8 +192,9 @@ def display_path(path: Path) -> str:
     return absolute.as_posix() if path.is_absolute() else Path(os.path.normpath(path)).as_posix()
 
 
-def _too_large(size: int) -> str:
-    return f"file is {size:,} bytes; Cortex accepts at most {MAX_FILE_BYTES:,} (2 MB)"
+def too_large(size: int) -> str:
+    """Why a file of `size` bytes is refused: Cortex would refuse it as a request body."""
+    return f"file is {size:,} bytes; Cortex accepts at most {MAX_DESCRIPTOR_BYTES:,} (2 MB)"
 
 
 def _discover(given: list[Path], missing_hint: str) -> Iterator[tuple[Path, Problem | None]]:
@@ -294,7 +296,7 @@ def _parse(text: str) -> _Builder:
             "file is empty; a descriptor needs at least `tag` and `name`", code="empty"
         )
     try:
-        nodes = list(yaml.compose_all(text, Loader=_Loader))
+        nodes = list(yaml.compose_all(text, Loader=YAML_LOADER))
     except yaml.MarkedYAMLError as exc:
         raise _yaml_error(text, exc) from None
     except yaml.reader.ReaderError as exc:

@@ -57,6 +57,7 @@ from typing import Any, TypeVar
 
 from scorecards_sync import __version__
 from scorecards_sync.errors import ConfigError, PlanError, UnsafePlan
+from scorecards_sync.value_kinds import kind_of
 
 _E = TypeVar("_E", bound=StrEnum)
 
@@ -361,13 +362,13 @@ def _at(where: str, key: str) -> str:
 
 def _mapping(value: Any, where: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
-        raise _Malformed(f"`{where}` must be an object, not {_json_type(value)}")
+        raise _Malformed(f"`{where}` must be an object, not {kind_of(value, 'json')}")
     return value
 
 
 def _string(value: Any, where: str) -> str:
     if not isinstance(value, str):
-        raise _Malformed(f"`{where}` must be a string, not {_json_type(value)}")
+        raise _Malformed(f"`{where}` must be a string, not {kind_of(value, 'json')}")
     return value
 
 
@@ -376,7 +377,7 @@ def _list(data: Mapping[str, Any], key: str, where: str, *, required: bool = Fal
         return []
     value = data.get(key)
     if not isinstance(value, list):
-        raise _Malformed(f"`{_at(where, key)}` must be a list, not {_json_type(value)}")
+        raise _Malformed(f"`{_at(where, key)}` must be a list, not {kind_of(value, 'json')}")
     return value
 
 
@@ -398,14 +399,6 @@ def _enum(data: Mapping[str, Any], key: str, where: str, kind: type[_E]) -> _E:
     except ValueError:
         known = ", ".join(f'"{member.value}"' for member in kind)
         raise _Malformed(f"`{_at(where, key)}` must be one of {known}, not {value!r}") from None
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    names = {bool: "a boolean", str: "a string", int: "a number", float: "a number"}
-    names |= {list: "a list", dict: "an object"}
-    return names.get(type(value), type(value).__name__)
 
 
 def _field_from_json(value: Any, where: str) -> FieldChange:
@@ -440,7 +433,7 @@ def _verdict_from_json(value: Any, where: str) -> ServerVerdict | None:
     data = _mapping(value, where)
     ok = data.get("ok")
     if not isinstance(ok, bool):
-        raise _Malformed(f"`{where}.ok` must be a boolean, not {_json_type(ok)}")
+        raise _Malformed(f"`{where}.ok` must be a boolean, not {kind_of(ok, 'json')}")
     messages = _list(data, "messages", where)
     return ServerVerdict(
         ok, tuple(_string(m, f"{where}.messages[{i}]") for i, m in enumerate(messages))

@@ -20,7 +20,7 @@ import yaml
 from scorecards_sync.descriptor import canonical, canonical_fingerprint, fingerprint
 from scorecards_sync.descriptor_diff import describe_canonical, diff_canonical
 from scorecards_sync.errors import PlanError
-from scorecards_sync.loader import Document
+from scorecards_sync.loader import YAML_LOADER, Document
 from scorecards_sync.plan import Action, Change, Plan
 
 __all__ = [
@@ -33,8 +33,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -242,7 +240,7 @@ def _deletion(tag: str, live_text: str, reason: str, path: str | None) -> Change
 def parse_live(tag: str, text: str) -> dict[str, Any]:
     """The data of a descriptor Cortex served; `PlanError` if it is not a YAML mapping."""
     try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+        data = yaml.load(text, Loader=YAML_LOADER)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         raise PlanError(
             f"Cortex served a descriptor for {tag} that is not valid YAML: {exc}"

@@ -24,6 +24,7 @@ from jsonschema.exceptions import ValidationError, best_match
 from scorecards_sync.cql_lint import lint_expression
 from scorecards_sync.problems import Problem, Severity, sort_problems
 from scorecards_sync.scalar_positions import position_in_scalar
+from scorecards_sync.value_kinds import kind_of
 
 if TYPE_CHECKING:
     from scorecards_sync.loader import Document
@@ -224,7 +225,7 @@ def _closest(word: str, candidates: Sequence[str]) -> str | None:
 def _type_message(document: Document, pointer: Pointer, expected: Any, value: Any) -> str:
     names = [expected] if isinstance(expected, str) else list(expected)
     wanted = " or ".join(_TYPE_NAMES.get(n, n) for n in names)
-    message = f"expected {wanted}, got {_kind(value)}"
+    message = f"expected {wanted}, got {kind_of(value)}"
     if value is None and _comment_on_line(document, pointer):
         return f"{message}: the unquoted `#` starts a YAML comment; quote the value"
     if "string" in names and isinstance(value, bool | int | float):
@@ -260,24 +261,6 @@ def _first_duplicate(items: list[Any]) -> str:
             return f"`{_show(item)}`"
         seen.append(item)
     return "an item"
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "an empty value"
-    if isinstance(value, bool):
-        return f"a boolean ({'true' if value else 'false'})"
-    if isinstance(value, int):
-        return f"an integer ({value})"
-    if isinstance(value, float):
-        return f"a number ({value})"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return type(value).__name__
 
 
 def _show(value: Any) -> str:

@@ -12,12 +12,12 @@ from cli_runner import run_cli
 
 from scorecards_sync.cli import main
 from scorecards_sync.config import (
-    DEFAULT_BASE_URL,
     Settings,
     find_root,
     resolve_settings,
 )
 from scorecards_sync.console import Console
+from scorecards_sync.cortex.http import DEFAULT_BASE_URL
 from scorecards_sync.errors import ConfigError
 from scorecards_sync.plan import Thresholds
 

@@ -132,7 +132,7 @@ STATES = DATA / "state"
         ("tag-differs-from-key.json", "scorecards.x: data.tag: `y` differs from the record's key"),
         ("exemption-without-status.json", "exemptions[0]: exemptionStatus: expected a mapping"),
         ("exemption-end-without-zone.json", "exemptions[0]: endDate: expected a date and time"),
-        ("next-id-missing.json", "nextId: expected a whole number of at least 1, got nothing"),
+        ("next-id-missing.json", "missing `nextId`"),
     ],
 )
 def test_a_state_file_with_a_wrong_record_is_refused_naming_it(

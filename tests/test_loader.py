@@ -10,9 +10,9 @@ import pytest
 
 from scorecards_sync.cli import main
 from scorecards_sync.console import Console
+from scorecards_sync.limits import MAX_DESCRIPTOR_BYTES
 from scorecards_sync.loader import (
     MAX_DEPTH,
-    MAX_FILE_BYTES,
     Document,
     display_path,
     load_file,
@@ -124,7 +124,7 @@ def test_anchors_and_aliases_within_bounds_are_expanded() -> None:
 
 
 def test_too_large_is_refused_before_parsing() -> None:
-    message, line, column, code = _refused(b"#" * (MAX_FILE_BYTES + 1))
+    message, line, column, code = _refused(b"#" * (MAX_DESCRIPTOR_BYTES + 1))
     assert code == "file-too-large"
     assert "Cortex accepts at most 2,097,152 (2 MB)" in message
     assert (line, column) == (1, 1)
@@ -132,8 +132,8 @@ def test_too_large_is_refused_before_parsing() -> None:
 
 def test_exactly_two_megabytes_is_still_read() -> None:
     text = "tag: t\nname: N\nrules: []\ndescription: "
-    raw = (text + "x" * (MAX_FILE_BYTES - len(text) - 1) + "\n").encode()
-    assert len(raw) == MAX_FILE_BYTES
+    raw = (text + "x" * (MAX_DESCRIPTOR_BYTES - len(text) - 1) + "\n").encode()
+    assert len(raw) == MAX_DESCRIPTOR_BYTES
     document, problems = parse_document("descriptor", raw)
     assert document is not None and problems == []
 
@@ -276,7 +276,7 @@ def test_a_file_over_two_megabytes_is_refused_by_the_command(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     big = tmp_path / "big.yaml"
-    big.write_bytes(b"tag: big\nname: Big\ndescription: " + b"x" * MAX_FILE_BYTES + b"\n")
+    big.write_bytes(b"tag: big\nname: Big\ndescription: " + b"x" * MAX_DESCRIPTOR_BYTES + b"\n")
     code, out, err = _validate("big.yaml")
     assert code == 1
     assert out.startswith("big.yaml:1:1: error: file is 2,097,")

@@ -62,6 +62,7 @@ from scorecards_sync.errors import (
     CortexRejected,
     CortexUnavailable,
 )
+from scorecards_sync.limits import MAX_DESCRIPTOR_BYTES
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -88,7 +89,6 @@ __all__ = [
 ]
 
 PAGE_SIZE = 1000  # the API's maximum: one request lists up to 1000 scorecards
-MAX_DESCRIPTOR_BYTES = 2 * 1024 * 1024  # Cortex refuses bodies over 2 MB
 # Enough for one pass spoiled by a change and two that agree.
 _LIST_PASSES = 4
 

@@ -37,9 +37,8 @@ from scorecards_sync.emulator.protocol import (
 from scorecards_sync.emulator.serialize import descriptor_yaml, prepare, scorecard_json
 from scorecards_sync.emulator.store import State, Store
 from scorecards_sync.emulator.validate import check_descriptor, problem_details
+from scorecards_sync.limits import MAX_DESCRIPTOR_BYTES
 
-# Cortex refuses request bodies over 2 MB.
-MAX_BODY_BYTES = 2 * 1024 * 1024
 MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 250
 
@@ -128,10 +127,10 @@ class Handlers:
         self, body: bytes, *, dry_run: bool, call: Call | None = None
     ) -> tuple[str, dict[str, Any]]:
         """Validate and (unless `dry_run`) store a descriptor; the tag and the 200 body."""
-        if len(body) > MAX_BODY_BYTES:
+        if len(body) > MAX_DESCRIPTOR_BYTES:
             raise bad_request(
                 "Request body is too large",
-                f"the body is {len(body):,} bytes; the limit is {MAX_BODY_BYTES:,} (2 MB)",
+                f"the body is {len(body):,} bytes; the limit is {MAX_DESCRIPTOR_BYTES:,} (2 MB)",
             )
         data, problems = check_descriptor(body)
         if data is None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from scorecards_sync.emulator import exemptions
 from scorecards_sync.validation import schema_violations
+from scorecards_sync.value_kinds import kind_of
 
 _SCORECARD_TEXT_KEYS = ("text", "created", "lastUpdated")
 _EXEMPTION_TEXT_KEYS = (
@@ -33,8 +34,11 @@ def state_problems(state: Mapping[str, Any]) -> list[str]:
     """
     problems: list[str] = []
     next_id: Any = state.get("nextId")
-    if not _is_whole(next_id) or next_id < 1:
-        problems.append(f"nextId: expected a whole number of at least 1, got {_kind(next_id)}")
+    if "nextId" not in state:
+        problems.append("missing `nextId`")
+    elif not _is_whole(next_id) or next_id < 1:
+        got = kind_of(next_id, "json")
+        problems.append(f"nextId: expected a whole number of at least 1, got {got}")
     for tag, record in state["scorecards"].items():
         problems.extend(f"scorecards.{tag}: {p}" for p in _scorecard_problems(tag, record))
     for index, exemption in enumerate(state["exemptions"]):
@@ -44,14 +48,16 @@ def state_problems(state: Mapping[str, Any]) -> list[str]:
 
 def _scorecard_problems(tag: str, record: Any) -> list[str]:
     if not isinstance(record, Mapping):
-        return [f"expected a scorecard record (a mapping), got {_kind(record)}"]
+        return [f"expected a scorecard record (a mapping), got {kind_of(record, 'json')}"]
     problems = _missing_or_wrong(record, ("id",), _is_whole, "a whole number")
     problems += _missing_or_wrong(record, _SCORECARD_TEXT_KEYS, _is_text, "a string")
     if "evaluated" in record and not isinstance(record["evaluated"], bool):
-        problems.append(f"evaluated: expected true or false, got {_kind(record['evaluated'])}")
+        got = kind_of(record["evaluated"], "json")
+        problems.append(f"evaluated: expected true or false, got {got}")
     data = record.get("data")
     if not isinstance(data, Mapping):
-        problems.append(f"data: expected the stored descriptor (a mapping), got {_kind(data)}")
+        got = kind_of(data, "json")
+        problems.append(f"data: expected the stored descriptor (a mapping), got {got}")
         return problems
     problems += [f"data.{violation}" for violation in schema_violations(data)]
     if isinstance(data.get("tag"), str) and data["tag"] != tag:
@@ -61,16 +67,15 @@ def _scorecard_problems(tag: str, record: Any) -> list[str]:
 
 def _exemption_problems(exemption: Any) -> list[str]:
     if not isinstance(exemption, Mapping):
-        return [f"expected an exemption record (a mapping), got {_kind(exemption)}"]
+        return [f"expected an exemption record (a mapping), got {kind_of(exemption, 'json')}"]
     problems = _missing_or_wrong(exemption, _EXEMPTION_TEXT_KEYS, _is_text, "a string")
     problems += _missing_or_wrong(exemption, ("requestedBy",), _is_mapping, "a mapping")
     status = exemption.get("exemptionStatus")
     if not isinstance(status, Mapping) or status.get("status") not in _STATUSES:
         problems.append(f"exemptionStatus: expected a mapping whose status is one of {_STATUSES}")
     if "endDate" in exemption and not _is_moment(exemption["endDate"]):
-        problems.append(
-            f"endDate: expected a date and time with a zone, got {_kind(exemption['endDate'])}"
-        )
+        got = kind_of(exemption["endDate"], "json")
+        problems.append(f"endDate: expected a date and time with a zone, got {got}")
     return problems
 
 
@@ -85,7 +90,7 @@ def _missing_or_wrong(
         if key not in record:
             problems.append(f"missing `{key}`")
         elif not accepts(record[key]):
-            problems.append(f"{key}: expected {wanted}, got {_kind(record[key])}")
+            problems.append(f"{key}: expected {wanted}, got {kind_of(record[key], 'json')}")
     return problems
 
 
@@ -110,23 +115,3 @@ def _is_moment(value: Any) -> bool:
         return False
     # Compared with an aware "now": a naive one would fail inside a request.
     return moment.tzinfo is not None and moment.utcoffset() is not None
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return f"a boolean ({'true' if value else 'false'})"
-    if isinstance(value, int | float):
-        return f"a number ({value})"
-    if isinstance(value, str):
-        return f"a string ({_short(value)})"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    return type(value).__name__
-
-
-def _short(text: str, limit: int = 40) -> str:
-    return repr(text) if len(text) <= limit else repr(text[: limit - 1] + "…")

@@ -12,14 +12,14 @@ import socket
 import threading
 from typing import Any
 
-from scorecards_sync.emulator.handlers import MAX_BODY_BYTES
 from scorecards_sync.emulator.protocol import EmuRequest, RequestHandler, error_response
+from scorecards_sync.limits import MAX_DESCRIPTOR_BYTES
 
 logger = logging.getLogger(__name__)
 
 HOST = "127.0.0.1"
 # Bodies past this are not read at all: the connection is answered 400 and closed.
-_MAX_READ_BYTES = 8 * MAX_BODY_BYTES
+_MAX_READ_BYTES = 8 * MAX_DESCRIPTOR_BYTES
 _IDLE_TIMEOUT_SECONDS = 30
 
 

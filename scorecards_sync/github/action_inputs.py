@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from scorecards_sync.cortex.http import ENV_BASE_URL
 from scorecards_sync.cortex.secret import ENV_API_KEY
 from scorecards_sync.errors import UsageError
 from scorecards_sync.github.comments import ACTIONS_BOT, MERGED_PULL_DELAYS, path_key
@@ -21,7 +22,6 @@ from scorecards_sync.loader import DEFAULT_DIR
 
 COMMANDS = ("validate", "plan", "apply")
 COMMENT_MODES = ("true", "always", "false")
-_ENV_BASE_URL = "CORTEX_BASE_URL"
 # The inputs the action passes as environment variables (see action.yml).
 INPUT_COMMAND = "INPUT_COMMAND"
 INPUT_PATH = "INPUT_PATH"
@@ -133,7 +133,7 @@ def cortex_environment(environ: Mapping[str, str]) -> dict[str, str]:
     env = dict(environ)
     for variable, name in (
         (INPUT_CORTEX_API_KEY, ENV_API_KEY),
-        (INPUT_CORTEX_BASE_URL, _ENV_BASE_URL),
+        (INPUT_CORTEX_BASE_URL, ENV_BASE_URL),
     ):
         value = environ.get(variable, "").strip()
         if value:
