@@ -285,10 +285,17 @@ def test_unknown_key_is_an_auth_error_telling_what_to_check() -> None:
     assert "CORTEX_API_KEY" in str(info.value)
 
 
-def test_scores_next_steps_badge_and_entity_scores(
-    emulator: Emulator, client: CortexClient
-) -> None:
+# One test per operation of the client's public surface beyond the scorecards themselves
+# (README, "The Cortex client as a library"); the exemption operations share one flow below.
+
+
+@pytest.fixture
+def scored(emulator: Emulator) -> Emulator:
     emulator.put_descriptor(descriptor("scored", rules=4))
+    return emulator
+
+
+def test_scores(scored: Emulator, client: CortexClient) -> None:
     scores = client.scores("scored")
     assert scores, "the emulator's catalog has services in scope"
     assert len({score.entity_tag for score in scores}) == len(scores)
@@ -302,17 +309,49 @@ def test_scores_next_steps_badge_and_entity_scores(
     one = client.scores("scored", entity_tag=first.entity_tag)
     assert [score.entity_tag for score in one] == [first.entity_tag]
 
-    steps = client.next_steps("scored", first.entity_tag)
+
+def test_next_steps(scored: Emulator, client: CortexClient) -> None:
+    entity = client.scores("scored")[0]
+    steps = client.next_steps("scored", entity.entity_tag)
+    failed = {rule.identifier for rule in entity.rules if not rule.passed}
+    listed = {rule.identifier for step in steps for rule in step.rules_to_complete}
+    assert listed <= failed
+    assert bool(steps) == bool(failed)
     for step in steps:
         assert all(rule.expression for rule in step.rules_to_complete)
 
-    badge = client.badge("scored", first.entity_tag)
-    assert badge
 
+def test_badge(scored: Emulator, client: CortexClient) -> None:
+    entity = client.scores("scored")[0]
+    badge = client.badge("scored", entity.entity_tag)
+    assert badge.startswith("[![Scored](https://img.shields.io/badge/Scored-")
+    with pytest.raises(CortexNotFound):
+        client.badge("scored", "no-such-entity")
+
+
+def test_entity_scores(scored: Emulator, client: CortexClient) -> None:
+    first = client.scores("scored")[0]
     across = client.entity_scores(first.entity_tag)
     assert [score.scorecard_name for score in across] == ["Scored"]
     assert across[0].score_percentage == first.percentage
-    client.evaluate_entity("scored", first.entity_tag)
+
+
+def test_evaluate_entity(scored: Emulator, client: CortexClient) -> None:
+    entity = client.scores("scored")[0].entity_tag
+    # Cortex's search finds only scorecards evaluated at least once; an evaluation counts.
+    assert _searched(scored, entity) == []
+    client.evaluate_entity("scored", entity)
+    assert _searched(scored, entity) == ["scored"]
+    with pytest.raises(CortexNotFound):
+        client.evaluate_entity("no-such-scorecard", entity)
+
+
+def _searched(emulator: Emulator, entity: str) -> list[str]:
+    """Tags Cortex's search (never used by the client) finds for one entity."""
+    auth = {"Authorization": f"Bearer {KEY}"}
+    with httpx.Client(transport=emulator.transport(), base_url=BASE, headers=auth) as raw:
+        answer = raw.get("/api/v1/scorecards", params={"entities": entity})
+    return [card["tag"] for card in answer.json()["scorecards"]]
 
 
 def test_scores_follow_pages(emulator: Emulator) -> None:

@@ -1,5 +1,11 @@
 """The operations about entities in a scorecard: scores, next steps, badges, evaluations,
-and rule exemptions. A part of `CortexClient`, kept apart to keep each module small."""
+and rule exemptions. A part of `CortexClient`, kept apart to keep each module small.
+
+These methods are public and stable as methods of `CortexClient` (import the client, not
+this mixin). Nothing in the product calls them yet: they complete the client's cover of
+Cortex's Scorecards API, for the impact preview (which reads scores and rule outcomes) and
+for users' scripts. Each has a test against the emulator in `tests/test_client.py`.
+"""
 
 from __future__ import annotations
 

@@ -6,8 +6,10 @@ the client turns into a `CortexError` naming the call. Unknown extra fields are 
 so Cortex can add fields without breaking us.
 
 The values live by subject: `scorecard_models` (scorecards), `score_models` (scores, next
-steps, badges, exemptions) and `shapes` (checked reading, levels, pages); they are all
-importable from here. The client's counters are here too.
+steps, badges, exemptions) and `shapes` (checked reading, levels, pages). The result types
+imported here are public and stable, as the values `CortexClient` returns; the parsers are
+internal to the client (only those its operations call are imported here). The client's
+counters are here too.
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ from scorecards_sync.cortex.score_models import (
     RuleOutcome,
     RuleRef,
     ScorecardScore,
-    actor_from_json,
     badge_from_json,
     exemption_from_json,
     exemptions_from_json,
@@ -39,10 +40,7 @@ from scorecards_sync.cortex.scorecard_models import (
     ScorecardDetails,
     ScorecardSummary,
     UpsertResult,
-    filter_from_json,
-    rule_from_json,
     scorecard_envelope_from_json,
-    scorecard_from_json,
     scorecard_page_from_json,
     upsert_result_from_json,
 )
@@ -50,8 +48,6 @@ from scorecards_sync.cortex.shapes import (
     Level,
     Page,
     ResponseShapeError,
-    level_from_json,
-    page_from_json,
 )
 
 __all__ = [
@@ -72,17 +68,11 @@ __all__ = [
     "ScorecardSummary",
     "StatsSnapshot",
     "UpsertResult",
-    "actor_from_json",
     "badge_from_json",
     "exemption_from_json",
     "exemptions_from_json",
-    "filter_from_json",
-    "level_from_json",
     "next_steps_from_json",
-    "page_from_json",
-    "rule_from_json",
     "scorecard_envelope_from_json",
-    "scorecard_from_json",
     "scorecard_page_from_json",
     "scorecard_scores_from_json",
     "scores_page_from_json",

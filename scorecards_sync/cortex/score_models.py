@@ -1,4 +1,10 @@
-"""An entity's standing in scorecards: scores, next steps, badges, and rule exemptions."""
+"""An entity's standing in scorecards: scores, next steps, badges, and rule exemptions.
+
+The dataclasses are public and stable: the values `CortexClient.scores`, `entity_scores`,
+`next_steps`, `badge` and the exemption methods return (import them from
+`scorecards_sync.cortex.models`). The `*_from_json` parsers are internal to the client.
+No product code reads these values yet; the impact preview will.
+"""
 
 from __future__ import annotations
 

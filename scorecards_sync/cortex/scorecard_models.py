@@ -1,4 +1,9 @@
-"""Scorecards as the API reports them: the list, one scorecard, what a POST answered."""
+"""Scorecards as the API reports them: the list, one scorecard, what a POST answered.
+
+The dataclasses are public and stable: the values `CortexClient.list_scorecards`,
+`get_scorecard` and `upsert_descriptor` return (import them from
+`scorecards_sync.cortex.models`). The `*_from_json` parsers are internal to the client.
+"""
 
 from __future__ import annotations
 
