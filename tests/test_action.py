@@ -1,6 +1,10 @@
 """The GitHub Action end to end: action.yml's steps run with bash (tests/action_harness.py)
 in a real temporary git repository, against the Cortex emulator and a fake GitHub REST API,
 both on loopback.
+
+Each end-to-end run takes seconds (several CLI processes, git, a loopback server): those
+are marked `slow`, and the inner loop (`pytest -m "not slow"`) keeps one of them (a bad
+input) with the checks of the harness and the inputs.
 """
 
 from __future__ import annotations
@@ -322,6 +326,7 @@ def test_a_bad_input_fails_with_exit_64(world: World) -> None:
 # -- pull requests ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_pull_request_creates_one_comment_then_updates_it_in_place(world: World) -> None:
     first = open_pull_request(world)
     comments = world.comments()
@@ -361,6 +366,7 @@ def test_pull_request_creates_one_comment_then_updates_it_in_place(world: World)
             assert KEY not in text and TOKEN not in text
 
 
+@pytest.mark.slow
 def test_a_view_only_key_plans_without_dry_runs_and_the_plan_still_applies(world: World) -> None:
     base = live_alpha_beta(world)
     world.git("switch", "-q", "-c", "raise-readiness")
@@ -386,6 +392,7 @@ def described(tag: str, *lines: str) -> str:
     return card(tag).replace(f"tag: {tag}\n", f"tag: {tag}\ndescription: |\n{description}")
 
 
+@pytest.mark.slow
 def test_descriptor_text_cannot_issue_workflow_commands(world: World) -> None:
     planted = ("::warning::injected", "::add-mask::x", "##[error]legacy injected")
     world.write("README.md", "descriptors\n")
@@ -410,6 +417,7 @@ def test_descriptor_text_cannot_issue_workflow_commands(world: World) -> None:
     assert not [a for a in applied.annotations if "injected" in a.message]
 
 
+@pytest.mark.slow
 def test_no_changes_posts_nothing_but_a_stale_comment_is_set_to_no_changes(world: World) -> None:
     base = live_alpha_beta(world)
     world.git("switch", "-q", "-c", "docs")
@@ -433,6 +441,7 @@ def test_no_changes_posts_nothing_but_a_stale_comment_is_set_to_no_changes(world
     assert again.outputs["comment-url"] == comments[0]["html_url"]
 
 
+@pytest.mark.slow
 def test_comment_always_and_false(world: World) -> None:
     base = live_alpha_beta(world)
     always = world.run("pull_request", world.pull_request(base, base), base, comment="always")
@@ -448,6 +457,7 @@ def test_comment_always_and_false(world: World) -> None:
     assert "gamma" in never.summary
 
 
+@pytest.mark.slow
 def test_bad_descriptor_is_annotated_at_its_line_and_nothing_is_planned(world: World) -> None:
     base = live_alpha_beta(world)
     world.git("switch", "-q", "-c", "broken")
@@ -468,6 +478,7 @@ def test_bad_descriptor_is_annotated_at_its_line_and_nothing_is_planned(world: W
     assert "broken.yaml" in ran.summary and "Nothing was sent to Cortex" in ran.summary
 
 
+@pytest.mark.slow
 def test_descriptors_that_stop_validating_replace_the_stale_plan_comment(world: World) -> None:
     reviewed = open_pull_request(world)
     world.write("broken.yaml", (DATA / "action-unknown-level.yaml").read_text(encoding="utf-8"))
@@ -480,6 +491,7 @@ def test_descriptors_that_stop_validating_replace_the_stale_plan_comment(world: 
     assert marker is not None and marker.checksum == ""  # nothing reviewable in it
 
 
+@pytest.mark.slow
 def test_a_failed_plan_run_withdraws_the_earlier_plan_from_review(world: World) -> None:
     reviewed = open_pull_request(world)
     body = world.comments()[0]["body"]
@@ -500,6 +512,7 @@ def test_a_failed_plan_run_withdraws_the_earlier_plan_from_review(world: World) 
     assert world.emulator.tags() == ["alpha", "beta"]
 
 
+@pytest.mark.slow
 def test_fork_validates_offline_posts_nothing_and_never_reads_the_key(world: World) -> None:
     base = live_alpha_beta(world)
     world.git("switch", "-q", "-c", "typo")
@@ -524,6 +537,7 @@ def test_fork_validates_offline_posts_nothing_and_never_reads_the_key(world: Wor
     assert ran.masks == [CANARY]  # masked by the first step, as a runner would
 
 
+@pytest.mark.slow
 def test_pull_request_target_from_a_fork_is_validated_offline_with_no_key(world: World) -> None:
     base = live_alpha_beta(world)
     world.git("switch", "-q", "-c", "from-a-fork")
@@ -540,6 +554,7 @@ def test_pull_request_target_from_a_fork_is_validated_offline_with_no_key(world:
     assert "Plan checksum" not in ran.log and ran.outputs["plan-checksum"] == ""
 
 
+@pytest.mark.slow
 def test_apply_without_secrets_fails_rather_than_passing(world: World) -> None:
     base = live_alpha_beta(world)
     world.write("gamma.yaml", card("gamma"))
@@ -614,6 +629,7 @@ def test_fork_path_never_touches_the_key_in_process(
     assert CANARY not in out.getvalue() + err.getvalue() + summary.read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_a_plan_over_the_thresholds_fails_and_is_not_a_reviewed_plan(world: World) -> None:
     (world.repo / ".scorecards-sync.yaml").write_text("thresholds:\n  max_deletes: 0\n")
     reviewed_base = live_alpha_beta(world)
@@ -643,6 +659,7 @@ def test_a_plan_over_the_thresholds_fails_and_is_not_a_reviewed_plan(world: Worl
     assert world.emulator.tags() == ["alpha"]
 
 
+@pytest.mark.slow
 def test_a_missing_key_says_which_input_to_set(world: World) -> None:
     base = live_alpha_beta(world)
     ran = world.run("pull_request", world.pull_request(base, base), base, cortex_api_key="")
@@ -654,6 +671,7 @@ def test_a_missing_key_says_which_input_to_set(world: World) -> None:
 # -- push to the default branch -----------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_push_applies_the_reviewed_plan(world: World) -> None:
     reviewed = open_pull_request(world)
     merged = merge(world)
@@ -676,6 +694,7 @@ def test_push_applies_the_reviewed_plan(world: World) -> None:
     assert again.outputs["has-changes"] == "false"
 
 
+@pytest.mark.slow
 def test_push_applies_and_reports_on_a_runner_whose_pipes_are_not_utf_8(world: World) -> None:
     reviewed = open_pull_request(world)
     merged = merge(world)
@@ -692,6 +711,7 @@ def test_push_applies_and_reports_on_a_runner_whose_pipes_are_not_utf_8(world: W
     assert world.emulator.tags() == ["alpha", "gamma"]
 
 
+@pytest.mark.slow
 def test_report_survives_a_console_that_cannot_print_it(world: World) -> None:
     """Without action.yml's UTF-8 setting, the apply is still recorded and the log printed."""
     base = live_alpha_beta(world)
@@ -733,6 +753,7 @@ def test_report_survives_a_console_that_cannot_print_it(world: World) -> None:
     assert "level: Silver" in (world.emulator.descriptor_text("alpha") or "")
 
 
+@pytest.mark.slow
 def test_push_finds_the_review_however_the_apply_workflow_spells_the_path(world: World) -> None:
     reviewed = open_pull_request(world)
     merged = merge(world)
@@ -743,6 +764,7 @@ def test_push_finds_the_review_however_the_apply_workflow_spells_the_path(world:
     assert "reviewed in pull request #42" in ran.summary
 
 
+@pytest.mark.slow
 def test_push_finds_the_merged_pull_request_that_github_links_late(world: World) -> None:
     reviewed = open_pull_request(world)
     merged = merge(world)
@@ -753,6 +775,7 @@ def test_push_finds_the_merged_pull_request_that_github_links_late(world: World)
     assert world.emulator.tags() == ["alpha", "gamma"]
 
 
+@pytest.mark.slow
 def test_push_refuses_a_pull_request_that_only_contains_the_commit(world: World) -> None:
     reviewed = open_pull_request(world)
     world.git("switch", "-q", "main")
@@ -766,6 +789,7 @@ def test_push_refuses_a_pull_request_that_only_contains_the_commit(world: World)
     assert world.emulator.tags() == ["alpha", "beta"]
 
 
+@pytest.mark.slow
 def test_push_refuses_when_cortex_moved_after_the_review(world: World) -> None:
     reviewed = open_pull_request(world)
     merged = merge(world)
@@ -778,6 +802,7 @@ def test_push_refuses_when_cortex_moved_after_the_review(world: World) -> None:
     assert "Alpha, edited in the Cortex UI" in (world.emulator.descriptor_text("alpha") or "")
 
 
+@pytest.mark.slow
 def test_push_refuses_when_the_comment_checksum_was_altered(world: World) -> None:
     reviewed = open_pull_request(world)
     merged = merge(world)
@@ -791,6 +816,7 @@ def test_push_refuses_when_the_comment_checksum_was_altered(world: World) -> Non
     assert world.emulator.tags() == ["alpha", "beta"]
 
 
+@pytest.mark.slow
 def test_push_refuses_a_plan_nobody_reviewed(world: World) -> None:
     base = live_alpha_beta(world)
     world.write("gamma.yaml", card("gamma"))
@@ -814,6 +840,7 @@ def test_push_refuses_a_plan_nobody_reviewed(world: World) -> None:
     assert world.emulator.tags() == ["alpha", "beta", "gamma"]
 
 
+@pytest.mark.slow
 def test_apply_outside_a_push_to_main_needs_auto_approve(world: World) -> None:
     base = live_alpha_beta(world)
     ran = world.run("pull_request", world.pull_request(base, base), base, command="apply")
@@ -824,6 +851,7 @@ def test_apply_outside_a_push_to_main_needs_auto_approve(world: World) -> None:
     assert other.returncode == 64 and "push to experiment" in other.log
 
 
+@pytest.mark.slow
 def test_validate_command_needs_no_key(world: World) -> None:
     live_alpha_beta(world)
     head = world.git("rev-parse", "HEAD")
@@ -837,6 +865,7 @@ def test_validate_command_needs_no_key(world: World) -> None:
 # -- a very large plan --------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_plan_of_2000_changes_fits_the_comment_and_the_summary_holds_it_all(
     world: World,
 ) -> None:
@@ -955,6 +984,7 @@ def test_install_override_must_have_the_package(world: World) -> None:
     assert not (world.tmp / "scorecards-sync-venv").exists()  # nothing installed
 
 
+@pytest.mark.slow
 def test_a_push_that_removes_the_whole_folder_deletes_its_scorecards(world: World) -> None:
     """Git keeps no empty folder: deleting every descriptor removes the folder too."""
     base = live_alpha_beta(world)
@@ -979,6 +1009,7 @@ def test_a_push_that_removes_the_whole_folder_deletes_its_scorecards(world: Worl
     assert world.emulator.tags() == []
 
 
+@pytest.mark.slow
 def test_the_plan_comment_shows_its_checksum_once_beside_the_marker(world: World) -> None:
     reviewed = open_pull_request(world)
     checksum = reviewed.run.outputs["plan-checksum"]
