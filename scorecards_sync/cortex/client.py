@@ -4,9 +4,10 @@ Public and stable (README, "The Cortex client as a library"): `CortexClient`, it
 constructor keywords, `from_env`, its public methods (the scorecard operations here, the
 scores, next steps, badges, evaluations and exemptions of `entity_operations`), the names
 in `__all__` below, the result types of `models`, and the exceptions of
-`scorecards_sync.errors` it raises. The product calls only the scorecard operations today;
-the others are there on purpose, for the impact preview and for users' own scripts, and
-each has a test against the emulator in `tests/test_client.py`. Every other module of
+`scorecards_sync.errors` it raises. The product calls the scorecard operations and, for
+the impact preview (`impact_fetch`), `scores`; the others are there on purpose, to cover
+Cortex's Scorecards API for users' scripts and the features to come, and each has a test
+against the emulator in `tests/test_client.py`. Every other module of
 `scorecards_sync.cortex` (`http`, `retry`, `ratelimit`, `shapes`) is internal.
 
 Each operation builds an `ApiCall` and hands it to `CortexHttp` (`http.py`), which sends it

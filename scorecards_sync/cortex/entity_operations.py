@@ -2,9 +2,10 @@
 and rule exemptions. A part of `CortexClient`, kept apart to keep each module small.
 
 These methods are public and stable as methods of `CortexClient` (import the client, not
-this mixin). Nothing in the product calls them yet: they complete the client's cover of
-Cortex's Scorecards API, for the impact preview (which reads scores and rule outcomes) and
-for users' scripts. Each has a test against the emulator in `tests/test_client.py`.
+this mixin). The impact preview reads `scores` (`impact_fetch`); the others have no caller
+in the product yet: they complete the client's cover of Cortex's Scorecards API, for users'
+scripts and the features to come. Each has a test against the emulator in
+`tests/test_client.py`.
 """
 
 from __future__ import annotations

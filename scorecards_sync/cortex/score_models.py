@@ -3,7 +3,7 @@
 The dataclasses are public and stable: the values `CortexClient.scores`, `entity_scores`,
 `next_steps`, `badge` and the exemption methods return (import them from
 `scorecards_sync.cortex.models`). The `*_from_json` parsers are internal to the client.
-No product code reads these values yet; the impact preview will.
+The impact preview reads `EntityScore` and its rule outcomes.
 """
 
 from __future__ import annotations

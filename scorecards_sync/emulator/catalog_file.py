@@ -27,6 +27,7 @@ import yaml
 
 from scorecards_sync.emulator.catalog import Catalog, Entity, Outcome, entity_id
 from scorecards_sync.errors import ConfigError
+from scorecards_sync.loader import YAML_LOADER
 
 _ENTITY_KEYS = ("tag", "name", "type", "id", "groups", "teams", "owners", "outcomes")
 _PROBLEMS_SHOWN = 10
@@ -40,7 +41,7 @@ def load_catalog(path: Path) -> Catalog:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
         raise ConfigError(f"cannot read the catalog {path}: {reason.lower()}") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=YAML_LOADER)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(path)
