@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
@@ -30,6 +30,8 @@ from scorecards_sync.errors import (
     UsageError,
     ValidationFailed,
 )
+from scorecards_sync.impact import Impact
+from scorecards_sync.impact_fetch import Impacts, compute_impacts
 from scorecards_sync.loader import Document, PathProblem, display_path, load_paths
 from scorecards_sync.plan import Action, Change, Plan, ServerVerdict, check_safety
 from scorecards_sync.planner import (
@@ -215,6 +217,18 @@ def build_plan(
     prune: bool = False,
 ) -> Plan:
     """List Cortex, fetch only the descriptors that matter, and compare."""
+    return _build_plan(client, settings, desired, removals=removals, prune=prune)[0]
+
+
+def _build_plan(
+    client: CortexClient,
+    settings: Settings,
+    desired: Sequence[Desired],
+    *,
+    removals: Sequence[Removal] = (),
+    prune: bool = False,
+) -> tuple[Plan, dict[str, str]]:
+    """`build_plan`, and the live descriptor texts it fetched (the impact step reuses them)."""
     if prune and not settings.managed:
         raise UsageError(
             "prune is on but no `managed` tag patterns are configured, so nothing could be "
@@ -231,7 +245,7 @@ def build_plan(
     live_tags = [summary.tag for summary in client.list_scorecards()]
     wanted = tags_to_fetch(desired, live_tags, removals, settings.managed, prune)
     live = client.fetch_descriptors(wanted)
-    return make_plan(
+    plan = make_plan(
         desired,
         live,
         removals=removals,
@@ -240,6 +254,7 @@ def build_plan(
         base_url=target_of(settings),
         live_tags=live_tags,
     )
+    return plan, live
 
 
 # Cortex answers a dry run only for a key that may write: a View-only key, the right one
@@ -304,11 +319,15 @@ class RepositoryPlan:
     - `server_check_skipped`: why Cortex did not dry-run the plan's writes when asked to
       (a key without 'Edit Scorecards'), for the caller to say in its own way.
     - `rejected`: the tags of the descriptors Cortex's dry run rejected.
+    - `impacts`: with `impact`, the score impact of each update, by tag;
+      `impact_skipped` says why there is none (a key that may not read scores).
     """
 
     plan: Plan
     unsafe: UnsafePlan | None = None
     server_check_skipped: str | None = None
+    impacts: Mapping[str, Impact] = field(default_factory=dict)
+    impact_skipped: str | None = None
 
     @property
     def rejected(self) -> tuple[str, ...]:
@@ -324,6 +343,7 @@ def plan_repository(
     client: CortexClient | None = None,
     prune: bool,
     server_check: bool = False,
+    impact: bool = False,
 ) -> RepositoryPlan:
     """Plan what would make Cortex match `source`: the one way every entry point plans.
 
@@ -341,6 +361,8 @@ def plan_repository(
       `settings` once the git work is done, and closed before returning.
     - `prune`: whether live scorecards matching `managed` that `source` lacks are
       deleted; the caller's decision (the configured `prune`, or narrower).
+    - `impact`: also compute the score impact of every update (`compute_impacts`), from
+      Cortex's latest scores and the live descriptors the plan was made from.
 
     Raises `UsageError` for a prune that cannot be done safely, `GitSourceError` for a
     base that git cannot compare with, and the client's errors.
@@ -354,12 +376,23 @@ def plan_repository(
     )
     desired = source.desired()
     with _client_for(settings, client) as connected:
-        plan = build_plan(connected, settings, desired, removals=removals, prune=prune)
+        plan, live = _build_plan(connected, settings, desired, removals=removals, prune=prune)
         skipped = None
         if server_check:
             checked = check_on_server(plan, connected, concurrency=settings.concurrency)
             plan, skipped = checked.plan, checked.skipped
-    return RepositoryPlan(plan, check_safety(plan, settings.thresholds), skipped)
+        impacts = (
+            compute_impacts(plan, connected, live=live, concurrency=settings.concurrency)
+            if impact
+            else Impacts()
+        )
+    return RepositoryPlan(
+        plan,
+        check_safety(plan, settings.thresholds),
+        skipped,
+        impacts.by_tag,
+        impacts.skipped,
+    )
 
 
 @contextmanager

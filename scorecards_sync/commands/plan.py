@@ -59,6 +59,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="send every create and update to Cortex with dryRun=true and report its verdict",
     )
+    parser.add_argument(
+        "--impact",
+        action="store_true",
+        help="show what each update does to the levels and scores of the entities it scores "
+        "(reads their latest scores from Cortex)",
+    )
     add_settings_options(parser)
     parser.epilog = (
         "exit codes: 0 ok (no changes, with --detailed-exitcode), 1 error, "
@@ -90,12 +96,14 @@ def run(args: argparse.Namespace, console: Console) -> int:
     settings = settings_from_args(args)
     if args.out:
         _check_out_folder(Path(args.out))
-    planned = make_checked_plan(args, settings, console, server_check=args.server_validate)
+    planned = make_checked_plan(
+        args, settings, console, server_check=args.server_validate, impact=args.impact
+    )
     if planned is None:
         return EXIT_ERROR
     plan, rejected = planned.plan, planned.rejected
     unsafe = unless_forced(planned.unsafe, force=args.force)
-    renderer = plan_renderer(args.format, color=use_color(console.stdout))
+    renderer = plan_renderer(args.format, color=use_color(console.stdout), impacts=planned.impacts)
     console.out(renderer.render(plan))
     checksum = plan.checksum()
     if unsafe is None and args.out:
@@ -122,7 +130,12 @@ def run(args: argparse.Namespace, console: Console) -> int:
 
 
 def make_checked_plan(
-    args: argparse.Namespace, settings: Settings, console: Console, *, server_check: bool
+    args: argparse.Namespace,
+    settings: Settings,
+    console: Console,
+    *,
+    server_check: bool,
+    impact: bool = False,
 ) -> RepositoryPlan | None:
     """Validate, then plan against Cortex; None (problems printed) when descriptors are invalid."""
     paths = list(args.paths) or list(settings.paths)
@@ -132,9 +145,13 @@ def make_checked_plan(
         console.err("error: the descriptors have errors; nothing was sent to Cortex")
         return None
     prune = settings.prune and _may_prune(args.paths, settings)
-    planned = plan_repository(source, settings, prune=prune, server_check=server_check)
+    planned = plan_repository(
+        source, settings, prune=prune, server_check=server_check, impact=impact
+    )
     if planned.server_check_skipped:
         logger.warning("%s", planned.server_check_skipped)
+    if planned.impact_skipped:
+        logger.warning("%s", planned.impact_skipped)
     return planned
 
 

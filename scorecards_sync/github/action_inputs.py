@@ -28,6 +28,7 @@ INPUT_PATH = "INPUT_PATH"
 INPUT_BASE_REF = "INPUT_BASE_REF"
 INPUT_COMMENT = "INPUT_COMMENT"
 INPUT_AUTO_APPROVE = "INPUT_AUTO_APPROVE"
+INPUT_IMPACT = "INPUT_IMPACT"
 INPUT_ARGS = "INPUT_ARGS"
 INPUT_COMMENT_AUTHOR = "INPUT_COMMENT_AUTHOR"
 INPUT_CORTEX_API_KEY = "INPUT_CORTEX_API_KEY"
@@ -49,6 +50,7 @@ class ActionInputs:
     auto_approve: bool = False
     args: tuple[str, ...] = ()
     comment_author: str = ACTIONS_BOT
+    impact: bool = True
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> ActionInputs:
@@ -72,6 +74,9 @@ class ActionInputs:
         approve = get(INPUT_AUTO_APPROVE).lower() or "false"
         if approve not in ("true", "false"):
             raise UsageError(f"input auto-approve: expected true or false, got {approve!r}")
+        impact = get(INPUT_IMPACT).lower() or "true"
+        if impact not in ("true", "false"):
+            raise UsageError(f"input impact: expected true or false, got {impact!r}")
         try:
             args = tuple(shlex.split(get(INPUT_ARGS)))
         except ValueError as exc:
@@ -84,6 +89,7 @@ class ActionInputs:
             auto_approve=approve == "true",
             args=args,
             comment_author=get(INPUT_COMMENT_AUTHOR) or ACTIONS_BOT,
+            impact=impact == "true",
         )
 
     @property

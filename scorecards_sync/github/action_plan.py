@@ -46,7 +46,9 @@ def run_plan(run: ActionRun) -> int:
     try:
         settings = run.settings()
         with open_client(settings) as client:
-            planned = run.make_plan(client, settings, source, server_check=True)
+            planned = run.make_plan(
+                client, settings, source, server_check=True, impact=run.inputs.impact
+            )
         plan = planned.plan
         unsafe = unless_forced(planned.unsafe, force=run.force)
         problems = _problems_of(planned.rejected, None if unsafe is None else str(unsafe))
@@ -92,7 +94,11 @@ def _comment_plan(
     ]
     room = MAX_COMMENT_CHARS - len("\n\n".join(head + tail)) - _COMMENT_FRAME
     body = "\n\n".join(
-        [*head, MarkdownPlanRenderer(max_chars=room, checksum=False).render(plan), *tail]
+        [
+            *head,
+            MarkdownPlanRenderer(max_chars=room, checksum=False, impacts=run.impacts).render(plan),
+            *tail,
+        ]
     )
     with run.github() as client:
         if run.inputs.comment == "true" and not plan.has_changes:

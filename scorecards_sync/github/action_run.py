@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from scorecards_sync.config import Settings
@@ -28,6 +28,7 @@ from scorecards_sync.github.action_report import (
     workflow_command,
 )
 from scorecards_sync.github.client import GitHubClient
+from scorecards_sync.impact import Impact
 from scorecards_sync.plan import Plan
 from scorecards_sync.planfile import write_plan
 from scorecards_sync.render.plan_markdown import code, escape
@@ -61,6 +62,8 @@ class ActionRun:
         self.outputs: dict[str, str] = {}
         # Why Cortex did not dry-run the plan's writes, when it did not (a View-only key).
         self.server_check_skipped: str | None = None
+        # The score impact of each update, for the plan comment (input `impact`).
+        self.impacts: Mapping[str, Impact] = {}
         self._stop_token = secrets.token_hex(16)
 
     def annotate(self, level: str, message: str) -> None:
@@ -94,17 +97,30 @@ class ActionRun:
         return None if failing else source
 
     def make_plan(
-        self, client: CortexClient, settings: Settings, source: Source, *, server_check: bool
+        self,
+        client: CortexClient,
+        settings: Settings,
+        source: Source,
+        *,
+        server_check: bool,
+        impact: bool = False,
     ) -> RepositoryPlan:
         """Plan `source` (from `validate`, with its base) as every entry point does; a
-        skipped server check is said in the log and the summary."""
+        skipped server check or impact is said in the log and the summary."""
         planned = plan_repository(
-            source, settings, client=client, prune=settings.prune, server_check=server_check
+            source,
+            settings,
+            client=client,
+            prune=settings.prune,
+            server_check=server_check,
+            impact=impact,
         )
         self.server_check_skipped = planned.server_check_skipped
-        if planned.server_check_skipped:
-            self.annotate("warning", planned.server_check_skipped)
-            self.summary.append(warning_md(escape(planned.server_check_skipped)))
+        self.impacts = planned.impacts
+        for skipped in (planned.server_check_skipped, planned.impact_skipped):
+            if skipped:
+                self.annotate("warning", skipped)
+                self.summary.append(warning_md(escape(skipped)))
         return planned
 
     def record(self, plan: Plan, base: str | None, problems: Sequence[str]) -> Path:
