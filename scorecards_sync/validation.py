@@ -2,9 +2,9 @@
 
 Everything found is returned as `Problem` values, all of them at once, positioned
 at the offending line and column. Messages name the field (`rules[2].level`) and
-make sense without a file name: the emulator returns them in its 400 answers.
-`validate_document` runs for every descriptor the emulator receives, so the
-compiled validator is built once and cached.
+make sense without a file name. The compiled validator is built once and cached.
+The emulator does not call this module: it judges what is posted with its own rules
+(`emulator/acceptance.py`), so that each can catch the other's mistakes.
 """
 
 from __future__ import annotations
@@ -100,17 +100,6 @@ def validate_documents(documents: Sequence[Document]) -> list[Problem]:
         problems.extend(validate_document(document))
     problems.extend(_duplicate_tags(documents))
     return sort_problems(problems)
-
-
-def schema_violations(data: Any) -> list[str]:
-    """What the schema refuses in `data` (no positions): `field: message`, one per error.
-
-    For values that have no source text, such as descriptors an emulator kept in a file.
-    """
-    return [
-        f"{_prefix(_field(tuple(error.absolute_path)))}{_shorten(error.message)}"
-        for error in _validator().iter_errors(data)
-    ]
 
 
 # --- schema errors, translated for people ------------------------------------------------

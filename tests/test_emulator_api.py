@@ -162,7 +162,8 @@ def test_a_shared_identifier_with_another_expression_is_400(client: httpx.Client
     )
     response = _post(client, text)
     assert response.status_code == 400
-    assert "rules[1].identifier: duplicate rule identifier" in _error(response)["details"]
+    assert "rules[1].identifier: identifier" in _error(response)["details"]
+    assert "used twice with different expressions" in _error(response)["details"]
 
 
 def test_post_replaces_the_whole_definition(client: httpx.Client) -> None:
@@ -188,7 +189,7 @@ def test_dry_run_validates_without_storing(emu: Emulator, client: httpx.Client) 
     ("name", "expected"),
     [
         ("level-not-in-ladder.yaml", "`Gold` is not a level of the ladder"),
-        ("no-tag.yaml", "missing required key `tag`"),
+        ("no-tag.yaml", "tag: tag is required"),
         ("not-yaml.yaml", "invalid YAML"),
     ],
 )

@@ -128,7 +128,7 @@ STATES = DATA / "state"
     [
         ("record-not-a-mapping.json", "scorecards.x: expected a scorecard record (a mapping)"),
         ("record-without-data.json", "scorecards.x: data: expected the stored descriptor"),
-        ("descriptor-not-valid.json", "scorecards.x: data.rules: 'git != null' is not of type"),
+        ("descriptor-not-valid.json", "scorecards.x: data.rules: cannot bind text `git != null`"),
         ("tag-differs-from-key.json", "scorecards.x: data.tag: `y` differs from the record's key"),
         ("exemption-without-status.json", "exemptions[0]: exemptionStatus: expected a mapping"),
         ("exemption-end-without-zone.json", "exemptions[0]: endDate: expected a date and time"),

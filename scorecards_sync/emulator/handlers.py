@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scorecards_sync.emulator import catalog, exemptions
+from scorecards_sync.emulator.acceptance import check_descriptor, problem_details
 from scorecards_sync.emulator.faults import FaultDice
 from scorecards_sync.emulator.params import (
     Answer,
@@ -36,7 +37,6 @@ from scorecards_sync.emulator.protocol import (
 )
 from scorecards_sync.emulator.serialize import descriptor_yaml, prepare, scorecard_json
 from scorecards_sync.emulator.store import State, Store
-from scorecards_sync.emulator.validate import check_descriptor, problem_details
 from scorecards_sync.limits import MAX_DESCRIPTOR_BYTES
 
 MAX_PAGE_SIZE = 1000

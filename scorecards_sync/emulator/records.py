@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from scorecards_sync.emulator import exemptions
-from scorecards_sync.validation import schema_violations
+from scorecards_sync.emulator.acceptance import descriptor_violations
 from scorecards_sync.value_kinds import kind_of
 
 _SCORECARD_TEXT_KEYS = ("text", "created", "lastUpdated")
@@ -59,7 +59,7 @@ def _scorecard_problems(tag: str, record: Any) -> list[str]:
         got = kind_of(data, "json")
         problems.append(f"data: expected the stored descriptor (a mapping), got {got}")
         return problems
-    problems += [f"data.{violation}" for violation in schema_violations(data)]
+    problems += [f"data.{violation}" for violation in descriptor_violations(data)]
     if isinstance(data.get("tag"), str) and data["tag"] != tag:
         problems.append(f"data.tag: `{data['tag']}` differs from the record's key")
     return problems
