@@ -12,14 +12,18 @@ and their case is not one either (a UUID is a UUID; Cortex writes them lower cas
 The emulator uses the same table of defaults, so what it serves and what the
 planner expects cannot drift apart.
 
-Assumption: the legacy filter shape `{category: SERVICE}` and the current
-`{kind: GENERIC, types: {include: [service]}}` are different descriptors, even
-where they select the same entities. Cortex stores the shape it was sent and
-serves it back as it was posted, so a repository moving from one shape to the
-other is a real change (shown as one change of `filter`), and equating them
-here would hide it and leave Cortex on the old shape forever. If Cortex ever
-starts rewriting one shape into the other, `_canonical_filter` is the place to
-map them together.
+Filters are compared by meaning. The legacy shape `{category: SERVICE}` and the
+current `{kind: GENERIC, types: {include: [service]}}` select the same entities, and
+Cortex does not always read a filter back in the shape it was posted: the Terraform
+provider's history shows it serving `category: SERVICE` for a scorecard posted
+without a filter, and its tests moved from `category` to `kind: GENERIC` + `types`
+once Cortex called `category` deprecated. So `_canonical_filter` rewrites the
+categories that name one entity type (SERVICE, DOMAIN, TEAM) into that `types`
+form, whichever side has which shape, at the top level and on rules. `RESOURCE`
+stands for every resource type, which no `types` list spells, so it stays as
+written. The one case that cannot be decided by meaning, a scorecard posted
+without a filter that Cortex serves with `category: SERVICE`, is the planner's
+to report (`LEGACY_SERVICE_DEFAULT`).
 """
 
 from __future__ import annotations
@@ -45,6 +49,14 @@ DEFAULTS: Mapping[str, Any] = {
 DRAFT_NOTIFICATIONS_ENABLED = False
 LADDER_DEFAULT_NAME = "Default Ladder"
 RULE_DEFAULTS: Mapping[str, Any] = {"weight": 1}
+# Legacy filter categories that name exactly one entity type, and that type.
+LEGACY_CATEGORY_TYPES: Mapping[str, str] = {
+    "SERVICE": "service",
+    "DOMAIN": "domain",
+    "TEAM": "team",
+}
+# What Cortex has been seen to serve for a scorecard posted with no filter at all.
+LEGACY_SERVICE_DEFAULT: Mapping[str, Any] = {"category": "SERVICE"}
 
 TOP_KEY_ORDER: tuple[str, ...] = (
     "tag",
@@ -218,14 +230,16 @@ def _canonical_rule(rule: Any) -> Any:
 
 
 def _canonical_filter(value: Any) -> Any:
-    """Drop empty parts of a filter; keep its shape (legacy `category` stays legacy).
+    """Drop empty parts of a filter and write it in the current shape where it has one.
 
     A filter without `category` or `kind` is a current-shape filter whose kind
     Cortex takes as GENERIC; include/exclude lists are sets to Cortex, so their
-    order is not a difference.
+    order is not a difference. A legacy category that names one entity type
+    becomes `types: {include: [that type]}` (see the module docstring).
     """
     if not isinstance(value, Mapping):
         return value
+    value = _current_shape(value)
     result: dict[str, Any] = {}
     for key, item in value.items():
         if key in ("types", "groups"):
@@ -241,6 +255,21 @@ def _canonical_filter(value: Any) -> Any:
     if result and "category" not in result and "kind" not in result:
         result["kind"] = "GENERIC"
     return result or None
+
+
+def _current_shape(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    category = value.get("category")
+    if not isinstance(category, str) or category not in LEGACY_CATEGORY_TYPES:
+        return value
+    if value.keys() - {"category", "query"}:
+        return value  # a mixed shape Cortex refuses: left for validation to report
+    result: dict[str, Any] = {
+        "kind": "GENERIC",
+        "types": {"include": [LEGACY_CATEGORY_TYPES[category]]},
+    }
+    if "query" in value:
+        result["query"] = value["query"]
+    return result
 
 
 def _sorted_if_names(value: Any) -> Any:

@@ -17,7 +17,13 @@ from typing import Any
 
 import yaml
 
-from scorecards_sync.descriptor import canonical, canonical_fingerprint, fingerprint
+from scorecards_sync.descriptor import (
+    LEGACY_SERVICE_DEFAULT,
+    canonical,
+    canonical_fingerprint,
+    fingerprint,
+    plain_values,
+)
 from scorecards_sync.descriptor_diff import describe_canonical, diff_canonical
 from scorecards_sync.errors import PlanError
 from scorecards_sync.loader import YAML_LOADER, Document
@@ -187,9 +193,16 @@ def _compare(want: Desired, live_text: str | None) -> Change:
             fields=fields,
             rules=rules,
         )
-    have = canonical(parse_live(want.tag, live_text))
+    live = parse_live(want.tag, live_text)
+    have = canonical(live)
     wanted = canonical(want.data)
     live_fingerprint = canonical_fingerprint(have)
+    note = ""
+    if _undecidable_service_default(wanted, live):
+        # The fingerprint stays that of what Cortex serves (a saved plan checks it).
+        have = {key: value for key, value in have.items() if key != "filter"}
+        note = UNDECIDABLE_SERVICE_DEFAULT
+        log.warning("%s: %s", want.tag, note)
     desired_fingerprint = canonical_fingerprint(wanted)
     # Equal fingerprints need no pairing and no deepdiff; otherwise only rule
     # identifiers Cortex added may differ, and the diff says whether anything else does.
@@ -198,17 +211,40 @@ def _compare(want: Desired, live_text: str | None) -> Change:
     else:
         fields, rules = (), ()
     if not fields and not rules:
-        return Change(Action.UNCHANGED, want.tag, path=want.path, live_fingerprint=live_fingerprint)
+        return Change(
+            Action.UNCHANGED,
+            want.tag,
+            path=want.path,
+            reason=note,
+            live_fingerprint=live_fingerprint,
+        )
     return Change(
         Action.UPDATE,
         want.tag,
         path=want.path,
+        reason=note,
         live_fingerprint=live_fingerprint,
         desired_fingerprint=desired_fingerprint,
         desired_yaml=want.yaml_text,
         fields=fields,
         rules=rules,
     )
+
+
+UNDECIDABLE_SERVICE_DEFAULT = (
+    "Cortex serves `filter: {category: SERVICE}` and the repository has no filter; "
+    "Cortex has been seen adding that filter itself, so it is not planned as a change "
+    "(write the filter out to make the scope certain)"
+)
+
+
+def _undecidable_service_default(wanted: Mapping[str, Any], live: Mapping[str, Any]) -> bool:
+    """The one filter difference meaning cannot settle (see `descriptor`'s docstring).
+
+    A scorecard posted without a filter has been read back with `category: SERVICE`;
+    planning the removal of that filter would then be planned again after every apply.
+    """
+    return "filter" not in wanted and plain_values(live.get("filter")) == LEGACY_SERVICE_DEFAULT
 
 
 def _with_rename(change: Change, old_tag: str | None) -> Change:

@@ -120,9 +120,16 @@ def test_canonical_drops_empty_rule_filters_and_implies_generic_kind() -> None:
     assert result["filter"] == {"kind": "GENERIC", "types": {"include": ["library", "service"]}}
 
 
-def test_canonical_keeps_a_legacy_filter_legacy() -> None:
+def test_canonical_reads_a_legacy_filter_by_meaning() -> None:
     result = canonical(scorecard(filter={"category": "SERVICE", "query": "x"}))
-    assert result["filter"] == {"category": "SERVICE", "query": "x"}
+    assert result["filter"] == {"kind": "GENERIC", "types": {"include": ["service"]}, "query": "x"}
+    current = canonical(scorecard(filter={"types": {"include": ["service"]}, "query": "x"}))
+    assert current["filter"] == result["filter"]
+
+
+def test_canonical_keeps_a_resource_category_which_no_types_list_spells() -> None:
+    result = canonical(scorecard(filter={"category": "RESOURCE"}))
+    assert result["filter"] == {"category": "RESOURCE"}
 
 
 @pytest.mark.parametrize("empty", [{"kind": "GENERIC"}, {"kind": "GENERIC", "types": {}}, None])

@@ -29,6 +29,7 @@ from scorecards_sync.emulator.catalog import DEFAULT_CATALOG, Catalog
 from scorecards_sync.emulator.catalog_file import catalog_from_data, catalog_json
 from scorecards_sync.emulator.faults import FaultDice, Faults
 from scorecards_sync.emulator.handlers import Call, Handlers
+from scorecards_sync.emulator.legacy_filter import LegacyFilterExport
 from scorecards_sync.emulator.params import Answer, parse_query
 from scorecards_sync.emulator.protocol import (
     EmuRequest,
@@ -93,13 +94,14 @@ class Emulator:
         faults: Faults | None = None,
         seed_dir: Path | None = None,
         catalog: Catalog | None = None,
+        legacy_filter: LegacyFilterExport = LegacyFilterExport.AS_POSTED,
     ) -> None:
         self._store = Store(state_file)
         self._api_keys = dict(api_keys) if api_keys is not None else None
         self._dice = FaultDice(faults or Faults())
         self._counters = _Counters()
         self.catalog = self._catalog(catalog)
-        self._handlers = Handlers(self._store, _utc_now, self.catalog)
+        self._handlers = Handlers(self._store, _utc_now, self.catalog, legacy_filter)
         if seed_dir is not None:
             self._seed(seed_dir)
 
@@ -117,6 +119,15 @@ class Emulator:
     @faults.setter
     def faults(self, faults: Faults) -> None:
         self._dice = FaultDice(faults)
+
+    @property
+    def legacy_filter(self) -> LegacyFilterExport:
+        """How a legacy `category` filter is served (see `emulator/legacy_filter.py`)."""
+        return self._handlers.legacy_filter
+
+    @legacy_filter.setter
+    def legacy_filter(self, mode: LegacyFilterExport) -> None:
+        self._handlers.legacy_filter = mode
 
     @property
     def stats(self) -> Stats:

@@ -15,6 +15,7 @@ from typing import Any
 from scorecards_sync.emulator import catalog, exemptions
 from scorecards_sync.emulator.acceptance import check_descriptor, problem_details
 from scorecards_sync.emulator.faults import FaultDice
+from scorecards_sync.emulator.legacy_filter import LegacyFilterExport, exported
 from scorecards_sync.emulator.params import (
     Answer,
     bad_request,
@@ -58,10 +59,12 @@ class Handlers:
         store: Store,
         now: Callable[[], dt.datetime],
         entities: catalog.Catalog = catalog.DEFAULT_CATALOG,
+        legacy_filter: LegacyFilterExport = LegacyFilterExport.AS_POSTED,
     ) -> None:
         self.store = store
         self.now = now
         self.catalog = entities
+        self.legacy_filter = legacy_filter
 
     def dispatch(self, operation: str, call: Call) -> EmuResponse:
         handler: Callable[[Call], EmuResponse] = getattr(self, "_" + operation)
@@ -151,11 +154,15 @@ class Handlers:
         if dry_run:
             with self.store.reading() as state:
                 previous = state["scorecards"].get(tag)
-                stored = prepare(data, previous["data"] if previous else None)
+                stored = exported(
+                    prepare(data, previous["data"] if previous else None), self.legacy_filter
+                )
             return tag, {"scorecard": scorecard_json(stored, now)}
         with self.store.writing() as state:
             previous = state["scorecards"].get(tag)
-            stored = prepare(data, previous["data"] if previous else None)
+            stored = exported(
+                prepare(data, previous["data"] if previous else None), self.legacy_filter
+            )
             text = descriptor_yaml(stored)
             if previous is None:
                 scorecard_id = int(state["nextId"])
