@@ -88,12 +88,13 @@ def test_post_creates_and_get_descriptor_serves_cortex_yaml(client: httpx.Client
     assert data["notifications"] == {"enabled": True, "scoreDropNotificationsEnabled": False}
     assert data["evaluation"] == {"window": 4}
     assert data["ladder"]["name"] == "Default Ladder"
+    # Case kept as posted; `#` added where it was left out.
     assert [level["color"] for level in data["ladder"]["levels"]] == [
-        "#CD7F32",
-        "#C0C0C0",
+        "#cd7f32",
+        "#c0c0c0",
         "#FFD700",
     ]
-    assert '  color: "#CD7F32"' in text
+    assert '  color: "#cd7f32"' in text
     first = data["rules"][0]
     assert list(first) == ["title", "expression", "identifier", "weight", "level"]
     assert first["identifier"] == rule_identifier(first["expression"])

@@ -19,6 +19,7 @@ from scorecards_sync.emulator.serialize import (
 from scorecards_sync.loader import parse_document
 
 RAW_SAMPLE = "learn-cortex__learn-gitops__raw-GET-descriptor-45edda9.yaml"
+DATA = Path(__file__).resolve().parent / "data" / "emulator"
 
 
 def _served(data: dict[str, Any], previous: dict[str, Any] | None = None) -> str:
@@ -30,6 +31,44 @@ def test_the_raw_cortex_body_is_reproduced_byte_for_byte(corpus_dir: Path) -> No
     document, problems = parse_document(RAW_SAMPLE, raw)
     assert document is not None, problems
     assert _served(document.data).encode("utf-8") == raw
+
+
+def test_a_cortex_export_with_jackson_quoting_is_reproduced_byte_for_byte() -> None:
+    # cortexapps/learn-cortex@c389789, data/scorecards/learn-linux-shell-iterm2.yaml: the
+    # body of GET .../descriptor, committed by the repository's publishing workflow.
+    raw = (DATA / "learn-linux-shell-iterm2.raw.yaml").read_bytes()
+    document, problems = parse_document("learn-linux-shell-iterm2.yaml", raw)
+    assert document is not None, problems
+    assert _served(document.data).encode("utf-8") == raw
+
+
+@pytest.mark.parametrize(
+    ("value", "served"),
+    [
+        ('hasGroup("a") and x.in(["b"])', 'key: "hasGroup(\\"a\\") and x.in([\\"b\\"])"'),
+        ("Blah, blah, blah", 'key: "Blah, blah, blah"'),
+        ("a {b} c", 'key: "a {b} c"'),
+        ("git != null", "key: git != null"),
+        ("see #channel", 'key: "see #channel"'),
+        ("issue#4", "key: issue#4"),
+        ("line one [x]\nline two\n", "key: |\n  line one [x]\n  line two\n"),
+    ],
+)
+def test_strings_are_quoted_where_jackson_quotes_them(value: str, served: str) -> None:
+    text = descriptor_yaml({"key": value})
+    assert text == served
+
+
+def test_a_color_keeps_the_case_it_was_posted_in() -> None:
+    # The Terraform provider's acceptance tests post #c38b5f and read back #c38b5f.
+    ladder = {
+        "levels": [
+            {"name": "A", "rank": 1, "color": "#c38b5f"},
+            {"name": "B", "rank": 2, "color": "7CF376"},
+        ]
+    }
+    stored = prepare({"tag": "t", "name": "T", "ladder": ladder, "rules": []}, None)
+    assert [level["color"] for level in stored["ladder"]["levels"]] == ["#c38b5f", "#7CF376"]
 
 
 def test_defaults_are_written_out_and_identifiers_added() -> None:
@@ -58,7 +97,7 @@ def test_defaults_are_written_out_and_identifiers_added() -> None:
         "  levels:\n"
         "  - name: Bronze\n"
         "    rank: 1\n"
-        '    color: "#CD7F32"\n'
+        '    color: "#cd7f32"\n'
         "rules:\n"
         "- title: R\n"
         "  expression: git != null\n"

@@ -17,6 +17,7 @@ from types import FrameType
 
 from scorecards_sync.console import EXIT_OK, Console
 from scorecards_sync.emulator import (
+    ADMIN,
     ALL_PERMISSIONS,
     EDIT,
     EXEMPTIONS,
@@ -29,7 +30,7 @@ from scorecards_sync.errors import ScorecardsSyncError, UsageError
 
 NAME = "emulator"
 HELP = "serve a Cortex-compatible scorecards API on 127.0.0.1 (offline rehearsals, tests)"
-PERMISSION_NAMES = (VIEW, EDIT, EXEMPTIONS)
+PERMISSION_NAMES = (VIEW, EDIT, EXEMPTIONS, ADMIN)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -63,7 +64,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="KEY[:PERMS]",
         help=(
             "accept only this bearer token (repeatable); PERMS is a comma list of "
-            f"{', '.join(PERMISSION_NAMES)} (default: all of them). "
+            f"{', '.join(PERMISSION_NAMES)} (default: view, edit, exemptions; admin grants "
+            "them all, and the key's exemption requests are approved at once). "
             "Without --api-key any token is accepted with every permission"
         ),
     )

@@ -62,6 +62,7 @@ class ScorecardSummary:
     description: str | None = None
     last_updated: str | None = None
     rule_count: int = 0
+    date_created: str | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,8 @@ class ScorecardDetails:
     exemptions_auto_approve: bool | None
     evaluation_window: int | None
     filter: Filter | None
+    # Required by Cortex's current API reference; absent from older answers.
+    date_created: str | None = None
 
     def summary(self) -> ScorecardSummary:
         return ScorecardSummary(
@@ -90,6 +93,7 @@ class ScorecardDetails:
             description=self.description,
             last_updated=self.last_updated,
             rule_count=len(self.rules),
+            date_created=self.date_created,
         )
 
 
@@ -159,6 +163,7 @@ def scorecard_from_json(value: Any, what: str = "scorecard") -> ScorecardDetails
         exemptions_auto_approve=opt_bool(exemptions, "autoApprove", f"{what}.exemptions"),
         evaluation_window=opt_int(evaluation, "window", f"{what}.evaluation"),
         filter=filter_from_json(data.get("filter"), f"{what}.filter"),
+        date_created=opt_str(data, "dateCreated", what),
     )
 
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 from scorecards_sync.emulator.catalog import ENTITIES, Entity
 from scorecards_sync.emulator.core import Emulator, Stats
 from scorecards_sync.emulator.faults import Faults
-from scorecards_sync.emulator.routes import ALL_PERMISSIONS, EDIT, EXEMPTIONS, VIEW
+from scorecards_sync.emulator.routes import ADMIN, ALL_PERMISSIONS, EDIT, EXEMPTIONS, VIEW
 
 __all__ = [
+    "ADMIN",
     "ALL_PERMISSIONS",
     "EDIT",
     "ENTITIES",

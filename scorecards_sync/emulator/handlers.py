@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from scorecards_sync.emulator import catalog, exemptions
+from scorecards_sync.emulator import catalog, exemptions, routes
 from scorecards_sync.emulator.acceptance import check_descriptor, problem_details
 from scorecards_sync.emulator.faults import FaultDice
 from scorecards_sync.emulator.legacy_filter import LegacyFilterExport, exported
@@ -40,6 +40,8 @@ from scorecards_sync.emulator.serialize import descriptor_yaml, prepare, scoreca
 from scorecards_sync.emulator.store import State, Store
 from scorecards_sync.limits import MAX_DESCRIPTOR_BYTES
 
+# How long an evaluation triggered on demand runs; another trigger meanwhile is a 409.
+EVALUATION_SECONDS = 5.0
 MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 250
 
@@ -51,6 +53,7 @@ class Call:
     query: Mapping[str, list[str]]
     actor: Mapping[str, Any]
     dice: FaultDice
+    permissions: frozenset[str] = frozenset()
 
 
 class Handlers:
@@ -65,6 +68,9 @@ class Handlers:
         self.now = now
         self.catalog = entities
         self.legacy_filter = legacy_filter
+        # Evaluations triggered on demand, by (scorecard, entity): running until then.
+        self.evaluating: dict[tuple[str, str], dt.datetime] = {}
+        self.evaluation_seconds = EVALUATION_SECONDS
 
     def dispatch(self, operation: str, call: Call) -> EmuResponse:
         handler: Callable[[Call], EmuResponse] = getattr(self, "_" + operation)
@@ -89,7 +95,7 @@ class Handlers:
                 records = [r for r in records if _found_by_search(self.catalog, r, search)]
             total = len(records)
             chosen = records[page * page_size : (page + 1) * page_size]
-            scorecards = [scorecard_json(r["data"], r["lastUpdated"]) for r in chosen]
+            scorecards = [scorecard_json(r["data"], r["lastUpdated"], r["created"]) for r in chosen]
         return json_response(
             200,
             {
@@ -104,7 +110,12 @@ class Handlers:
         with self.store.reading() as state:
             record = _scorecard(state, call.params["tag"])
             return json_response(
-                200, {"scorecard": scorecard_json(record["data"], record["lastUpdated"])}
+                200,
+                {
+                    "scorecard": scorecard_json(
+                        record["data"], record["lastUpdated"], record["created"]
+                    )
+                },
             )
 
     def _getScorecardDescriptor(self, call: Call) -> EmuResponse:
@@ -157,7 +168,8 @@ class Handlers:
                 stored = exported(
                     prepare(data, previous["data"] if previous else None), self.legacy_filter
                 )
-            return tag, {"scorecard": scorecard_json(stored, now)}
+                created = previous["created"] if previous else now
+            return tag, {"scorecard": scorecard_json(stored, now, created)}
         with self.store.writing() as state:
             previous = state["scorecards"].get(tag)
             stored = exported(
@@ -177,7 +189,8 @@ class Handlers:
                 "lastUpdated": now,
                 "evaluated": bool(previous and previous.get("evaluated")),
             }
-        return tag, {"scorecard": scorecard_json(stored, now)}
+            created = state["scorecards"][tag]["created"]
+        return tag, {"scorecard": scorecard_json(stored, now, created)}
 
     # --- scores -------------------------------------------------------------------------
 
@@ -315,9 +328,23 @@ class Handlers:
         )
 
     def _refreshScorecardScoreForEntity(self, call: Call) -> EmuResponse:
+        """`cortex scorecards trigger-evaluation`: 404 for an unknown scorecard or entity,
+        409 while an evaluation of that entity in that scorecard is still running (one
+        takes `evaluation_seconds`)."""
+        now = self.now()
         with self.store.writing() as state:
             record = _scorecard(state, call.params["tag"])
-            _known_entity(self.catalog, call.params["entityTag"])
+            entity = _known_entity(self.catalog, call.params["entityTag"])
+            running = (record["data"]["tag"], entity.tag)
+            until = self.evaluating.get(running)
+            if until is not None and now < until:
+                raise Answer(
+                    error_response(
+                        409,
+                        f"Entity `{entity.tag}` is already being evaluated for this Scorecard",
+                    )
+                )
+            self.evaluating[running] = now + dt.timedelta(seconds=self.evaluation_seconds)
             record["evaluated"] = True
         return empty_response(200)
 
@@ -355,7 +382,8 @@ class Handlers:
                 days=days,
                 actor=call.actor,
                 now=now,
-                auto_approve=bool(settings.get("autoApprove", False)),
+                auto_approve=bool(settings.get("autoApprove", False))
+                or routes.ADMIN in call.permissions,
             )
             state["exemptions"].append(exemption)
         return json_response(200, exemptions.public(exemption))

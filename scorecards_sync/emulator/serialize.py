@@ -16,7 +16,9 @@ Choices where the real service is not known exactly (easy to change here):
   `{kind: GENERIC}` exports, but the one byte-for-byte body we have
   (learn-gitops) shows a rule with no filter; a rule filter that was posted,
   even an empty `{kind: GENERIC}`, is served as posted.
-- Level colors are served normalized (`#` and upper case), as the sample shows.
+- Level colors keep the case they were posted in (the Terraform provider's
+  acceptance tests post `#c38b5f` and read back `#c38b5f`); a color posted without
+  `#` is served with one (not known either way).
 - Keys posted with a null value are dropped.
 """
 
@@ -33,7 +35,6 @@ from scorecards_sync.descriptor import (
     LEVEL_KEY_ORDER,
     RULE_KEY_ORDER,
     TOP_KEY_ORDER,
-    normalize_color,
     rule_identifier,
     with_defaults,
 )
@@ -67,8 +68,13 @@ def prepare(data: Mapping[str, Any], previous: Mapping[str, Any] | None) -> dict
     if isinstance(ladder, dict):
         for level in ladder.get("levels") or []:
             if isinstance(level, dict) and isinstance(level.get("color"), str):
-                level["color"] = normalize_color(level["color"])
+                level["color"] = _with_hash(level["color"])
     return _ordered_descriptor(result)
+
+
+def _with_hash(color: str) -> str:
+    stripped = color.strip()
+    return stripped if stripped.startswith("#") else "#" + stripped
 
 
 def _identifiers_by_title(previous: Mapping[str, Any] | None) -> dict[str, str]:
@@ -190,8 +196,34 @@ class _Dumper(
         _Resolver.__init__(self)
 
 
+def jackson_quotes(value: str) -> bool:
+    """Whether Jackson's YAML writer double-quotes `value` (its `StringQuotingChecker`).
+
+    With MINIMIZE_QUOTES, Jackson writes a multi-line string as a literal block, and
+    double-quotes a one-line string that holds `[`, `]`, `{`, `}` or `,` anywhere, a
+    `#` after a space or tab, or a `:` before one (cortexapps/learn-cortex,
+    `learn-linux-shell-iterm2` export: the expression `... types = ["LEARN_CORTEX"])...`
+    is double-quoted where PyYAML alone would write it plain). A multi-line string
+    that a literal block cannot hold (a line ending in a space) falls back to double
+    quotes in the emitter, as its failure message shows.
+    """
+    for index, char in enumerate(value):
+        if char in "[]{},":
+            return True
+        if char == "#" and index > 0 and value[index - 1] in " \t":
+            return True
+        if char == ":" and index + 1 < len(value) and value[index + 1] in " \t":
+            return True
+    return False
+
+
 def _represent_str(dumper: yaml.representer.SafeRepresenter, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value else None
+    if "\n" in value:
+        style: str | None = "|"
+    elif jackson_quotes(value):
+        style = '"'
+    else:
+        style = None  # plain where YAML allows it, else double-quoted (_JacksonLikeEmitter)
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
@@ -231,8 +263,14 @@ _DATE_TIME = re.compile(
 )
 
 
-def scorecard_json(stored: Mapping[str, Any], last_updated: str) -> dict[str, Any]:
-    """`ScorecardResponse`: lossy (no level colors or descriptions), `isDraft`, `levelName`."""
+def scorecard_json(
+    stored: Mapping[str, Any], last_updated: str, date_created: str | None = None
+) -> dict[str, Any]:
+    """`ScorecardResponse`: lossy (no level colors or descriptions), `isDraft`, `levelName`.
+
+    `dateCreated` (required by Cortex's current API reference) is when the scorecard
+    was first created; an update keeps it.
+    """
     notifications = stored.get("notifications") or {}
     exemptions = stored.get("exemptions") or {}
     result: dict[str, Any] = {
@@ -263,6 +301,8 @@ def scorecard_json(stored: Mapping[str, Any], last_updated: str) -> dict[str, An
     scope = filter_json(stored.get("filter"))
     if scope is not None:
         result["filter"] = scope
+    if date_created is not None:
+        result["dateCreated"] = date_created
     result["lastUpdated"] = last_updated
     return result
 
