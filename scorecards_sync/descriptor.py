@@ -34,6 +34,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 # Cortex's defaults, as its OpenAPI spec states them and `GET .../descriptor` writes
@@ -417,6 +418,80 @@ def _pair_by_expression(
         for key, indexes in candidates.items()
         if len(indexes) == 1 and claims[indexes[0]] == 1
     }
+
+
+@dataclass(frozen=True)
+class IdentifierChange:
+    """A rule whose identifier Cortex would replace when the desired descriptor is posted."""
+
+    title: str
+    old: str
+    new: str
+
+
+def identifier_changes(
+    desired: Mapping[str, Any], live: Mapping[str, Any]
+) -> list[IdentifierChange]:
+    """Rules the plan pairs with a live rule whose identifier Cortex would not keep.
+
+    How Cortex pairs a posted rule without an identifier with a stored one is decided
+    from the evidence we hold: by title. An identifier derived from an earlier
+    expression survives an expression edit (a held-out export shows it), which pairing
+    by title explains and pairing by expression would not; nothing shows pairing by
+    expression. So a rule posted without an identifier and under a title no stored rule
+    has gets a new one, derived from its expression. The planner still pairs such a
+    retitled rule with its live rule (same expression, or the identifier derived from
+    it); where that live rule's identifier is not the one Cortex would derive, the
+    identifier changes and exemptions recorded against it no longer apply.
+    """
+    want = [r for r in desired.get("rules") or [] if isinstance(r, Mapping)]
+    have = [r for r in live.get("rules") or [] if isinstance(r, Mapping)]
+    titles = {r.get("title") for r in want}
+    kept_by_title = {r.get("title") for r in have}
+    unclaimed = [r for r in have if r.get("title") not in titles]
+    changes: list[IdentifierChange] = []
+    for rule in want:
+        expression = rule.get("expression")
+        if rule.get("identifier") or not isinstance(expression, str):
+            continue
+        if rule.get("title") in kept_by_title:
+            continue  # Cortex pairs it by title and keeps the stored identifier
+        minted = rule_identifier(expression)
+        matches = [
+            r
+            for r in unclaimed
+            if r.get("expression") == expression or _same_uuid(r.get("identifier"), minted)
+        ]
+        if len(matches) != 1:
+            continue  # the plan shows a removal and an addition: nothing is hidden
+        old = matches[0].get("identifier")
+        if isinstance(old, str) and not _same_uuid(old, minted):
+            changes.append(IdentifierChange(str(rule.get("title", "")), old.lower(), minted))
+    return changes
+
+
+def identifiers_cortex_cannot_derive(data: Mapping[str, Any]) -> set[str]:
+    """Identifiers of rules that Cortex would not derive again from their expression.
+
+    Derived ones come back by themselves when a rule is posted without one; these do
+    not, so a file written from Cortex must keep them.
+    """
+    found: set[str] = set()
+    for rule in data.get("rules") or []:
+        if not isinstance(rule, Mapping):
+            continue
+        identifier, expression = rule.get("identifier"), rule.get("expression")
+        if (
+            isinstance(identifier, str)
+            and isinstance(expression, str)
+            and not _same_uuid(identifier, rule_identifier(expression))
+        ):
+            found.add(identifier.strip().lower())
+    return found
+
+
+def _same_uuid(first: object, other: str) -> bool:
+    return isinstance(first, str) and first.strip().lower() == other.lower()
 
 
 def _shared_identifiers(rules: list[dict[str, Any]]) -> set[str]:

@@ -19,9 +19,11 @@ import yaml
 
 from scorecards_sync.descriptor import (
     LEGACY_SERVICE_DEFAULT,
+    IdentifierChange,
     canonical,
     canonical_fingerprint,
     fingerprint,
+    identifier_changes,
     plain_values,
 )
 from scorecards_sync.descriptor_diff import describe_canonical, diff_canonical
@@ -197,12 +199,14 @@ def _compare(want: Desired, live_text: str | None) -> Change:
     have = canonical(live)
     wanted = canonical(want.data)
     live_fingerprint = canonical_fingerprint(have)
-    note = ""
+    notes = [_identifier_note(change) for change in identifier_changes(want.data, live)]
     if _undecidable_service_default(wanted, live):
         # The fingerprint stays that of what Cortex serves (a saved plan checks it).
         have = {key: value for key, value in have.items() if key != "filter"}
-        note = UNDECIDABLE_SERVICE_DEFAULT
-        log.warning("%s: %s", want.tag, note)
+        notes.append(UNDECIDABLE_SERVICE_DEFAULT)
+    for line in notes:
+        log.warning("%s: %s", want.tag, line)
+    note = "; ".join(notes)
     desired_fingerprint = canonical_fingerprint(wanted)
     # Equal fingerprints need no pairing and no deepdiff; otherwise only rule
     # identifiers Cortex added may differ, and the diff says whether anything else does.
@@ -236,6 +240,13 @@ UNDECIDABLE_SERVICE_DEFAULT = (
     "Cortex has been seen adding that filter itself, so it is not planned as a change "
     "(write the filter out to make the scope certain)"
 )
+
+
+def _identifier_note(change: IdentifierChange) -> str:
+    return (
+        f"rule '{change.title}': identifier will change ({change.old} → {change.new}): "
+        f"exemptions on it will no longer apply; keep it with `identifier: {change.old}`"
+    )
 
 
 def _undecidable_service_default(wanted: Mapping[str, Any], live: Mapping[str, Any]) -> bool:

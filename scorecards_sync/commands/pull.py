@@ -25,11 +25,12 @@ from scorecards_sync.commands.common import (
     settings_from_args,
 )
 from scorecards_sync.console import EXIT_ERROR, EXIT_OK, Console
+from scorecards_sync.descriptor import identifiers_cortex_cannot_derive
 from scorecards_sync.errors import UsageError
 from scorecards_sync.files import write_atomically
 from scorecards_sync.loader import DEFAULT_DIR, Document, display_path, load_paths
 from scorecards_sync.plan import Action
-from scorecards_sync.planner import Desired, make_plan
+from scorecards_sync.planner import Desired, make_plan, parse_live
 from scorecards_sync.workflow import open_client
 
 NAME = "pull"
@@ -133,11 +134,16 @@ def _pull_one(
         if current == content.encode("utf-8"):
             return PullResult(tag, shown, "unchanged")
         if not force:
-            if _same_scorecard(tag, holders, text):
+            if not _same_scorecard(tag, holders, text):
+                return PullResult(tag, shown, "skipped", _why_skipped(holders))
+            if not _lacks_identifiers(tag, holders, text):
                 return PullResult(
                     tag, shown, "unchanged", "formatted differently; kept yours (--force rewrites)"
                 )
-            return PullResult(tag, shown, "skipped", _why_skipped(holders))
+            write_atomically(target, content)
+            return PullResult(
+                tag, shown, "written", "rule identifiers Cortex cannot derive again written in"
+            )
     write_atomically(target, content)
     return PullResult(tag, shown, "written")
 
@@ -148,6 +154,20 @@ def _same_scorecard(tag: str, holders: list[Document], live_text: str) -> bool:
         return False
     plan = make_plan([Desired.from_document(holders[0])], {tag: live_text})
     return all(change.action is Action.UNCHANGED for change in plan.changes)
+
+
+def _lacks_identifiers(tag: str, holders: list[Document], live_text: str) -> bool:
+    """The file lacks a rule identifier Cortex could not derive again from its expression.
+
+    Keeping such a file would lose that identifier (and the exemptions recorded against
+    it) the next time the rule is retitled, so `pull` writes it even without --force.
+    """
+    kept = {
+        str(rule.get("identifier", "")).strip().lower()
+        for rule in holders[0].data.get("rules") or []
+        if isinstance(rule, dict)
+    }
+    return not identifiers_cortex_cannot_derive(parse_live(tag, live_text)) <= kept
 
 
 def _why_skipped(holders: list[Document]) -> str:
