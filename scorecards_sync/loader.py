@@ -379,6 +379,9 @@ def _yaml_error(text: str, exc: yaml.MarkedYAMLError) -> _LoadFailed:
                 indent.index("\t") + 1,
                 "tab-indent",
             )
+    runaway = _runaway_quote(text, line, column)
+    if runaway is not None:
+        return runaway
     problem = (exc.problem or "invalid YAML").strip()
     message = f"invalid YAML: {problem}"
     if exc.context:
@@ -391,6 +394,39 @@ def _yaml_error(text: str, exc: yaml.MarkedYAMLError) -> _LoadFailed:
             message += f"; {hint}"
             break
     return _LoadFailed(message, line, column, "yaml")
+
+
+def _runaway_quote(text: str, line: int, column: int) -> _LoadFailed | None:
+    """A quoted string that swallowed the lines after it, when that is why parsing failed.
+
+    A missing closing quote lets the string run on until the next quote character, and
+    the parser gives up only after it, lines below the mistake ("check the indentation
+    of this line"). When the error sits where a quoted string spanning lines ended, the
+    string's opening quote is the cause: name that place. Rescanning happens only on
+    this error path.
+    """
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            start, end = token.start_mark, token.end_mark
+            if (start.line + 1, start.column + 1) > (line, column):
+                return None
+            if (
+                isinstance(token, yaml.ScalarToken)
+                and token.style in ('"', "'")
+                and end.line > start.line
+                and end.line + 1 == line
+                and end.column + 1 <= column
+            ):
+                return _LoadFailed(
+                    f"a quoted string opened here runs on to line {end.line + 1}; "
+                    "is a closing quote missing?",
+                    start.line + 1,
+                    start.column + 1,
+                    "unclosed-quote",
+                )
+    except yaml.YAMLError:
+        return None
+    return None
 
 
 class _Builder:
