@@ -42,11 +42,6 @@ EMULATOR_IMPORTED_BY = ("commands.emulator",)
 # Known exceptions to the rules above, each with the issue that removes it. An entry that
 # no longer matches an import fails the test, so the list only ever shrinks.
 ALLOWED: dict[tuple[str, str], str] = {
-    # Issue 13: the emulator judges a posted descriptor with the product's validation
-    # (and checks its state file's records with the product's schema) until it has rules
-    # of its own.
-    ("emulator.validate", "validation"): "issue 13",
-    ("emulator.records", "validation"): "issue 13",
     # Issue 8 (item 4) left this one: `--emulator STATE_FILE` builds the in-process
     # emulator inside workflow.open_client (a function-level import), not in a command.
     ("workflow", "emulator"): "issue 8",
