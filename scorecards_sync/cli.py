@@ -21,6 +21,7 @@ from scorecards_sync import __version__
 from scorecards_sync.console import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, Console
 from scorecards_sync.cortex.secret import ENV_API_KEY, api_key_from_env
 from scorecards_sync.errors import ScorecardsSyncError, UsageError, redact
+from scorecards_sync.safe_text import terminal_output
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +131,7 @@ class _UserFormatter(logging.Formatter):
         self.detailed = detailed
 
     def format(self, record: logging.LogRecord) -> str:
-        text = super().format(record)
+        text = terminal_output(super().format(record))
         return text if self.detailed else f"{record.levelname.lower()}: {text}"
 
 

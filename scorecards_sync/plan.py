@@ -210,7 +210,10 @@ class Plan:
             for change in body["changes"]:
                 del change["server_validation"]
             encoded = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-            digest = "sha256:" + hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+            # A file name that is not UTF-8 holds lone surrogates (os.fsdecode): digest
+            # them as they are rather than fail.
+            raw = encoded.encode("utf-8", "surrogatepass")
+            digest = "sha256:" + hashlib.sha256(raw).hexdigest()
             object.__setattr__(self, "_checksum", digest)
         return self._checksum
 

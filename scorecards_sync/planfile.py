@@ -11,11 +11,12 @@ from pathlib import Path
 from scorecards_sync.errors import PlanError
 from scorecards_sync.files import write_atomically
 from scorecards_sync.plan import Plan
+from scorecards_sync.render.plan_json import JsonPlanRenderer
 
 
 def write_plan(plan: Plan, path: Path) -> None:
     try:
-        write_atomically(path, json.dumps(plan.to_json(), indent=2, ensure_ascii=False) + "\n")
+        write_atomically(path, JsonPlanRenderer().render(plan) + "\n")
     except OSError as exc:
         problem = "it is a folder" if path.is_dir() else exc.strerror or str(exc)
         raise PlanError(f"cannot write the plan to {path}: {problem}") from None

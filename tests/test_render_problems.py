@@ -62,13 +62,20 @@ def test_json_is_one_versioned_object_and_nothing_on_stderr() -> None:
 
 
 def test_github_escapes_data_and_properties_as_the_toolkit_does() -> None:
+    # A CR LF pair is one line break; a lone CR, an escape sequence or a bidi override is
+    # shown as its escape, never passed to the annotation as it is.
     problem = Problem(
-        "dir,x/a:b.yaml", 2, 1, Severity.ERROR, "100% wrong\r\nsee: `a, b`", "some-code"
+        "dir,x/a:b.yaml",
+        2,
+        1,
+        Severity.ERROR,
+        "100% wrong\r\nsee: `a, b`\r\x1b[31m\u202e",
+        "some-code",
     )
     [line] = render_github([problem], 1).stdout
     assert line == (
         "::error file=dir%2Cx/a%3Ab.yaml,line=2,col=1,title=scorecards-sync some-code"
-        "::100%25 wrong%0D%0Asee: `a, b`"
+        "::100%25 wrong%0Asee: `a, b`\\r\\x1b[31m\\u202e"
     )
 
 

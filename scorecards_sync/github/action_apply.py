@@ -27,6 +27,7 @@ from scorecards_sync.plan import Plan
 from scorecards_sync.planfile import read_plan
 from scorecards_sync.render.plan_markdown import escape
 from scorecards_sync.render.results import TextResults, summary_line
+from scorecards_sync.safe_text import one_line
 from scorecards_sync.workflow import live_fingerprints, open_client, unless_forced
 
 _APPLY_KEY_SUFFIX = "#apply"  # `#` never occurs in a path key: no clash with a plan comment
@@ -182,4 +183,4 @@ def _comment_result(
         run.annotate("warning", f"could not comment the result on the pull request: {exc}")
         return
     run.outputs["comment-url"] = posted.comment.html_url
-    run.log.append(f"Result comment {posted.action}: {posted.comment.html_url}")
+    run.log.append(f"Result comment {posted.action}: {one_line(posted.comment.html_url)}")

@@ -24,6 +24,7 @@ from scorecards_sync.github.comments import (
 )
 from scorecards_sync.plan import Plan
 from scorecards_sync.render.plan_markdown import MarkdownPlanRenderer, escape
+from scorecards_sync.safe_text import one_line
 from scorecards_sync.workflow import open_client, unless_forced
 
 # Room in a comment for the marker line and the paragraph breaks around the rendered plan.
@@ -116,8 +117,9 @@ def _comment_plan(
             author=run.inputs.comment_author,
         )
     run.outputs["comment-url"] = result.comment.html_url
-    run.log.append(f"Plan comment {result.action}: {result.comment.html_url}")
-    run.summary.append(f"Plan comment {result.action}: {result.comment.html_url}")
+    # The URL is GitHub's answer: shown, never able to start a line of its own.
+    run.log.append(f"Plan comment {result.action}: {one_line(result.comment.html_url)}")
+    run.summary.append(f"Plan comment {result.action}: {escape(result.comment.html_url)}")
 
 
 def _mark_comment_failed(run: ActionRun, number: int) -> None:

@@ -16,6 +16,7 @@ from scorecards_sync.plan import Plan
 from scorecards_sync.problems import Problem, Severity
 from scorecards_sync.render.plan_markdown import MarkdownPlanRenderer, code, escape
 from scorecards_sync.render.problems import summary
+from scorecards_sync.safe_text import text_lines
 
 # GitHub drops a step's summary larger than 1 MiB (and says so in an annotation).
 SUMMARY_LIMIT_BYTES = 1024 * 1024
@@ -154,7 +155,8 @@ def _join(parts: Sequence[str]) -> str:
 
 
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # Control, bidi and invisible characters shown as escapes; then actions/toolkit's escaping.
+    return text_lines(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _escape_property(text: str) -> str:

@@ -1,4 +1,8 @@
-"""Wording shared by the plan renderers: values, field changes, rule changes, summaries."""
+"""Wording shared by the plan renderers: values, field changes, rule changes, summaries.
+
+Every piece of descriptor or Cortex text comes out on one line, its control, bidi and
+invisible characters shown as escapes (`safe_text.one_line`).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from scorecards_sync.plan import Action, Change, DiffKind, FieldChange, Plan, RuleChange
+from scorecards_sync.safe_text import one_line, text_lines
 
 # Longer values are cut in one-line summaries; multi-line text is shown as a diff instead.
 MAX_VALUE_CHARS = 80
@@ -21,6 +26,7 @@ def format_value(value: Any, limit: int = MAX_VALUE_CHARS) -> str:
         text = value if _PLAIN.fullmatch(value) else json.dumps(value, ensure_ascii=False)
     else:
         text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    text = one_line(text)
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return text
@@ -47,7 +53,8 @@ def text_diff(old: Any, new: Any) -> list[str]:
     before = old.splitlines() if isinstance(old, str) else []
     after = new.splitlines() if isinstance(new, str) else []
     lines = list(difflib.unified_diff(before, after, lineterm="", n=1))
-    return [line for line in lines[2:] if not line.startswith("@@")] or ["(whitespace only)"]
+    shown = [text_lines(line) for line in lines[2:] if not line.startswith("@@")]
+    return shown or ["(whitespace only)"]
 
 
 def change_values(change: FieldChange) -> str:
@@ -61,7 +68,7 @@ def change_values(change: FieldChange) -> str:
 
 def field_summary(change: FieldChange, separator: str = ": ") -> str:
     """`name: Old → New` (top level) or `level Bronze → Silver` (in a rule, separator " ")."""
-    return f"{change.path}{separator}{change_values(change)}"
+    return f"{one_line(change.path)}{separator}{change_values(change)}"
 
 
 def rule_summary(rule: RuleChange) -> str:
@@ -74,7 +81,7 @@ def rule_summary(rule: RuleChange) -> str:
 
 def quote_title(title: str) -> str:
     shown = title if len(title) <= MAX_VALUE_CHARS else title[: MAX_VALUE_CHARS - 1] + "…"
-    shown = shown.replace("\n", " ")
+    shown = one_line(shown.replace("\n", " "))
     return f"'{shown}'" if "'" not in shown else json.dumps(shown, ensure_ascii=False)
 
 
@@ -89,7 +96,7 @@ def summary_line(plan: Plan) -> str:
 def unmanaged_line(tags: Sequence[str], max_names: int | None = None) -> str:
     shown = list(tags if max_names is None else tags[:max_names])
     rest = len(tags) - len(shown)
-    names = ", ".join(shown)
+    names = ", ".join(one_line(tag) for tag in shown)
     if rest:
         names = f"{names}, … and {rest} more" if shown else "(too many to list here)"
     noun = "scorecard" if len(tags) == 1 else "scorecards"
@@ -101,9 +108,9 @@ def verdict_summary(change: Change) -> str | None:
     if verdict is None:
         return None
     if verdict.ok:
-        detail = "; ".join(verdict.messages)
+        detail = "; ".join(one_line(m) for m in verdict.messages)
         return "Cortex accepts it (dry run)" + (f": {detail}" if detail else "")
-    detail = "; ".join(verdict.messages) or "no detail given"
+    detail = "; ".join(one_line(m) for m in verdict.messages) or "no detail given"
     return f"Cortex rejects it (dry run): {detail}"
 
 
@@ -114,7 +121,7 @@ def change_headline(change: Change) -> str:
         parts.append(change.path)
     if change.reason:
         parts.append(change.reason)
-    return " · ".join(parts)
+    return one_line(" · ".join(parts))
 
 
 ACTION_WORDS = {

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from scorecards_sync.impact import Impact
 from scorecards_sync.plan import Plan
+from scorecards_sync.safe_text import json_text
 
 
 class JsonPlanRenderer:
@@ -14,6 +15,9 @@ class JsonPlanRenderer:
 
     With `impacts` (`plan --impact`), each update they cover carries an `impact` object
     (`Impact.to_json`); `apply --plan` ignores it.
+
+    Control, bidi and invisible characters (and the bytes of a file name that is not
+    UTF-8) are written as `\\u` escapes: the text is safe to show and decodes to the plan.
     """
 
     def __init__(self, *, impacts: Mapping[str, Impact] | None = None) -> None:
@@ -27,4 +31,4 @@ class JsonPlanRenderer:
             )
             if impact is not None:
                 change["impact"] = impact.to_json()
-        return json.dumps(data, indent=2, ensure_ascii=False)
+        return json_text(json.dumps(data, indent=2, ensure_ascii=False))

@@ -1,10 +1,10 @@
 """The plan as a pull-request comment: summary, table, then one collapsible block per scorecard.
 
-Everything that comes from a descriptor is escaped (HTML and Markdown), so a
-title holding `|`, a backtick or `</details>` cannot break the table or the
-page. The comment is kept under `max_chars` (GitHub refuses comments over
-65,536 characters) by dropping whole rows and blocks, never cutting one, and
-saying so.
+Everything that comes from a descriptor or from Cortex is escaped (HTML, Markdown,
+control and bidi characters: `safe_text`), so a title holding `|`, a backtick, a
+lone carriage return or `</details>` cannot break the table or the page. The
+comment is kept under `max_chars` (GitHub refuses comments over 65,536
+characters) by dropping whole rows and blocks, never cutting one, and saying so.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from scorecards_sync.render.plan_format import (
     unmanaged_line,
     verdict_summary,
 )
+from scorecards_sync.safe_text import markdown_inline, text_lines
 
 GITHUB_COMMENT_LIMIT = 65_536
 # Room kept for the truncation note and the unmanaged line's ending.
@@ -45,29 +46,15 @@ _ICONS = {
     Action.DELETE: "🗑️ delete",
 }
 _BULLET_SIGNS = {DiffKind.ADDED: "➕", DiffKind.REMOVED: "➖", DiffKind.CHANGED: "✏️"}
-_ESCAPES = {
-    "&": "&amp;",
-    "<": "&lt;",
-    ">": "&gt;",
-    "|": "&#124;",
-    "`": "&#96;",
-    "\\": "&#92;",
-    "*": "&#42;",
-    "_": "&#95;",
-    "[": "&#91;",
-    "]": "&#93;",
-    "~": "&#126;",
-    "#": "&#35;",
-    "@": "&#64;",
-}
-# `!` is left as it is: it means something only before `[` (an image), and `[` is escaped.
-_NEEDS_ESCAPE = re.compile("[" + re.escape("".join(_ESCAPES)) + "]")
 
 
 def escape(text: str) -> str:
-    """Inline text that renders literally in Markdown, HTML and table cells (one line)."""
-    escaped = _NEEDS_ESCAPE.sub(lambda m: _ESCAPES[m.group()], text)
-    return escaped.replace("\r\n", "\n").replace("\n", "<br>")
+    """Inline text that renders literally in Markdown, HTML and table cells (one line).
+
+    See `safe_text.markdown_inline`: line feeds become `<br>`, control, bidi and
+    invisible characters are shown as escapes.
+    """
+    return markdown_inline(text)
 
 
 def code(text: str) -> str:
@@ -290,6 +277,7 @@ def _diff_block(field: FieldChange, indent: str) -> list[str]:
         body = [*body[:MAX_DIFF_LINES], f"… {rest} more lines"]
     longest = max((len(run) for line in body for run in re.findall("`+", line)), default=0)
     fence = "`" * max(3, longest + 1)
+    body = [text_lines(line) for line in body]
     return [f"{indent}{fence}diff", *(indent + line for line in body), f"{indent}{fence}"]
 
 

@@ -17,6 +17,7 @@ from scorecards_sync.render.plan_format import (
     unmanaged_line,
     verdict_summary,
 )
+from scorecards_sync.safe_text import one_line
 
 NO_CHANGES = "No changes. Cortex matches the repository."
 # A plan of no scorecards at all: nothing was loaded, and nothing is to be deleted.
@@ -62,8 +63,9 @@ class TextPlanRenderer:
 
     def _change(self, change: Change) -> list[str]:
         sign, verb, color = _SIGNS[change.action]
-        where = ", ".join(p for p in (change.path, change.reason) if p)
-        head = f"  {self._style(f'{sign} {verb}', color)} {self._style(change.tag, 'bold')}"
+        where = one_line(", ".join(p for p in (change.path, change.reason) if p))
+        tag = one_line(change.tag)
+        head = f"  {self._style(f'{sign} {verb}', color)} {self._style(tag, 'bold')}"
         lines = [head + (f"  ({where})" if where else "")]
         for field in change.fields:
             lines += self._field(field, creating=change.action is Action.CREATE, indent=6)
@@ -99,6 +101,6 @@ class TextPlanRenderer:
         lines = [f"      {self._style(sign, color)} {rule_summary(rule)}"]
         for field in rule.fields:
             if is_multiline(field):
-                lines.append(f"          {field.path}:")
+                lines.append(f"          {one_line(field.path)}:")
                 lines += self._text_diff(field, 12)
         return lines

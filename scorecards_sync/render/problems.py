@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from scorecards_sync.problems import Problem, Severity
+from scorecards_sync.safe_text import json_text, one_line, text_lines
 
 JSON_VERSION = 1
 
@@ -35,7 +36,9 @@ def summary(problems: Sequence[Problem], files: int) -> str:
 
 
 def render_text(problems: Sequence[Problem], files: int) -> Report:
-    return Report(tuple(str(p) for p in problems), (summary(problems, files),))
+    # One line per problem, whatever its path or message holds: a key written `"tag\n"`
+    # must not push the rest of its message onto a line with no position.
+    return Report(tuple(one_line(str(p)) for p in problems), (summary(problems, files),))
 
 
 def render_json(problems: Sequence[Problem], files: int) -> Report:
@@ -57,7 +60,7 @@ def render_json(problems: Sequence[Problem], files: int) -> Report:
         "errors": errors,
         "warnings": warnings,
     }
-    return Report((json.dumps(document, indent=2, ensure_ascii=False),), ())
+    return Report((json_text(json.dumps(document, indent=2, ensure_ascii=False)),), ())
 
 
 def render_github(problems: Sequence[Problem], files: int) -> Report:
@@ -84,8 +87,9 @@ REPORTERS: dict[str, Reporter] = {
 
 
 def _escape_data(text: str) -> str:
-    # GitHub's workflow-command escaping (actions/toolkit, command.ts).
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # GitHub's workflow-command escaping (actions/toolkit, command.ts), after every
+    # control, bidi or invisible character but the line feed is shown as an escape.
+    return text_lines(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _escape_property(text: str) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 
 from scorecards_sync.applier import ApplyResult, Outcome, Status
 from scorecards_sync.plan import Action
+from scorecards_sync.safe_text import json_text, one_line
 
 _SYMBOL = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-", Action.UNCHANGED: " "}
 _COLOR = {Status.DONE: "\033[32m", Status.FAILED: "\033[31m", Status.SKIPPED: "\033[33m"}
@@ -26,8 +27,9 @@ class TextResults:
         status = outcome.status.value
         if self.color:
             status = f"{_COLOR[outcome.status]}{status}{_RESET}"
-        line = f"{_SYMBOL[outcome.action]} {outcome.action.value} {outcome.tag}: {status}"
-        return f"{line} ({outcome.message})" if outcome.message else line
+        tag = one_line(outcome.tag)
+        line = f"{_SYMBOL[outcome.action]} {outcome.action.value} {tag}: {status}"
+        return f"{line} ({one_line(outcome.message)})" if outcome.message else line
 
     def render(self, result: ApplyResult) -> str:
         if not result.outcomes:
@@ -53,4 +55,4 @@ class JsonResults:
                 for o in result.outcomes
             ],
         }
-        return json.dumps(body, indent=2, ensure_ascii=False)
+        return json_text(json.dumps(body, indent=2, ensure_ascii=False))
