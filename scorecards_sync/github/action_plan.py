@@ -4,8 +4,9 @@ On a pull request the plan goes to one sticky comment per path, whose marker
 carries the plan checksum that the apply on merge checks against. A plan that
 fails its checks (Cortex rejects a descriptor, a safety threshold) is shown but
 its comment carries no checksum, so it never stands as the reviewed plan; when
-the descriptors stop validating, or a plan run fails (Cortex unreachable, a bad
-base ref), an earlier plan comment is replaced by a notice without a checksum.
+the descriptors stop validating, or a plan run fails in any way before its plan is
+posted (Cortex unreachable, a bad base ref, a bug), an earlier plan comment is
+replaced by a notice without a checksum.
 """
 
 from __future__ import annotations
@@ -33,6 +34,18 @@ _COMMENT_FRAME = 300
 
 def run_plan(run: ActionRun) -> int:
     pull = run.event.pull_request
+    try:
+        return _plan(run)
+    except BaseException:
+        # Whatever failed, and wherever (validating included): the comment must not go on
+        # showing an earlier plan as the one to apply.
+        if pull is not None:
+            _mark_comment_failed(run, pull.number)
+        raise
+
+
+def _plan(run: ActionRun) -> int:
+    pull = run.event.pull_request
     base = run.inputs.base_ref
     if base is None and pull is not None:
         base = pull.base_sha or None
@@ -44,23 +57,17 @@ def run_plan(run: ActionRun) -> int:
             _mark_comment_invalid(run, pull.number)
         run.summary.append("Nothing was sent to Cortex: fix the errors above first.")
         return EXIT_ERROR
-    try:
-        settings = run.settings()
-        with open_client(settings) as client:
-            planned = run.make_plan(
-                client, settings, source, server_check=True, impact=run.inputs.impact
-            )
-        plan = planned.plan
-        unsafe = unless_forced(planned.unsafe, force=run.force)
-        problems = _problems_of(planned.rejected, None if unsafe is None else str(unsafe))
-        run.record(plan, base, problems)
-        if pull is not None and run.inputs.comment != "false":
-            _comment_plan(run, pull.number, plan, base, problems)
-    except BaseException:
-        # The comment must not go on showing an earlier plan as the one to apply.
-        if pull is not None:
-            _mark_comment_failed(run, pull.number)
-        raise
+    settings = run.settings()
+    with open_client(settings) as client:
+        planned = run.make_plan(
+            client, settings, source, server_check=True, impact=run.inputs.impact
+        )
+    plan = planned.plan
+    unsafe = unless_forced(planned.unsafe, force=run.force)
+    problems = _problems_of(planned.rejected, None if unsafe is None else str(unsafe))
+    run.record(plan, base, problems)
+    if pull is not None and run.inputs.comment != "false":
+        _comment_plan(run, pull.number, plan, base, problems)
     for problem in problems:
         run.annotate("error", problem)
     return EXIT_ERROR if problems else EXIT_OK
