@@ -3,6 +3,11 @@
 `CortexHttp.send` applies the rate limiter, retries what is safe to retry (see `retry.py`),
 logs each attempt at DEBUG without credentials, and turns failures into the typed errors of
 `scorecards_sync.errors`; `CortexHttp.parse` reads a body with one of the `models` parsers.
+
+Everything read back is untrusted: a body is read up to `MAX_RESPONSE_BYTES`, a redirect
+is an error (never followed: the key goes nowhere but the base URL), and the key, which a
+server or a proxy may echo, is taken out of every body before anyone reads it, so it can
+reach no plan, comment or file.
 The operations themselves are `client.py`'s.
 """
 
@@ -42,6 +47,7 @@ from scorecards_sync.errors import (
     UsageError,
     redact,
 )
+from scorecards_sync.safe_text import one_line
 
 DEFAULT_BASE_URL = "https://api.getcortexapp.com"
 ENV_BASE_URL = "CORTEX_BASE_URL"
@@ -52,6 +58,8 @@ DEFAULT_BURST = 50  # what Cortex's own CLI allows itself (cortexapps-cli TokenB
 SCORECARDS = "/api/v1/scorecards"
 # A bound on paging, should a server keep announcing more pages.
 MAX_PAGES = 10_000
+# A bound on one answer: a page of 1000 scorecards is a few MB; descriptors are under 2 MB.
+MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 
 # The permissions named in a 403's message.
 VIEW = "View Scorecards"
@@ -244,24 +252,41 @@ class CortexHttp:
                 continue
             if status == 404 and call.absent_is_success and may_have_applied:
                 logger.debug("%s: already gone after an earlier attempt", call.describe())
-                return response
+                return self._without_key(call, response)
             if status >= 400:
                 raise self._response_error(call, response, state, exhausted=False)
-            return response
+            if status >= 300:
+                raise self._redirect_error(call, response)
+            return self._without_key(call, response)
 
     def _attempt(self, call: ApiCall) -> tuple[httpx.Response | None, httpx.HTTPError | None]:
+        request = self._http.build_request(
+            call.method,
+            call.path,
+            params=dict(call.params),
+            content=call.content,
+            json=call.json_body,
+            headers=_headers(call),
+        )
         try:
-            response = self._http.request(
-                call.method,
-                call.path,
-                params=dict(call.params),
-                content=call.content,
-                json=call.json_body,
-                headers=_headers(call),
-            )
+            streamed = self._http.send(request, stream=True)
         except httpx.HTTPError as exc:
             return None, exc
-        return response, None
+        try:
+            body = _read_bounded(streamed)
+        except httpx.HTTPError as exc:
+            return None, exc
+        finally:
+            streamed.close()
+        if body is None:
+            raise CortexError(
+                f"{call.describe()} answered more than {MAX_RESPONSE_BYTES // (1024 * 1024)} MB: "
+                "not read (no Cortex answer is that big; is CORTEX_BASE_URL right?)",
+                method=call.method,
+                path=call.path,
+                status=streamed.status_code,
+            )
+        return _with_body(streamed, body), None
 
     def _before_retry(self, call: ApiCall, delay: float, reason: str) -> None:
         self.stats.record_retry()
@@ -290,7 +315,7 @@ class CortexHttp:
                 status=response.status_code,
             ) from None
         try:
-            return parse(data)
+            return parse(self.redact_data(data))
         except ResponseShapeError as exc:
             raise CortexError(
                 f"{call.describe()} answered an unexpected shape: {self.redact(str(exc))}",
@@ -302,6 +327,46 @@ class CortexHttp:
     def redact(self, text: str) -> str:
         key = self._key.reveal()
         return redact(redact(text, key), f"Bearer {key}")
+
+    def redact_data(self, data: Any) -> Any:
+        """Decoded JSON with the key taken out of every string (keys of objects too): the
+        body may have held it written with JSON escapes."""
+        if isinstance(data, str):
+            return self.redact(data)
+        if isinstance(data, list):
+            return [self.redact_data(item) for item in data]
+        if isinstance(data, dict):
+            return {self.redact(str(k)): self.redact_data(v) for k, v in data.items()}
+        return data
+
+    def _without_key(self, call: ApiCall, response: httpx.Response) -> httpx.Response:
+        """`response` with every copy of the key (as sent, or as a JSON string holds it) in
+        its body replaced by `***`, before anything reads it."""
+        key = self._key.reveal()
+        body = response.content
+        clean = body
+        for form in dict.fromkeys((key, json.dumps(key)[1:-1])):
+            clean = clean.replace(form.encode("utf-8"), b"***")
+        if clean == body:
+            return response
+        logger.warning(
+            "%s: the answer held the API key (a proxy echoing the Authorization header?); "
+            "it was replaced by ***",
+            call.describe(),
+        )
+        return _with_body(response, clean)
+
+    def _redirect_error(self, call: ApiCall, response: httpx.Response) -> CortexError:
+        location = self.redact(response.headers.get("Location", ""))
+        where = f" to {one_line(without_userinfo(location))[:200]}" if location else ""
+        return CortexError(
+            f"{call.describe()} answered HTTP {response.status_code}, a redirect{where}: not "
+            f"followed, so the API key is sent only to {self.shown_base_url}; set "
+            f"{ENV_BASE_URL} to the address that answers (https:// rather than http://?)",
+            method=call.method,
+            path=call.path,
+            status=response.status_code,
+        )
 
     def _unresolved_host(self, call: ApiCall) -> CortexError:
         host = urlsplit(self.shown_base_url).hostname or self.shown_base_url
@@ -501,6 +566,27 @@ def _opt_text(value: Any) -> str | None:
         return None
     text = str(value).strip()
     return text or None
+
+
+def _read_bounded(response: httpx.Response) -> bytes | None:
+    """The (decoded) body of a streamed response; None past `MAX_RESPONSE_BYTES`."""
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > MAX_RESPONSE_BYTES:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _with_body(response: httpx.Response, body: bytes) -> httpx.Response:
+    """A read response carrying `body` (already decoded: no Content-Encoding any more)."""
+    dropped = {"content-length", "content-encoding", "transfer-encoding"}
+    headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in dropped]
+    return httpx.Response(
+        response.status_code, headers=headers, content=body, request=response.request
+    )
 
 
 def descriptor_text(response: httpx.Response) -> str:
