@@ -9,13 +9,17 @@ its bullets, one marker, and none of theirs.
 
 from __future__ import annotations
 
+import json
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 markdown_it = pytest.importorskip("markdown_it", reason="markdown-it-py is in the dev extra")
 
+from scorecards_sync.github.comments import parse_marker  # noqa: E402
 from scorecards_sync.plan import (  # noqa: E402
     Action,
     Change,
@@ -177,3 +181,77 @@ def test_text_in_a_diff_block_cannot_leave_it_or_hide_in_it() -> None:
         "<details><summary>✏️ update <code>t</code></summary>",
         "</details>",
     ]
+
+
+# -- the Action's comment and job summary, end to end ------------------------------------------
+
+
+def hostile_card(tag: str, text: str) -> str:
+    quoted = json.dumps(text)
+    return (
+        f"tag: {tag}\n"
+        f"name: {quoted}\n"
+        f"description: {json.dumps('Intro.' + chr(10) + text + chr(10) + 'End.')}\n"
+        "rules:\n"
+        f"  - title: {quoted}\n"
+        "    expression: ownership != null\n"
+        "    weight: 1\n"
+    )
+
+
+def test_the_actions_comment_and_summary_keep_their_structure(tmp_path: Path) -> None:
+    from action_harness import base_environment
+    from github_fake import FakeGitHub
+    from hostile_server import HostileCortex, Scenario
+    from test_action import AUTHOR, KEY, ROOT, TOKEN, World
+
+    from scorecards_sync.emulator import ALL_PERMISSIONS, Emulator
+
+    gitconfig = tmp_path / "gitconfig"
+    gitconfig.write_text("[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n")
+    env = base_environment(
+        GIT_CONFIG_GLOBAL=str(gitconfig),
+        GIT_CEILING_DIRECTORIES=str(tmp_path),
+        SCORECARDS_SYNC_ACTION_PYTHON=sys.executable,
+        PYTHONPATH=str(ROOT),
+        **AUTHOR,
+    )
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    cortex = HostileCortex(Emulator(api_keys={KEY: ALL_PERMISSIONS}), Scenario.HOSTILE_TAGS)
+    with FakeGitHub(token=TOKEN) as github, cortex.serve() as url:
+        world = World(repo, tmp_path, github, cortex.emulator, url, env)
+        world.git("init", "-q")
+        world.write("README.md", "cards\n")
+        base = world.commit("start")
+        world.git("switch", "-q", "-c", "hostile")
+        # The exact forgery of the adversarial run, and the rest, in names, rules and
+        # descriptions; file names with a carriage return and a pipe.
+        for index, text in enumerate(HOSTILE):
+            world.write(f"c{index}\r| x |.yaml", hostile_card(f"card-{index}", text))
+        head = world.commit("hostile text everywhere")
+        run = world.run("pull_request", world.pull_request(base, head), head)
+        assert run.returncode == 0, run.log
+        (comment,) = world.comments()
+    body = comment["body"]
+    marker = parse_marker(body)
+    assert marker is not None and marker.checksum == run.outputs["plan-checksum"]
+    for text, level in ((body, "h3"), (run.summary, "h2")):
+        tokens = parse(text)
+        # One heading, the tool's; one table of changes, a row of three cells for each.
+        assert [t.tag for t in kinds(tokens, "heading_open")] == [level]
+        # The summary starts with the validation table: a warning per file (its name is not
+        # its tag's), a row of three cells each.
+        rows = [3] * (1 + len(HOSTILE))
+        assert tables(tokens) == ([rows] if text is body else [rows, rows])
+        # Per change (a create): its name, its rule, Cortex's verdict.
+        assert len(kinds(tokens, "list_item_open")) == 3 * len(HOSTILE)
+        hrefs = {t.attrs["href"] for t in kinds(tokens, "link_open")}
+        assert all(href.startswith("https://github.example/") for href in hrefs), hrefs
+        assert kinds(tokens, "image") == []
+        assert_only_own_html(tokens)
+        comments = [piece for piece in html(tokens) if "<!--" in piece]
+        assert comments == ([marker.render()] if text is body else [])
+        assert "\r" not in text and "\u202e" not in text
+    # The unmanaged tags, from Cortex, are listed escaped on one line.
+    assert "tag&#92;n::warning::forged" in body
