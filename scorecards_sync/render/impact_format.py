@@ -7,6 +7,7 @@ for their own medium; these functions only choose words and numbers.
 from __future__ import annotations
 
 from scorecards_sync.impact import Impact, LevelCount, Move, Position
+from scorecards_sync.safe_text import one_line
 
 # The text plan lists this many moving entities, then a count.
 MOVES_SHOWN = 20
@@ -108,9 +109,10 @@ def summary(impact: Impact) -> str:
 
 
 def printable(text: str) -> str:
-    """`text` with control characters (ANSI escapes, new lines) shown as `?`: entity tags
-    and names come from Cortex, and must not drive the terminal."""
-    return "".join("?" if (ord(c) < 32 or 127 <= ord(c) < 160) else c for c in text)
+    """`text` on one line, control, bidi and invisible characters shown as escapes
+    (`safe_text.one_line`): entity tags and names come from Cortex, level names and rule
+    titles from descriptors, and none may drive the terminal."""
+    return one_line(text)
 
 
 def text_lines(impact: Impact, indent: str = "      ") -> list[str]:
@@ -120,7 +122,10 @@ def text_lines(impact: Impact, indent: str = "      ") -> list[str]:
         lines[0] = lines[0][:-1] + f"; scores of {impact.evaluated_at})"
     inner = indent + "  "
     if impact.level_based:
-        rows = [(name, str(count.before), count_range(count)) for name, count in impact.levels]
+        rows = [
+            (printable(name), str(count.before), count_range(count))
+            for name, count in impact.levels
+        ]
         width = max(len("level"), *(len(name) for name, _, _ in rows))
         lines.append(f"{inner}{'level':<{width}}  before → after")
         lines += [f"{inner}{name:<{width}}  {b:>6} → {a}" for name, b, a in rows]
@@ -131,7 +136,7 @@ def text_lines(impact: Impact, indent: str = "      ") -> list[str]:
         lines.append(f"{inner}{printable(move.entity)}: {move_text(move)}")
     if len(impact.moves) > len(shown):
         lines.append(f"{inner}… and {len(impact.moves) - len(shown)} more entities move")
-    lines += [f"{inner}unknown: {line}" for line in unknown_text(impact)]
+    lines += [f"{inner}unknown: {printable(line)}" for line in unknown_text(impact)]
     if impact.self_check.disagreeing:
         names = ", ".join(printable(t) for t in impact.self_check.disagreeing[:MOVES_SHOWN])
         more = len(impact.self_check.disagreeing) - MOVES_SHOWN
