@@ -279,3 +279,22 @@ def test_the_actions_plan_step_fails_clearly_and_withdraws_the_plan(
         marker = parse_marker(comment["body"])
         assert marker is not None and marker.checksum == ""
         assert ACTION_KEY not in everything_written(world, run)
+
+
+def test_a_key_echoed_with_json_escapes_is_taken_out_too() -> None:
+    from scorecards_sync.cortex.client import CortexClient
+
+    key = 'canary"with\\escapes/9f1c-must-never-show'
+    escaped = json.dumps(key)[1:-1]
+    emulator = Emulator(api_keys={key: ALL_PERMISSIONS})
+    emulator.put_descriptor(card("alpha"))
+    with (
+        HostileCortex(emulator, Scenario.ECHO_KEY).serve() as url,
+        CortexClient(url, key) as client,
+    ):
+        listed = client.list_scorecards()
+        text = client.get_descriptor("alpha")
+        result = client.upsert_descriptor(card("beta"), dry_run=True)
+    seen = repr(listed) + text + repr(result.warnings)
+    assert key not in seen and escaped not in seen
+    assert "Bearer ***" in text and 'key "***"' in result.warnings

@@ -294,7 +294,7 @@ class CortexClient(EntityOperations):
     def _get_descriptor(self, tag: str, cancel: threading.Event | None) -> str:
         call = ApiCall("GET", f"{SCORECARDS}/{encode_segment(tag)}/descriptor", VIEW)
         # The JSON-string form may hold the key written with escapes: redact once decoded.
-        return self._api.redact(descriptor_text(self._api.send(call, cancel)))
+        return self._api.redact_answer(descriptor_text(self._api.send(call, cancel)))
 
     def fetch_descriptors(
         self, tags: Iterable[str], *, concurrency: int | None = None

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import re
 import socket
 import threading
 from collections.abc import Callable, Mapping
@@ -144,6 +145,7 @@ class CortexHttp:
         rng: random.Random,
     ) -> None:
         self._key = key
+        self._key_token_re: re.Pattern[str] | None = None
         self.breaker = breaker
         self.shown_base_url = without_userinfo(base_url)
         self.limiter = limiter
@@ -328,25 +330,41 @@ class CortexHttp:
         key = self._key.reveal()
         return redact(redact(text, key), f"Bearer {key}")
 
+    def redact_answer(self, text: str) -> str:
+        """`text` read from an answer, every copy of the key in it replaced by `***`.
+
+        Unlike `redact` (for our own messages), the key counts only as a whole token, not
+        inside a longer run of letters and digits: a real key is a long random token, and a
+        short test key ("k") must not rewrite every word that holds its letters.
+        """
+        return self._key_token().sub("***", text)
+
     def redact_data(self, data: Any) -> Any:
         """Decoded JSON with the key taken out of every string (keys of objects too): the
         body may have held it written with JSON escapes."""
         if isinstance(data, str):
-            return self.redact(data)
+            return self.redact_answer(data)
         if isinstance(data, list):
             return [self.redact_data(item) for item in data]
         if isinstance(data, dict):
-            return {self.redact(str(k)): self.redact_data(v) for k, v in data.items()}
+            return {self.redact_answer(str(k)): self.redact_data(v) for k, v in data.items()}
         return data
+
+    def _key_token(self) -> re.Pattern[str]:
+        if self._key_token_re is None:
+            key = self._key.reveal()
+            forms = dict.fromkeys((key, json.dumps(key)[1:-1]))
+            either = "|".join(re.escape(form) for form in forms)
+            self._key_token_re = re.compile(f"(?<![A-Za-z0-9])(?:{either})(?![A-Za-z0-9])")
+        return self._key_token_re
 
     def _without_key(self, call: ApiCall, response: httpx.Response) -> httpx.Response:
         """`response` with every copy of the key (as sent, or as a JSON string holds it) in
         its body replaced by `***`, before anything reads it."""
-        key = self._key.reveal()
+        token = self._key_token()
         body = response.content
-        clean = body
-        for form in dict.fromkeys((key, json.dumps(key)[1:-1])):
-            clean = clean.replace(form.encode("utf-8"), b"***")
+        pattern = re.compile(token.pattern.encode("utf-8"))
+        clean = pattern.sub(b"***", body)
         if clean == body:
             return response
         logger.warning(
