@@ -28,7 +28,17 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("planner", "applier", "impact", "impact_fetch", "drift", "render", "config", "planfile"),
     ("plan", "validation", "cql_lint", "descriptor", "descriptor_diff", "cortex", "gitsource"),
     ("loader", "scalar_positions"),
-    ("problems", "errors", "console", "files", "limits", "value_kinds", "schemas", ""),
+    (
+        "problems",
+        "errors",
+        "console",
+        "safe_text",
+        "files",
+        "limits",
+        "value_kinds",
+        "schemas",
+        "",
+    ),
 )
 
 # The emulator stands beside the layers: it is a product of its own (the embedded default,
@@ -223,7 +233,7 @@ def test_every_allowed_exception_is_still_needed() -> None:
 def test_secrets_are_revealed_only_where_the_secret_module_says() -> None:
     # cortex/secret.py's docstring lists these places; update both together.
     expected = {
-        "cortex.http": 2,  # the auth hook, and `redact`
+        "cortex.http": 3,  # the auth hook, `redact`, and the pattern that finds it in answers
         "cli": 1,  # scrubbing the key from an unexpected error
         "github.client": 2,  # the GitHub token: sent, and redacted
     }

@@ -1,9 +1,10 @@
 """The API key, wrapped so that it cannot leak by accident.
 
 `Secret` never shows its value in `str`, `repr`, f-strings or tracebacks; the only way
-to the value is `reveal()`. For the Cortex key it is called in three places: once to send
-it (the client's auth hook, `cortex/http.py`) and twice to scrub it from text (the client's
-`redact`, and the CLI's handler of unexpected errors in `cli.py`). The GitHub client wraps
+to the value is `reveal()`. For the Cortex key it is called in four places: once to send
+it (the client's auth hook, `cortex/http.py`) and three times to scrub it from text (the
+client's `redact` for its own messages and `_key_token` for the answers it reads, and the
+CLI's handler of unexpected errors in `cli.py`). The GitHub client wraps
 its token the same way and reveals it to send it and to redact it. A test over the source
 (`tests/test_architecture.py`) keeps this list true.
 """
