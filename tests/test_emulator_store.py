@@ -15,6 +15,7 @@ from cli_runner import enter_workdir, run_cli
 
 from scorecards_sync.descriptor import rule_identifier
 from scorecards_sync.emulator import Emulator
+from scorecards_sync.emulator.store import read_state_file
 from scorecards_sync.errors import ConfigError, ValidationFailed
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -31,7 +32,7 @@ def test_state_survives_into_a_new_emulator(tmp_path: Path) -> None:
     second = Emulator(state_file=state)
     assert second.tags() == ["emulator-ladder"]
     assert second.descriptor_text("emulator-ladder") == text
-    assert json.loads(state.read_text())["format"] == 1
+    assert read_state_file(state)["format"] == 1
 
 
 def test_emulators_sharing_a_file_see_each_others_writes(tmp_path: Path) -> None:
@@ -92,7 +93,7 @@ def test_concurrent_writers_in_two_processes_never_lose_or_corrupt(tmp_path: Pat
     assert [writer.wait(timeout=120) for writer in writers] == [0, 0]
     tags = Emulator(state_file=state).tags()
     assert len(tags) == 2 * count
-    assert json.loads(state.read_text())["nextId"] == 2 * count + 1
+    assert read_state_file(state)["nextId"] == 2 * count + 1
     assert not list(tmp_path.glob(".*.tmp"))
 
 
@@ -205,7 +206,7 @@ def test_a_state_with_exemptions_written_by_the_emulator_is_read_back(tmp_path: 
             client.post(base, json={**rule, "reason": "again"}),
         ]
     assert [call.status_code for call in calls] == [200] * 4
-    assert len(json.loads(state.read_text())["exemptions"]) == 2
+    assert len(read_state_file(state)["exemptions"]) == 2
     assert Emulator(state_file=state).tags() == ["emulator-ladder"]
 
 
@@ -344,9 +345,10 @@ _KILLED_MID_WRITE = textwrap.dedent(
 
 def test_a_temporary_file_left_by_kill_9_is_removed_on_the_next_open(tmp_path: Path) -> None:
     state = tmp_path / "state.json"
-    Emulator(state_file=state).put_descriptor(DESCRIPTOR.format(tag="before"))
+    # A file the emulator did not write: its first write replaces it whole.
+    state.write_bytes((STATES / "valid.json").read_bytes())
     killed = subprocess.run(
-        [sys.executable, "-c", _KILLED_MID_WRITE, str(state), DESCRIPTOR.format(tag="x")],
+        [sys.executable, "-c", _KILLED_MID_WRITE, str(state), DESCRIPTOR.format(tag="y")],
         cwd=REPO_ROOT,
         env={"PYTHONPATH": str(REPO_ROOT), "PATH": "/usr/bin:/bin"},
         timeout=60,
@@ -355,7 +357,7 @@ def test_a_temporary_file_left_by_kill_9_is_removed_on_the_next_open(tmp_path: P
     assert killed.returncode == -9
     left = [p.name for p in tmp_path.iterdir() if p.name != "state.json"]
     assert len(left) == 1 and left[0].startswith(".state.json.") and left[0].endswith(".tmp")
-    assert Emulator(state_file=state).tags() == ["before"]
+    assert Emulator(state_file=state).tags() == ["x"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["state.json"]
 
 

@@ -2,13 +2,12 @@
 
 A state file is shared safely between processes: every access holds an
 `fcntl.flock` on the folder that holds the file (shared to read, exclusive to
-write), re-reads the file when it changed since this process last saw it, and
-writes by renaming a complete temporary file over it, so a reader never sees
-half a file and two writers never interleave. A process killed mid-write leaves its
-temporary file (`.<name>.<pid>.<thread>.tmp`); the next store to open the file removes
-those of processes that no longer exist.
+write) and first catches up with what other processes wrote since. A write
+appends one journal line to the file, or, now and then, replaces the whole file by
+renaming a complete temporary file over it (`state_file.py` has the format), so a
+reader never sees half a write and two writers never interleave.
 
-Why the folder: the state file itself cannot carry the lock, since every write
+Why the folder: the state file itself cannot carry the lock, since a compaction
 replaces it with a new file; a sidecar `<file>.lock` would be left behind in the
 user's folder, and removing it after use lets two processes lock two different
 files of one name. The folder is always there while the file is, and locking it
@@ -19,40 +18,38 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import json
 import os
 import re
 import stat as file_mode
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-from scorecards_sync.emulator.records import state_problems
+from scorecards_sync.emulator import state_file
+from scorecards_sync.emulator.state_file import (
+    MAX_DEPTH,
+    STATE_FORMAT,
+    Seen,
+    State,
+    apply_entry,
+    empty_state,
+    reason,
+)
+from scorecards_sync.emulator.tracked import change_since_forgotten, forget_touches, tracked
 from scorecards_sync.errors import ConfigError
 
-STATE_FORMAT = 1
+__all__ = ["MAX_DEPTH", "STATE_FORMAT", "State", "Store", "empty_state", "read_state_file"]
+
 # The largest process id Linux hands out (`pid_max` is at most 2**22).
 _MAX_PID = 2**22
-# A damaged file can have thousands of bad records: the first few say what happened.
-_PROBLEMS_SHOWN = 5
-# What the emulator writes nests about ten levels; the handlers, the serializer and
-# `json` itself recurse, so a hand-made file nested far deeper is refused on reading.
-MAX_DEPTH = 100
-
-State = dict[str, Any]
-
-
-def empty_state() -> State:
-    return {"format": STATE_FORMAT, "nextId": 1, "scorecards": {}, "exemptions": []}
 
 
 class Store:
     def __init__(self, state_file: Path | None = None) -> None:
         self.state_file = state_file
         self._lock = threading.RLock()
-        self._state: State = empty_state()
-        self._stamp: tuple[int, int, int] | None = None
+        self._state: State = tracked(empty_state())
+        self._seen: Seen | None = None
         if state_file is not None:
             with self._lock, self._file_lock(fcntl.LOCK_EX):
                 # No write is under way while we hold the lock: a temporary file left
@@ -77,13 +74,14 @@ class Store:
         """
         with self._lock, self._file_lock(fcntl.LOCK_EX):
             self._refresh()
+            forget_touches(self._state)
             try:
                 yield self._state
             except BaseException:
                 if self.state_file is not None:
                     # Forget the half-changed copy; the file still holds the last good state.
-                    self._state = empty_state()
-                    self._stamp = None
+                    self._state = tracked(empty_state())
+                    self._seen = None
                 raise
             self._save()
 
@@ -107,7 +105,7 @@ class Store:
         except OSError as exc:
             raise ConfigError(
                 f"cannot use the state file {self.state_file}: "
-                f"cannot open its folder {folder} ({_reason(exc)})"
+                f"cannot open its folder {folder} ({reason(exc)})"
             ) from None
         try:
             fcntl.flock(descriptor, operation)
@@ -116,89 +114,59 @@ class Store:
             os.close(descriptor)  # closing releases the lock
 
     def _refresh(self) -> None:
-        if self.state_file is None:
+        path = self.state_file
+        if path is None:
             return
         try:
-            stat = self.state_file.stat()
+            stat = path.stat()
         except FileNotFoundError:
-            if self._stamp is not None:
-                self._state = empty_state()
-                self._stamp = None
+            if self._seen is not None:
+                self._state = tracked(empty_state())
+                self._seen = None
             return
         if file_mode.S_ISDIR(stat.st_mode):
             raise ConfigError(
-                f"the state file {self.state_file} is a folder: give the path of a file "
+                f"the state file {path} is a folder: give the path of a file "
                 "in it (it is created on the first write)"
             )
-        stamp = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
-        if stamp == self._stamp:
+        seen = self._seen
+        if seen is not None and seen.unchanged(stat):
             return
-        self._state = _read_state(self.state_file)
-        self._stamp = stamp
+        if seen is not None and seen.appended_to(stat):
+            caught_up = state_file.read_appended(path, seen, stat)
+            if caught_up is not None:
+                entries, self._seen = caught_up
+                for entry in entries:
+                    apply_entry(self._state, entry)
+                return
+        state, self._seen = state_file.read_whole(path)
+        self._state = tracked(state)
 
     def _save(self) -> None:
-        if self.state_file is None:
+        path = self.state_file
+        if path is None:
             return
-        temporary = self.state_file.with_name(
-            f".{self.state_file.name}.{os.getpid()}.{threading.get_ident()}.tmp"
-        )
+        change = change_since_forgotten(self._state)
+        seen = self._seen
         try:
-            with temporary.open("w", encoding="utf-8") as handle:
-                json.dump(self._state, handle, ensure_ascii=False, separators=(",", ":"))
-            temporary.replace(self.state_file)
-        except OSError as exc:
-            with contextlib.suppress(OSError):
-                temporary.unlink()
-            self._stamp = None
-            raise ConfigError(
-                f"cannot write the state file {self.state_file}: {_reason(exc)}"
-            ) from None
-        stat = self.state_file.stat()
-        self._stamp = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+            if change is not None and seen is not None and seen.generation is not None:
+                line = change.line(seen.generation)
+                if seen.may_append(len(line)):
+                    self._seen = state_file.append(path, seen, line)
+                    return
+            self._seen = state_file.write_whole(path, self._state)
+        except ConfigError:
+            # Read the file again next time: it, not memory, holds the last good state.
+            self._seen = None
+            raise
+        if change is None:
+            # The write may have replaced what was tracked: track what is there now.
+            self._state = tracked(self._state)
 
 
-def _read_state(path: Path) -> State:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path} is not an emulator state file (not UTF-8 text)") from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read the state file {path}: {_reason(exc)}") from None
-    if not text.strip():
-        return empty_state()
-    try:
-        state = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{path} is not an emulator state file (invalid JSON: {exc})") from None
-    except ValueError:
-        # Python refuses to convert integers of more than `sys.get_int_max_str_digits()` digits.
-        raise ConfigError(
-            f"{path} is not an emulator state file (it holds a number too long to read)"
-        ) from None
-    except RecursionError:
-        raise ConfigError(_too_deep(path)) from None
-    if _nested_deeper_than(state, MAX_DEPTH):
-        raise ConfigError(_too_deep(path))
-    if (
-        not isinstance(state, dict)
-        or state.get("format") != STATE_FORMAT
-        or not isinstance(state.get("scorecards"), dict)
-        or not isinstance(state.get("exemptions"), list)
-    ):
-        raise ConfigError(
-            f"{path} is not an emulator state file of format {STATE_FORMAT}; "
-            "remove it or choose another --state file"
-        )
-    problems = state_problems(state)
-    if problems:
-        shown = problems[:_PROBLEMS_SHOWN]
-        if len(problems) > len(shown):
-            shown.append(f"... and {len(problems) - len(shown)} more")
-        listing = "".join(f"\n  {problem}" for problem in shown)
-        raise ConfigError(
-            f"the emulator state file {path} holds records the emulator cannot use:{listing}\n"
-            "fix or remove them, or use another state file"
-        )
+def read_state_file(path: Path) -> State:
+    """What a state file holds, snapshot and journal together (tests, tools)."""
+    state, _ = state_file.read_whole(path)
     return state
 
 
@@ -232,30 +200,3 @@ def _process_exists(pid: int) -> bool:
     except OSError:
         return True  # it exists, but belongs to someone else
     return True
-
-
-def _too_deep(path: Path) -> str:
-    return f"{path} is not an emulator state file (nested deeper than {MAX_DEPTH} levels)"
-
-
-def _nested_deeper_than(value: Any, limit: int) -> bool:
-    """True when lists and mappings in `value` nest more than `limit` levels (iteratively:
-    the point is not to recurse on whatever a damaged file holds)."""
-    pending: list[tuple[Any, int]] = [(value, 1)]
-    while pending:
-        item, depth = pending.pop()
-        if isinstance(item, dict):
-            children: Any = item.values()
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
-        if depth > limit:
-            return True
-        pending.extend((child, depth + 1) for child in children)
-    return False
-
-
-def _reason(exc: OSError) -> str:
-    """What went wrong, without Python's `[Errno N]` and the path the message already names."""
-    return exc.strerror.lower() if exc.strerror else str(exc)
