@@ -43,6 +43,7 @@ def run_in_process(world: World, head: str, base: str, monkeypatch: pytest.Monke
     return execute(environ, Console(io.StringIO(), io.StringIO()))
 
 
+@pytest.mark.slow
 def test_a_crash_while_validating_withdraws_the_reviewed_plan(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:

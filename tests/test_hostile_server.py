@@ -248,6 +248,7 @@ def everything_written(world: World, run: ActionRun) -> str:
     return run.log + run.summary + json.dumps(run.outputs) + comments + files
 
 
+@pytest.mark.slow
 def test_the_actions_plan_step_never_shows_an_echoed_key(
     action_world: tuple[World, HostileCortex],
 ) -> None:
@@ -262,6 +263,7 @@ def test_the_actions_plan_step_never_shows_an_echoed_key(
     assert ACTION_KEY not in everything_written(world, run)
 
 
+@pytest.mark.slow
 def test_the_actions_plan_step_fails_clearly_and_withdraws_the_plan(
     action_world: tuple[World, HostileCortex],
 ) -> None:

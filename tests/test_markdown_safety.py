@@ -199,6 +199,7 @@ def hostile_card(tag: str, text: str) -> str:
     )
 
 
+@pytest.mark.slow
 def test_the_actions_comment_and_summary_keep_their_structure(tmp_path: Path) -> None:
     from action_harness import base_environment
     from github_fake import FakeGitHub
