@@ -84,6 +84,7 @@ def compute_impacts(
         found = fetched.get(change.tag)
         if found is None:
             missing[change.tag] = "the scorecard disappeared from Cortex while planning"
+            logger.warning("no impact for %s: %s", change.tag, missing[change.tag])
             continue
         by_tag[change.tag] = compute_impact(
             parse_live(change.tag, texts[change.tag]),
