@@ -74,10 +74,20 @@ def test_action_inputs_and_the_key_from_secrets(path: Path) -> None:
 def test_users_are_told_to_pin_the_action_to_a_sha(path: Path) -> None:
     lines = path.read_text().splitlines()
     index = next(
-        i for i, line in enumerate(lines) if re.search(r"uses: \S+/scorecards-sync@v1", line)
+        i
+        for i, line in enumerate(lines)
+        if re.search(r"uses: \S+/scorecards-sync@<commit-sha>$", line)
     )
     above = " ".join(lines[max(0, index - 3) : index]).lower()
     assert "pin" in above and "sha" in above
+
+
+@pytest.mark.parametrize("path", [PLAN, APPLY, ROOT / "README.md"], ids=["plan", "apply", "readme"])
+def test_no_example_names_a_version_that_was_never_tagged(path: Path) -> None:
+    """Until a release is tagged, `@v1` or `rev: v0.1.0` fail for whoever copies them."""
+    text = path.read_text(encoding="utf-8")
+    assert not re.search(r"scorecards-sync@v\d", text)
+    assert not re.search(r"rev: v\d", text)
 
 
 @pytest.mark.parametrize("path", [PLAN, APPLY], ids=["plan", "apply"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -10,6 +11,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+
+from scorecards_sync.loader import is_descriptor_name
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 HOOK_ID = "scorecards-sync-validate"
@@ -52,8 +55,18 @@ def test_hook_manifest_declares_an_offline_whole_folder_hook() -> None:
     assert hook["entry"] == "scorecards-sync validate"
     assert hook["language"] == "python"
     assert hook["pass_filenames"] is False
-    assert hook["files"] == r"\.(ya?ml)$"
     assert "args" not in hook  # validate checks the configured paths, else .cortex/scorecards
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["a.yaml", "a.yml", "a.YAML", "a.Yml", "b.yAmL", "a.json", "a.yaml.bak", "yaml", "a.YAMLX"],
+)
+def test_hook_runs_for_every_name_a_folder_scan_loads(name: str) -> None:
+    """pre-commit filters staged files with `files` (Python `re.search`); the hook must run
+    whenever a staged file is one the folder scan would load, whatever its case."""
+    [hook] = yaml.safe_load((REPO_ROOT / ".pre-commit-hooks.yaml").read_text("utf-8"))
+    assert bool(re.search(hook["files"], f"dir/{name}")) is is_descriptor_name(name)
 
 
 @pytest.mark.slow
