@@ -1,17 +1,21 @@
-"""Benchmark: `validate` over N descriptor files, against a plain JSON Schema check.
+"""Benchmark: `validate`, in this process and as whole processes against check-jsonschema.
 
-Both runs read the same N files (copies of `examples/scorecards/` with distinct tags)
-in this process:
+In this process, over N descriptor files (copies of `examples/scorecards/` with distinct tags):
 
 - baseline: what a naive validator does, `yaml.safe_load` then the bundled schema with
-  `jsonschema.validate` per file (no positions, no semantic checks, no cross-file checks);
+  `jsonschema` per file (no positions, no semantic checks, no cross-file checks);
 - ours: `load_paths` (positions, duplicate keys, alias bounds ...) then
   `validate_documents` (schema, messages mapped to lines, semantic and cross-file checks).
 
-Prints seconds for each and the ratio ours / baseline (CPU time, best of `--repeat`).
+As whole processes (what pre-commit pays on every commit), on one file and on N files:
+`scorecards-sync validate` against `check-jsonschema --schemafile schemas/scorecard.schema.json`
+on the same files (wall time, median of `--runs`). check-jsonschema is not a dependency of this
+project: install it apart, e.g. `python3 -m venv /tmp/cjs && /tmp/cjs/bin/pip install
+check-jsonschema`, and name it with `--check-jsonschema /tmp/cjs/bin/check-jsonschema` (else
+it is looked up on PATH); without it the process comparison is skipped with a note.
 
     .venv/bin/python bench/validate.py               # 1,000 files
-    .venv/bin/python bench/validate.py --files 5000
+    .venv/bin/python bench/validate.py --files 5000 --check-jsonschema /tmp/cjs/bin/check-jsonschema
 
 Figures only: no assertion on time (a benchmark is not a test).
 """
@@ -20,10 +24,13 @@ from __future__ import annotations
 
 import argparse
 import re
+import shutil
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import jsonschema
@@ -36,6 +43,7 @@ from scorecards_sync.problems import has_errors
 from scorecards_sync.validation import load_schema, validate_documents
 
 ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = ROOT / "schemas" / "scorecard.schema.json"
 
 
 def write_files(folder: Path, count: int) -> list[Path]:
@@ -75,21 +83,75 @@ def best_cpu_seconds(run: Callable[[], None], repeat: int) -> float:
     return min(times)
 
 
+def our_command() -> list[str]:
+    """`scorecards-sync` from this tree (run with the tree as working directory)."""
+    return [sys.executable, "-m", "scorecards_sync"]
+
+
+def find_check_jsonschema(given: str | None) -> str | None:
+    if given:
+        return given if Path(given).exists() else None
+    return shutil.which("check-jsonschema")
+
+
+def wall_seconds(command: Sequence[str]) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"{command[0]} failed: {done.stdout}{done.stderr}")
+    return elapsed
+
+
+def compare_processes(label: str, ours_cmd: list[str], theirs_cmd: list[str], runs: int) -> None:
+    # Alternate the two, so that both see the same machine (other load comes and goes).
+    theirs_times, our_times = [], []
+    for _ in range(runs):
+        theirs_times.append(wall_seconds(theirs_cmd))
+        our_times.append(wall_seconds(ours_cmd))
+    theirs, mine = statistics.median(theirs_times), statistics.median(our_times)
+    print(f"{label}:")
+    print(f"  check-jsonschema --schemafile: {theirs:.3f} s wall (median of {runs})")
+    print(f"  scorecards-sync validate:      {mine:.3f} s wall (median of {runs})")
+    print(f"  speed-up (theirs / ours):      {theirs / mine:.2f}x")
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--files", type=int, default=1000)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=3, help="in-process repeats (best of)")
+    parser.add_argument("--runs", type=int, default=15, help="whole-process runs (median of)")
+    parser.add_argument("--check-jsonschema", metavar="PATH", help="the check-jsonschema script")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as temporary:
         folder = Path(temporary)
         paths = write_files(folder, args.files)
         base = best_cpu_seconds(lambda: baseline(paths), args.repeat)
         mine = best_cpu_seconds(lambda: ours(folder), args.repeat)
-    print(f"files: {args.files}")
-    print(f"baseline (safe_load + jsonschema): {base:.3f} s CPU")
-    print(f"scorecards-sync validate:          {mine:.3f} s CPU")
-    print(f"ratio ours / baseline:             {mine / base:.2f}")
-    print(f"per file:                          {1000 * mine / args.files:.2f} ms")
+        print(f"in this process, {args.files} files:")
+        print(f"  baseline (safe_load + jsonschema): {base:.3f} s CPU")
+        print(f"  scorecards-sync validate:          {mine:.3f} s CPU")
+        print(f"  ratio ours / baseline:             {mine / base:.2f}")
+        print(f"  per file:                          {1000 * mine / args.files:.2f} ms")
+
+        check_jsonschema = find_check_jsonschema(args.check_jsonschema)
+        if check_jsonschema is None:
+            print("whole processes: skipped, check-jsonschema not found (see --help)")
+            return
+        theirs = [check_jsonschema, "--schemafile", str(SCHEMA)]
+        one = paths[0]
+        compare_processes(
+            "whole process, one file",
+            [*our_command(), "validate", str(one)],
+            [*theirs, str(one)],
+            args.runs,
+        )
+        compare_processes(
+            f"whole process, {args.files} files",
+            [*our_command(), "validate", str(folder)],
+            [*theirs, *map(str, paths)],
+            max(3, args.runs // 5),
+        )
 
 
 if __name__ == "__main__":

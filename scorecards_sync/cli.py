@@ -13,20 +13,19 @@ import importlib
 import logging
 import os
 import re
+import sys
 import traceback
 from collections.abc import Sequence
 from typing import Protocol, TextIO, cast
 
 from scorecards_sync import __version__
+from scorecards_sync.commands import COMMANDS
 from scorecards_sync.console import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, Console
 from scorecards_sync.cortex.secret import ENV_API_KEY, api_key_from_env
 from scorecards_sync.errors import ScorecardsSyncError, UsageError, redact
 from scorecards_sync.safe_text import terminal_output
 
 logger = logging.getLogger(__name__)
-
-# Each name is a module `scorecards_sync.commands.<name>` implementing `Command`.
-COMMANDS: tuple[str, ...] = ("validate", "config", "plan", "apply", "pull", "emulator", "action")
 
 
 class Command(Protocol):
@@ -57,7 +56,11 @@ def _did_you_mean(message: str) -> str:
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
-def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Command]]:
+def build_parser(
+    argv: Sequence[str] | None = None,
+) -> tuple[argparse.ArgumentParser, dict[str, Command]]:
+    """The parser, and the command modules it configured: with `argv`, only the command it
+    names (its imports are the run's only cost); without, every command."""
     parser = _ArgumentParser(
         prog="scorecards-sync",
         description="Manage Cortex Scorecards as code: validate, plan, apply.",
@@ -70,22 +73,38 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Command]]:
         "-v", "--verbose", dest="verbose_after", action="count", default=0, help=VERBOSE_HELP
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    chosen = None if argv is None else _chosen_command(argv)
     commands: dict[str, Command] = {}
-    for name in COMMANDS:
-        module = cast(Command, importlib.import_module(f"scorecards_sync.commands.{name}"))
+    for info in COMMANDS:
         sub = subparsers.add_parser(
-            module.NAME, help=module.HELP, description=module.HELP, parents=[verbosity]
+            info.name, help=info.help, description=info.help, parents=[verbosity]
         )
-        module.configure(sub)
-        commands[module.NAME] = module
+        if argv is None or info.name == chosen:
+            module = cast(
+                Command, importlib.import_module(f"scorecards_sync.commands.{info.module}")
+            )
+            module.configure(sub)
+            commands[info.name] = module
     return parser, commands
+
+
+def _chosen_command(argv: Sequence[str]) -> str | None:
+    """The command `argv` names: its first word that is not an option (the options before
+    the command take no value)."""
+    for word in argv:
+        if word == "--":
+            return None
+        if not word.startswith("-"):
+            return word
+    return None
 
 
 def main(argv: Sequence[str] | None = None, console: Console | None = None) -> int:
     console = console or Console()
     try:
-        parser, commands = build_parser()
-        args = parser.parse_args(argv)
+        words = list(sys.argv[1:] if argv is None else argv)
+        parser, commands = build_parser(words)
+        args = parser.parse_args(words)
         _configure_logging(args.verbose + getattr(args, "verbose_after", 0), console.stderr)
         if not args.command:
             parser.print_help(console.stderr)

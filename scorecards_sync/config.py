@@ -40,7 +40,7 @@ from scorecards_sync.cortex.http import DEFAULT_BASE_URL, ENV_BASE_URL
 from scorecards_sync.cortex.secret import ENV_API_KEY, ENV_API_KEY_FILE, ApiKey, api_key_from_env
 from scorecards_sync.errors import ConfigError
 from scorecards_sync.loader import DEFAULT_DIR, Document, parse_document
-from scorecards_sync.plan import Thresholds
+from scorecards_sync.thresholds import Thresholds
 
 logger = logging.getLogger(__name__)
 

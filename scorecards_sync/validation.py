@@ -5,6 +5,9 @@ at the offending line and column. Messages name the field (`rules[2].level`) and
 make sense without a file name. The compiled validator is built once and cached.
 The emulator does not call this module: it judges what is posted with its own rules
 (`emulator/acceptance.py`), so that each can catch the other's mistakes.
+
+jsonschema is imported only for a descriptor the schema refuses: `schema_check` says
+whether it does, without jsonschema (whose import is most of a one-file `validate`).
 """
 
 from __future__ import annotations
@@ -18,15 +21,15 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from jsonschema import validators
-from jsonschema.exceptions import ValidationError, best_match
-
 from scorecards_sync.cql_lint import lint_expression
 from scorecards_sync.problems import Problem, Severity, sort_problems
 from scorecards_sync.scalar_positions import position_in_scalar
+from scorecards_sync.schema_check import Check, compile_schema
 from scorecards_sync.value_kinds import kind_of
 
 if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
+
     from scorecards_sync.loader import Document
 
     Pointer = tuple[str | int, ...]
@@ -64,7 +67,15 @@ def load_schema() -> dict[str, Any]:
 
 
 @functools.cache
+def _accepts() -> Check:
+    """The schema as a yes/no function (no jsonschema): is a value valid?"""
+    return compile_schema(load_schema())
+
+
+@functools.cache
 def _validator() -> Any:
+    from jsonschema import validators
+
     schema = load_schema()
     # Following `$ref`s through the registry is most of jsonschema's time on a descriptor;
     # the schema has no recursion, so resolve them once here.
@@ -106,6 +117,8 @@ def validate_documents(documents: Sequence[Document]) -> list[Problem]:
 
 
 def _schema_problems(document: Document) -> Iterator[Problem]:
+    if _accepts()(document.data):
+        return
     described: set[Pointer] = set()
     required_told: set[Pointer] = set()
     for error in _validator().iter_errors(document.data):
@@ -128,6 +141,8 @@ def _schema_problems(document: Document) -> Iterator[Problem]:
 def _translate(document: Document, error: ValidationError) -> Iterator[Problem]:
     if error.validator in ("anyOf", "oneOf") and error.context:
         # The branch that got furthest says the most about what the user meant.
+        from jsonschema.exceptions import best_match
+
         yield from _translate(document, best_match(error.context))
         return
     pointer: Pointer = tuple(error.absolute_path)
