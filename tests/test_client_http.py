@@ -257,17 +257,76 @@ def closed_port() -> Iterator[int]:
     yield port
 
 
-def test_connection_refused_is_retried_then_reported(closed_port: int) -> None:
+def test_a_refused_first_connection_fails_at_once_naming_the_base_url(closed_port: int) -> None:
     sleeps: list[float] = []
     client = CortexClient(
-        f"http://127.0.0.1:{closed_port}", KEY, sleep=sleeps.append, max_retries=2
+        f"http://127.0.0.1:{closed_port}", KEY, sleep=sleeps.append, max_retries=6
     )
-    with client, pytest.raises(CortexUnavailable) as info:
+    with client, pytest.raises(CortexError) as info:
         client.list_scorecards()
-    assert "cannot reach Cortex" in str(info.value)
-    assert "ConnectError" in str(info.value)
-    assert len(sleeps) == 2
-    assert client.stats.connection_errors == 3
+    assert str(info.value) == (
+        f"GET /api/v1/scorecards failed: Cortex at http://127.0.0.1:{closed_port} refused the "
+        "connection: check CORTEX_BASE_URL or --base-url (or start the emulator it names)"
+    )
+    assert sleeps == []
+    assert client.stats.connection_errors == 1
+
+
+def test_a_refused_connection_after_an_answer_is_retried(descriptor_ok: httpx.Response) -> None:
+    """Once Cortex has answered, a refusal is a passing restart, not a wrong URL."""
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request) from ConnectionRefusedError(111)
+
+    answers: list[Callable[[httpx.Request], httpx.Response]] = [
+        lambda _: descriptor_ok,
+        refuse,
+        lambda _: descriptor_ok,
+    ]
+    client, sleeps = make_client(lambda request: answers.pop(0)(request))
+    with client:
+        client.get_descriptor("a")
+        client.get_descriptor("a")
+    assert len(sleeps) == 1
+
+
+def test_the_cli_fails_at_once_on_a_closed_port_naming_it(
+    closed_port: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    enter_workdir(tmp_path, monkeypatch, prefixes=("SCORECARDS_SYNC_", "CORTEX_"))
+    monkeypatch.setenv("CORTEX_API_KEY", "canary-refused-key-7")
+    Path("x.yaml").write_text("tag: x\nname: X\nrules:\n- title: R\n  expression: git != null\n")
+    ran = run_cli("plan", "x.yaml", "--base-url", f"http://127.0.0.1:{closed_port}")
+    assert ran.code == 1
+    assert f"Cortex at http://127.0.0.1:{closed_port} refused the connection" in ran.err
+    assert "waiting" not in ran.err  # no retry was told, none was made
+    assert "canary-refused-key-7" not in ran.out + ran.err
+
+
+def test_retries_are_told_once_per_wave_at_the_default_verbosity(
+    descriptor_ok: httpx.Response, caplog: pytest.LogCaptureFixture
+) -> None:
+    now = [0.0]
+    script = Script(
+        error(429, **{"Retry-After": "12"}),
+        descriptor_ok,
+        error(429, **{"Retry-After": "12"}),  # the same wave: not told again
+        descriptor_ok,
+        error(503),
+        descriptor_ok,
+    )
+    client, sleeps = make_client(script, clock=lambda: now[0])
+    with caplog.at_level("WARNING", logger="scorecards_sync"), client:
+        client.get_descriptor("a")
+        now[0] = 5.0
+        client.get_descriptor("a")
+        client.get_descriptor("a")
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warnings[0] == "Cortex answered 429 (rate limit): waiting 12 s (retry 1 of 30)"
+    assert len(warnings) == 2
+    assert warnings[1].startswith("Cortex answered 503 to GET /api/v1/scorecards/a/descriptor: ")
+    assert warnings[1].endswith("(retry 1 of 6)")
+    assert len(sleeps) == 3
 
 
 @pytest.mark.parametrize(

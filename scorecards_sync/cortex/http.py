@@ -13,13 +13,14 @@ The operations themselves are `client.py`'s.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import random
 import re
 import socket
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -147,6 +148,8 @@ class CortexHttp:
         self._key = key
         self._key_token_re: re.Pattern[str] | None = None
         self.breaker = breaker
+        self._answered = False  # any answer from the server, whatever its status
+        self._notices = _RetryNotices(clock)
         self.shown_base_url = without_userinfo(base_url)
         self.limiter = limiter
         self.policy = policy
@@ -208,6 +211,11 @@ class CortexHttp:
                     # A host that does not resolve is a wrong URL far more often than a
                     # passing hiccup: retrying only delays the answer.
                     raise self._unresolved_host(call)
+                if not self._answered and _is_refused_or_unreachable(failure):
+                    # Nothing ever answered at this address: a wrong URL or port, or a
+                    # server that is not running. Retrying would only delay saying so.
+                    self.breaker.record_connection_failure()
+                    raise self._refused(call, failure)
                 if isinstance(failure, _NOT_CONNECTED) and (
                     self.breaker.record_connection_failure()
                 ):
@@ -219,11 +227,19 @@ class CortexHttp:
                 if delay is None:
                     raise self._connection_error(call, failure, CortexUnavailable, state)
                 may_have_applied = may_have_applied or sent
-                self._before_retry(call, delay, type(failure).__name__)
+                told = "could not connect" if not sent else "the connection dropped"
+                self._before_retry(
+                    call,
+                    delay,
+                    f"{told} ({type(failure).__name__}) on {call.describe()}",
+                    f"retry {state.transient} of {self.policy.max_retries}",
+                    wave="connection",
+                )
                 continue
             assert response is not None
 
             status = response.status_code
+            self._answered = True
             self.breaker.record_answer()
             self.stats.record_response(status, waited)
             logger.debug(
@@ -241,7 +257,13 @@ class CortexHttp:
                 if retry_after:
                     # The limit is per key: every thread waits, not just this one.
                     self.limiter.pause(retry_after)
-                self._before_retry(call, delay, "429")
+                self._before_retry(
+                    call,
+                    delay,
+                    "Cortex answered 429 (rate limit)",
+                    f"retry {state.throttled} of {self.policy.max_throttled_retries}",
+                    wave="429",
+                )
                 continue
             if (status in _GATEWAY_STATUSES and call.idempotent) or (
                 status == 500 and call.retry_server_error
@@ -250,7 +272,13 @@ class CortexHttp:
                 if delay is None:
                     raise self._response_error(call, response, state, exhausted=True)
                 may_have_applied = True
-                self._before_retry(call, delay, str(status))
+                self._before_retry(
+                    call,
+                    delay,
+                    f"Cortex answered {status} to {call.describe()}",
+                    f"retry {state.transient} of {self.policy.max_retries}",
+                    wave=str(status),
+                )
                 continue
             if status == 404 and call.absent_is_success and may_have_applied:
                 logger.debug("%s: already gone after an earlier attempt", call.describe())
@@ -290,9 +318,14 @@ class CortexHttp:
             )
         return _with_body(streamed, body), None
 
-    def _before_retry(self, call: ApiCall, delay: float, reason: str) -> None:
+    def _before_retry(
+        self, call: ApiCall, delay: float, reason: str, count: str, *, wave: str
+    ) -> None:
         self.stats.record_retry()
-        logger.debug("%s: %s, retrying in %.2f s", call.describe(), reason, delay)
+        logger.debug("%s: %s, retrying in %.2f s (%s)", call.describe(), reason, delay, count)
+        if self._notices.first_of_wave(wave, delay):
+            # At the default verbosity: a run that goes quiet for a while says why.
+            logger.warning("%s: waiting %s (%s)", reason, _seconds(delay), count)
         if delay > 0:
             self._sleep(delay)
 
@@ -406,6 +439,15 @@ class CortexHttp:
         return kind(
             f"{call.describe()} failed: cannot reach Cortex at {self.shown_base_url}"
             f"{retried}: {type(exc).__name__}: {detail}",
+            method=call.method,
+            path=call.path,
+        )
+
+    def _refused(self, call: ApiCall, exc: httpx.HTTPError) -> CortexError:
+        what = "refused the connection" if _is_refused(exc) else "cannot be reached"
+        return CortexError(
+            f"{call.describe()} failed: Cortex at {self.shown_base_url} {what}: check "
+            f"{ENV_BASE_URL} or --base-url (or start the emulator it names)",
             method=call.method,
             path=call.path,
         )
@@ -542,6 +584,53 @@ def _is_name_resolution_failure(exc: BaseException) -> bool:
         seen.add(id(current))
         current = current.__cause__ or current.__context__
     return False
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        yield current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+
+
+def _is_refused(exc: BaseException) -> bool:
+    return any(isinstance(cause, ConnectionRefusedError) for cause in _causes(exc))
+
+
+def _is_refused_or_unreachable(exc: BaseException) -> bool:
+    """True for a connection refused, or a network or host the system has no route to."""
+    return any(
+        isinstance(cause, ConnectionRefusedError)
+        or (isinstance(cause, OSError) and cause.errno in _UNREACHABLE_ERRNOS)
+        for cause in _causes(exc)
+    )
+
+
+_UNREACHABLE_ERRNOS = frozenset({errno.ENETUNREACH, errno.EHOSTUNREACH})
+
+
+def _seconds(delay: float) -> str:
+    return f"{delay:.0f} s" if delay >= 10 else f"{delay:.1f} s"
+
+
+class _RetryNotices:
+    """One warning per wave of retries: the first retry of a kind is told, and the others
+    of that kind while its wait lasts (every worker hitting the same 429) are not."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._quiet_until: dict[str, float] = {}
+
+    def first_of_wave(self, wave: str, delay: float) -> bool:
+        now = self._clock()
+        with self._lock:
+            if now < self._quiet_until.get(wave, float("-inf")):
+                return False
+            self._quiet_until[wave] = now + max(delay, 1.0)
+            return True
 
 
 def without_userinfo(url: str) -> str:
