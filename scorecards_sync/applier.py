@@ -57,6 +57,8 @@ class Outcome:
 class ApplyResult:
     outcomes: tuple[Outcome, ...]
     dry_run: bool = False
+    # Stopped by the user (Ctrl-C, SIGTERM): the changes not started are `skipped`.
+    interrupted: bool = False
 
     def count(self, status: Status) -> int:
         return sum(1 for outcome in self.outcomes if outcome.status is status)
@@ -93,9 +95,13 @@ def apply_plan(
     dry_run: bool = False,
     concurrency: int = 4,
     on_outcome: Callable[[Outcome], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> ApplyResult:
     """Apply every actionable change of `plan`; with `dry_run`, only validate the writes
     (`dryRun=true`) and delete nothing.
+
+    Once `stop` is set (an interrupt), no change is started any more: those left are
+    `skipped` (`NOT_STARTED`), and the ones in flight finish and are reported as usual.
     """
     if concurrency < 1:
         raise ValueError("concurrency must be >= 1")
@@ -115,6 +121,8 @@ def apply_plan(
     gate = _Gate()
 
     def run(change: Change) -> Outcome:
+        if stop is not None and stop.is_set():
+            return Outcome(change.tag, change.action, Status.SKIPPED, NOT_STARTED)
         return gate.run(change, lambda: _run_change(change, client, dry_run))
 
     with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="apply") as pool:
@@ -144,7 +152,11 @@ def apply_plan(
         for outcome in pool.map(run, runnable):
             record(outcome)
     ordered = tuple(outcomes[c.tag] for c in changes if c.tag in outcomes)
-    return ApplyResult(ordered, dry_run=dry_run)
+    interrupted = stop is not None and stop.is_set()
+    return ApplyResult(ordered, dry_run=dry_run, interrupted=interrupted)
+
+
+NOT_STARTED = "not started: interrupted"
 
 
 KEY_LACKS_EDIT = f"the API key lacks the '{EDIT}' permission"

@@ -101,6 +101,20 @@ def test_json_results(workdir: Path) -> None:
     results = json.loads(ran.out)
     assert "+ create alpha" in ran.err
     assert results["summary"] == {"done": 3, "failed": 0, "skipped": 0}
+    assert results["interrupted"] is False
+
+
+def test_json_results_with_nothing_to_do_are_the_usual_object(workdir: Path) -> None:
+    args = ("apply", "cards", "--emulator", "state.json", "--auto-approve", "--format", "json")
+    assert run_cli(*args).code == 0
+    again = run_cli(*args)
+    assert again.code == 0
+    assert json.loads(again.out) == {
+        "dry_run": False,
+        "interrupted": False,
+        "summary": {"done": 0, "failed": 0, "skipped": 0},
+        "outcomes": [],
+    }
 
 
 def test_saved_plan_is_applied_exactly(workdir: Path) -> None:

@@ -16,11 +16,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from scorecards_sync.applier import apply_plan, check_fresh, touched_tags
+from scorecards_sync.applier import ApplyResult, apply_plan, check_fresh, touched_tags
 from scorecards_sync.commands.common import add_settings_options, settings_from_args, use_color
+from scorecards_sync.commands.interrupt import stop_on_interrupt
 from scorecards_sync.commands.plan import add_plan_options, make_checked_plan
 from scorecards_sync.config import Settings
-from scorecards_sync.console import EXIT_ERROR, EXIT_OK, Console
+from scorecards_sync.console import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, Console
 from scorecards_sync.cortex.client import CortexClient
 from scorecards_sync.errors import PlanError, UsageError
 from scorecards_sync.plan import Plan, check_safety
@@ -80,7 +81,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     plan = planned.plan
     _show(plan, settings, args, console)
     if not plan.has_changes:
-        return _nothing_to_do()
+        return _nothing_to_do(args, console)
     if not args.auto_approve and not args.dry_run and not _confirmed(console):
         return EXIT_ERROR
     with open_client(settings) as client:
@@ -100,7 +101,7 @@ def _apply_saved(path: Path, settings: Settings, args: argparse.Namespace, conso
             check_fresh(plan, live_fingerprints(client, touched_tags(plan)))
         _show(plan, settings, args, console)
         if not plan.has_changes:
-            return _nothing_to_do()
+            return _nothing_to_do(args, console)
         return _apply(plan, client, settings, args, console)
 
 
@@ -114,7 +115,10 @@ def _show(plan: Plan, settings: Settings, args: argparse.Namespace, console: Con
         raise unsafe
 
 
-def _nothing_to_do() -> int:
+def _nothing_to_do(args: argparse.Namespace, console: Console) -> int:
+    if args.format == "json":
+        # The usual object, with no outcomes: a script reading stdout gets JSON either way.
+        console.out(JsonResults().render(ApplyResult((), dry_run=args.dry_run)))
     write_github_output({"applied": "0", "failed": "0"})
     return EXIT_OK
 
@@ -126,13 +130,18 @@ def _apply(
     args: argparse.Namespace,
     console: Console,
 ) -> int:
-    result = apply_plan(plan, client, dry_run=args.dry_run, concurrency=settings.concurrency)
+    with stop_on_interrupt(console, client.interrupt) as stop:
+        result = apply_plan(
+            plan, client, dry_run=args.dry_run, concurrency=settings.concurrency, stop=stop
+        )
     if args.format == "json":
         console.out(JsonResults().render(result))
     else:
         console.out("")
         console.out(TextResults(color=use_color(console.stdout)).render(result))
     write_github_output({"applied": str(result.done), "failed": str(result.failed)})
+    if result.interrupted:
+        return EXIT_INTERRUPTED
     return EXIT_OK if result.ok else EXIT_ERROR
 
 

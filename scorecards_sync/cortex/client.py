@@ -199,6 +199,11 @@ class CortexClient(EntityOperations):
     def close(self) -> None:
         self._api.close()
 
+    def interrupt(self) -> None:
+        """From any thread: calls waiting to retry give up (`cancelled`), and no new
+        attempt is sent; an attempt on the wire finishes. For an interrupted apply."""
+        self._api.interrupted.set()
+
     def __enter__(self) -> CortexClient:
         return self
 

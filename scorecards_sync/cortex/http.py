@@ -20,6 +20,7 @@ import random
 import re
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -150,6 +151,7 @@ class CortexHttp:
         self.breaker = breaker
         self._answered = False  # any answer from the server, whatever its status
         self._notices = _RetryNotices(clock)
+        self.interrupted = threading.Event()  # set by CortexClient.interrupt
         self.shown_base_url = without_userinfo(base_url)
         self.limiter = limiter
         self.policy = policy
@@ -187,6 +189,13 @@ class CortexHttp:
             if cancel is not None and cancel.is_set():
                 raise CortexError(
                     f"{call.describe()} cancelled", method=call.method, path=call.path
+                )
+            if self.interrupted.is_set():
+                raise CortexError(
+                    f"{call.describe()} cancelled by the interrupt"
+                    + (" while retrying" if attempt else ""),
+                    method=call.method,
+                    path=call.path,
                 )
             if self.breaker.is_open:
                 raise self._unreachable(call, None, attempted=attempt > 0)
@@ -326,7 +335,9 @@ class CortexHttp:
         if self._notices.first_of_wave(wave, delay):
             # At the default verbosity: a run that goes quiet for a while says why.
             logger.warning("%s: waiting %s (%s)", reason, _seconds(delay), count)
-        if delay > 0:
+        if delay > 0 and self._sleep is time.sleep:
+            self.interrupted.wait(delay)  # an interrupt ends the wait at once
+        elif delay > 0:
             self._sleep(delay)
 
     def parse(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from scorecards_sync.applier import ApplyResult, Outcome, Status
+from scorecards_sync.applier import NOT_STARTED, ApplyResult, Outcome, Status
 from scorecards_sync.plan import Action
 from scorecards_sync.safe_text import json_text, one_line
 
@@ -15,8 +15,14 @@ _RESET = "\033[0m"
 
 
 def summary_line(result: ApplyResult) -> str:
-    what = "Dry run complete" if result.dry_run else "Apply complete"
-    return f"{what}: {result.done} done, {result.failed} failed, {result.skipped} skipped."
+    what = "Dry run" if result.dry_run else "Apply"
+    if result.interrupted:
+        not_started = sum(1 for o in result.outcomes if o.message == NOT_STARTED)
+        return (
+            f"{what} interrupted: {result.done} done, {result.failed} failed, "
+            f"{not_started} not started, {result.skipped - not_started} skipped."
+        )
+    return f"{what} complete: {result.done} done, {result.failed} failed, {result.skipped} skipped."
 
 
 class TextResults:
@@ -39,11 +45,13 @@ class TextResults:
 
 
 class JsonResults:
-    """`{"dry_run", "summary": {"done", "failed", "skipped"}, "outcomes": [...]}`."""
+    """`{"dry_run", "interrupted", "summary": {"done", "failed", "skipped"}, "outcomes": [...]}`;
+    changes an interrupt kept from starting are `skipped` with the message `NOT_STARTED`."""
 
     def render(self, result: ApplyResult) -> str:
         body: dict[str, Any] = {
             "dry_run": result.dry_run,
+            "interrupted": result.interrupted,
             "summary": {s.value: result.count(s) for s in Status},
             "outcomes": [
                 {
