@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
+from scorecards_sync import progress
 from scorecards_sync.cortex.http import EDIT
 from scorecards_sync.errors import (
     CortexAuthError,
@@ -121,11 +122,19 @@ def apply_plan(
     gate = _Gate()
 
     def run(change: Change) -> Outcome:
+        outcome = attempt(change)
+        applying.advance(failed=outcome.status is Status.FAILED, item=outcome)
+        return outcome
+
+    def attempt(change: Change) -> Outcome:
         if stop is not None and stop.is_set():
             return Outcome(change.tag, change.action, Status.SKIPPED, NOT_STARTED)
         return gate.run(change, lambda: _run_change(change, client, dry_run))
 
-    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="apply") as pool:
+    with (
+        progress.phase("dry-running" if dry_run else "applying", len(changes)) as applying,
+        ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="apply") as pool,
+    ):
         if writes:
             record(run(writes[0]))
         for outcome in pool.map(run, writes[1:]):
@@ -139,14 +148,14 @@ def apply_plan(
         for change in deletes:
             if change.tag in failed_creates:
                 replacement = next(c.tag for c in writes if c.renamed_from == change.tag)
-                record(
-                    Outcome(
-                        change.tag,
-                        change.action,
-                        Status.SKIPPED,
-                        f"not deleted: creating its replacement {replacement!r} failed",
-                    )
+                kept = Outcome(
+                    change.tag,
+                    change.action,
+                    Status.SKIPPED,
+                    f"not deleted: creating its replacement {replacement!r} failed",
                 )
+                applying.advance(item=kept)
+                record(kept)
             else:
                 runnable.append(change)
         for outcome in pool.map(run, runnable):

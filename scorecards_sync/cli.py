@@ -15,11 +15,12 @@ import os
 import re
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol, TextIO, cast
 
-from scorecards_sync import __version__
+from scorecards_sync import __version__, progress
 from scorecards_sync.commands import COMMANDS
+from scorecards_sync.commands.color import colors_allowed, use_color
 from scorecards_sync.console import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, Console
 from scorecards_sync.cortex.secret import ENV_API_KEY, api_key_from_env
 from scorecards_sync.errors import ScorecardsSyncError, UsageError, redact
@@ -40,6 +41,8 @@ class Command(Protocol):
 # argparse's own wording (Python 3.11-3.13): `invalid choice: 'plna' (choose from 'plan', ...)`.
 _INVALID_CHOICE = re.compile(r"invalid choice: '(?P<given>[^']*)' \(choose from (?P<known>.*)\)")
 VERBOSE_HELP = "more diagnostics on stderr (-vv: debug)"
+QUIET_HELP = "only the result and errors: no progress, no warnings"
+NO_COLOR_HELP = "no colors (as the NO_COLOR environment variable does)"
 
 
 class _ArgumentParser(argparse.ArgumentParser):
@@ -67,10 +70,18 @@ def build_parser(
     )
     parser.add_argument("--version", action="version", version=f"scorecards-sync {__version__}")
     parser.add_argument("-v", "--verbose", action="count", default=0, help=VERBOSE_HELP)
-    # `-v` after the command too (`plan -vv`); its own count, added to the one before it.
+    parser.add_argument("-q", "--quiet", action="store_true", help=QUIET_HELP)
+    parser.add_argument("--no-color", action="store_true", help=NO_COLOR_HELP)
+    # The same options after the command too (`plan -vv`), each under its own name.
     verbosity = _ArgumentParser(add_help=False)
     verbosity.add_argument(
         "-v", "--verbose", dest="verbose_after", action="count", default=0, help=VERBOSE_HELP
+    )
+    verbosity.add_argument(
+        "-q", "--quiet", dest="quiet_after", action="store_true", help=QUIET_HELP
+    )
+    verbosity.add_argument(
+        "--no-color", dest="no_color_after", action="store_true", help=NO_COLOR_HELP
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     chosen = None if argv is None else _chosen_command(argv)
@@ -105,11 +116,15 @@ def main(argv: Sequence[str] | None = None, console: Console | None = None) -> i
         words = list(sys.argv[1:] if argv is None else argv)
         parser, commands = build_parser(words)
         args = parser.parse_args(words)
-        _configure_logging(args.verbose + getattr(args, "verbose_after", 0), console.stderr)
+        quiet = args.quiet or getattr(args, "quiet_after", False)
+        verbosity = -1 if quiet else args.verbose + getattr(args, "verbose_after", 0)
+        _configure_logging(verbosity, console.stderr)
         if not args.command:
             parser.print_help(console.stderr)
             return EXIT_USAGE
-        return commands[args.command].run(args, console)
+        no_color = args.no_color or getattr(args, "no_color_after", False)
+        with colors_allowed(not no_color), progress.listening(_progress_view(console, quiet)):
+            return commands[args.command].run(args, console)
     except UsageError as exc:
         console.err(f"error: {exc}")
         return EXIT_USAGE
@@ -154,8 +169,34 @@ class _UserFormatter(logging.Formatter):
         return text if self.detailed else f"{record.levelname.lower()}: {text}"
 
 
+def _progress_view(console: Console, quiet: bool) -> progress.Listener | None:
+    """Progress on stderr when it is the process's own stream (a terminal or a CI log), not
+    when a caller captures the console."""
+    if quiet or console.stderr is not sys.stderr or sys.stderr is None:
+        return None
+    from scorecards_sync.commands.progress_view import LogProgress, TerminalProgress
+
+    if not sys.stderr.isatty():
+        return LogProgress(sys.stderr)
+    return TerminalProgress(sys.stderr, describe=_outcome_line(console))
+
+
+def _outcome_line(console: Console) -> Callable[[object], str | None]:
+    def describe(item: object) -> str | None:
+        from scorecards_sync.applier import Outcome
+        from scorecards_sync.render.results import TextResults
+
+        if not isinstance(item, Outcome):
+            return None
+        return TextResults(color=use_color(console.stderr)).outcome_line(item)
+
+    return describe
+
+
 def _configure_logging(verbosity: int, stream: TextIO) -> None:
-    level = logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
+    """-1 (--quiet): errors only; 0: warnings; 1 (-v): info; 2 (-vv): debug."""
+    levels = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}
+    level = levels.get(verbosity, logging.DEBUG)
     handler = logging.StreamHandler(stream)
     handler.setFormatter(_UserFormatter(detailed=level == logging.DEBUG))
     root = logging.getLogger("scorecards_sync")

@@ -7,8 +7,9 @@ import logging
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
+from scorecards_sync.commands.color import use_color as use_color  # re-exported
 from scorecards_sync.config import Settings, resolve_settings
 from scorecards_sync.console import Console
 from scorecards_sync.problems import Problem
@@ -73,14 +74,6 @@ def settings_from_args(
         os.environ if environ is None else environ,
         config_file=Path(config) if config else None,
     )
-
-
-def use_color(stream: TextIO) -> bool:
-    """Color only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
-    if os.environ.get("NO_COLOR"):
-        return False
-    isatty = getattr(stream, "isatty", None)
-    return bool(isatty and isatty())
 
 
 def report_problems(console: Console, problems: Sequence[Problem], files: int) -> None:

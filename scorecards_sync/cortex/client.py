@@ -31,7 +31,7 @@ from typing import Any
 
 import httpx
 
-from scorecards_sync import __version__
+from scorecards_sync import __version__, progress
 from scorecards_sync.cortex import models
 from scorecards_sync.cortex.breaker import DEFAULT_THRESHOLD, ConnectionBreaker
 from scorecards_sync.cortex.entity_operations import EntityOperations
@@ -323,22 +323,25 @@ class CortexClient(EntityOperations):
             except CortexNotFound:
                 logger.debug("scorecard %r disappeared while fetching descriptors", tag)
                 return None
+            finally:
+                fetching.advance()
 
-        futures: dict[str, Future[str | None]] = {}
-        executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cortex-fetch")
-        try:
-            for tag in unique:
-                futures[tag] = executor.submit(fetch, tag)
-            done, _pending = wait(futures.values(), return_when=FIRST_EXCEPTION)
-            for future in done:
-                error = future.exception()
-                if error is not None:
-                    raise error
-        except BaseException:
-            cancel.set()
-            executor.shutdown(wait=True, cancel_futures=True)
-            raise
-        executor.shutdown(wait=True)
+        with progress.phase("fetching descriptors", len(unique)) as fetching:
+            futures: dict[str, Future[str | None]] = {}
+            executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cortex-fetch")
+            try:
+                for tag in unique:
+                    futures[tag] = executor.submit(fetch, tag)
+                done, _pending = wait(futures.values(), return_when=FIRST_EXCEPTION)
+                for future in done:
+                    error = future.exception()
+                    if error is not None:
+                        raise error
+            except BaseException:
+                cancel.set()
+                executor.shutdown(wait=True, cancel_futures=True)
+                raise
+            executor.shutdown(wait=True)
         result: dict[str, str] = {}
         for tag in unique:
             text = futures[tag].result()
