@@ -42,6 +42,10 @@ class PlanError(ScorecardsSyncError):
 class UnsafePlan(PlanError):
     """A plan exceeds the configured safety thresholds; --force overrides."""
 
+    def __init__(self, message: str, reasons: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.reasons = reasons  # each threshold exceeded, in words ("it deletes ...")
+
 
 class StalePlan(PlanError):
     """Live scorecards moved since a saved plan was computed."""

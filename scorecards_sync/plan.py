@@ -291,7 +291,8 @@ def check_safety(plan: Plan, thresholds: Thresholds) -> UnsafePlan | None:
         "plan refused as unsafe: "
         + "; ".join(excesses)
         + ". Review the plan; to apply it anyway re-run with --force"
-        + (" (or raise the thresholds in the configuration)." if adjustable else ".")
+        + (" (or raise the thresholds in the configuration)." if adjustable else "."),
+        reasons=tuple(excesses),
     )
 
 

@@ -407,7 +407,9 @@ def _client_for(settings: Settings, client: CortexClient | None) -> Iterator[Cor
 def unless_forced(unsafe: UnsafePlan | None, *, force: bool) -> UnsafePlan | None:
     """`unsafe`, or None when `--force` overrides it: then a warning says so."""
     if unsafe is not None and force:
-        logger.warning("going ahead because --force was given, despite: %s", unsafe)
+        # What is forced, once: not the refusal's own advice to re-run with --force.
+        forced = "; ".join(unsafe.reasons) or str(unsafe)
+        logger.warning("--force: going ahead with a plan past the safety thresholds: %s", forced)
         return None
     return unsafe
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -268,3 +269,14 @@ def test_plan_of_an_empty_folder_says_nothing_was_found(workdir: Path) -> None:
         "Plan: 0 to create, 0 to update, 0 to delete, 0 unchanged.",
         "1 live scorecard not managed here (left untouched): theirs",
     ]
+
+
+def test_the_saved_plan_message_gives_the_apply_command_that_works(workdir: Path) -> None:
+    write_cards(workdir / "cards", card("alpha"))
+    ran = run_cli("plan", "cards", "--emulator", "state.json", "--out", "p.json")
+    assert ran.code == 0, ran.err
+    told = ran.err.split("apply it with `", 1)[1].split("`", 1)[0]
+    assert told == "scorecards-sync apply --plan p.json --emulator state.json"
+    applied = run_cli(*shlex.split(told)[1:])
+    assert applied.code == 0, applied.err
+    assert Emulator(state_file=workdir / "state.json").tags() == ["alpha"]

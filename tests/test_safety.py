@@ -79,6 +79,7 @@ def test_removing_8_of_20_is_refused_without_force(repo: Path) -> None:
     assert ran.code == 1
     assert "- delete card-00" in ran.out  # the plan is shown, then refused
     assert "plan refused as unsafe" in ran.err
+    assert "Plan checksum" not in ran.out + ran.err  # nothing to approve in a refused plan
     assert "deletes 8 of 20 managed scorecards (40%)" in ran.err
     assert "--force" in ran.err
     assert not (repo / "plan.json").exists()
@@ -300,9 +301,10 @@ def test_deleting_every_managed_scorecard_needs_force_below_min_managed(small_re
     assert Emulator(state_file=small_repo / "state.json").tags() == []
     # The override is said in the tool's own style, not in logging's.
     assert (
-        "warning: going ahead because --force was given, despite: "
-        "plan refused as unsafe: it deletes every managed scorecard" in forced.err
+        "warning: --force: going ahead with a plan past the safety thresholds: "
+        "it deletes every managed scorecard (3 of 3)" in forced.err
     )
+    assert forced.err.count("--force") == 1  # what is forced, said once, no advice to re-run
     assert "WARNING" not in forced.err and "scorecards_sync." not in forced.err
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import shlex
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -108,13 +109,12 @@ def run(args: argparse.Namespace, console: Console) -> int:
     checksum = plan.checksum()
     if unsafe is None and args.out:
         write_plan(plan, Path(args.out))
-        console.err(
-            f"Saved the plan to {args.out}; apply it with `scorecards-sync apply --plan "
-            f"{args.out}`."
-        )
-    checksum_line = f"Plan checksum: {checksum}"
-    # Only a text plan shares stdout with the checksum line: JSON and Markdown stay parseable.
-    (console.out if args.format == "text" else console.err)(checksum_line)
+        console.err(f"Saved the plan to {args.out}; apply it with `{_apply_command(args)}`.")
+    if unsafe is None and not rejected:
+        # A plan that cannot be applied gets no checksum: there is nothing to approve.
+        checksum_line = f"Plan checksum: {checksum}"
+        # Only a text plan shares stdout with the checksum line: JSON and Markdown parse.
+        (console.out if args.format == "text" else console.err)(checksum_line)
     write_github_output(
         {"plan-checksum": checksum, "has-changes": "true" if plan.has_changes else "false"}
     )
@@ -127,6 +127,20 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if args.detailed_exitcode and plan.has_changes:
         return EXIT_CHANGES
     return EXIT_OK
+
+
+def _apply_command(args: argparse.Namespace) -> str:
+    """The `apply` that applies the plan saved by this run: against the same Cortex (the
+    flags that chose it; variables and the config file apply to both runs alike)."""
+    words = ["scorecards-sync", "apply", "--plan", args.out]
+    for flag, value in (
+        ("--emulator", args.emulator),
+        ("--base-url", args.base_url),
+        ("--config", args.config),
+    ):
+        if value:
+            words += [flag, value]
+    return shlex.join(words)
 
 
 def make_checked_plan(
