@@ -19,9 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+import yaml
+
 from scorecards_sync.config import Settings, find_root
 from scorecards_sync.cortex.client import CortexClient
-from scorecards_sync.descriptor import fingerprint
+from scorecards_sync.descriptor import canonical, fingerprint
+from scorecards_sync.descriptor_diff import diff_canonical
 from scorecards_sync.errors import (
     CortexAuthError,
     CortexRejected,
@@ -32,7 +35,7 @@ from scorecards_sync.errors import (
 )
 from scorecards_sync.impact import Impact
 from scorecards_sync.impact_fetch import Impacts, compute_impacts
-from scorecards_sync.loader import Document, PathProblem, display_path, load_paths
+from scorecards_sync.loader import Document
 from scorecards_sync.plan import Action, Change, Plan, ServerVerdict, check_safety
 from scorecards_sync.planner import (
     Desired,
@@ -42,86 +45,14 @@ from scorecards_sync.planner import (
     removals_between,
     tags_to_fetch,
 )
-from scorecards_sync.problems import Problem, has_errors, sort_problems
-from scorecards_sync.validation import validate_documents
+from scorecards_sync.source import Source as Source  # re-exported
+from scorecards_sync.source import load_source as load_source  # re-exported
 
 logger = logging.getLogger(__name__)
 
 # Any URL the in-process transport answers: it never reaches a network.
 EMULATOR_BASE_URL = "https://emulator.invalid"
 EMULATOR_KEY = "emulator"
-
-
-@dataclass(frozen=True)
-class Source:
-    """The repository side: parsed descriptors and every problem found in them.
-
-    It remembers where it was loaded from (`paths`, and `base` when deletions are planned
-    since a ref), and `merge_base`, the commit of `base` it compared with when loading
-    needed it: planning uses the same commit rather than asking git again.
-    """
-
-    documents: list[Document]
-    problems: list[Problem]
-    files: int
-    paths: tuple[str, ...] = ()
-    base: str | None = None
-    merge_base: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return not has_errors(self.problems)
-
-    def desired(self) -> list[Desired]:
-        return [Desired.from_document(document) for document in self.documents]
-
-
-def load_source(paths: Sequence[str], base: str | None = None, *, missing_hint: str = "") -> Source:
-    """Load and validate every descriptor under `paths`, all problems at once.
-
-    With `base`, a path that does not exist but did at (the merge base of) `base` counts
-    as empty rather than as an error: git keeps no empty folder, so deleting every
-    descriptor removes the folder too, and that deletion is what `--base` is there to plan.
-    `missing_hint` says where `paths` came from, beside one that does not exist.
-    """
-    loaded = load_paths(paths, missing_hint=missing_hint)
-    problems = [*loaded.problems, *validate_documents(loaded.documents)]
-    start = None
-    if base:
-        problems, start = _forgive_removed_paths(problems, base, paths)
-    not_files = (PathProblem.MISSING, PathProblem.NO_FILES)
-    files = len(
-        {d.path for d in loaded.documents}
-        | {p.path for p in loaded.problems if p.code not in not_files}
-    )
-    return Source(
-        loaded.documents, sort_problems(problems), files, tuple(paths), base or None, start
-    )
-
-
-def _forgive_removed_paths(
-    problems: list[Problem], base: str, paths: Sequence[str]
-) -> tuple[list[Problem], str | None]:
-    """The problems left, and the merge base of `base` when it had to be found."""
-    missing = {p.path for p in problems if p.code == PathProblem.MISSING}
-    if not missing:
-        return problems, None
-    from scorecards_sync.gitsource import GitSource
-
-    gone: set[str] = set()
-    with GitSource(".") as git:
-        start = git.merge_base(base, "HEAD")
-        for path in paths:
-            shown = display_path(Path(path))
-            if shown in missing and git.exists_at(start, path):
-                gone.add(shown)
-                logger.warning(
-                    "%s no longer exists (it did at %s): planned as empty, so the scorecards "
-                    "it held are deleted",
-                    shown,
-                    base,
-                )
-    return [p for p in problems if not (p.code == PathProblem.MISSING and p.path in gone)], start
 
 
 def target_of(settings: Settings) -> str:
@@ -419,6 +350,30 @@ def live_fingerprints(client: CortexClient, tags: Sequence[str]) -> dict[str, st
     present = {summary.tag for summary in client.list_scorecards()}
     fetched = client.fetch_descriptors([tag for tag in tags if tag in present])
     return {tag: fingerprint(parse_live(tag, text)) for tag, text in fetched.items()}
+
+
+def already_applied(plan: Plan, client: CortexClient) -> bool:
+    """Cortex already holds what `plan` would make it hold: every scorecard it creates or
+    updates reads back equal in meaning to the YAML it would send, and every one it
+    deletes is gone. A saved plan applied a second time is so."""
+    present = {summary.tag for summary in client.list_scorecards()}
+    writes = [c for c in plan.actionable if c.action is not Action.DELETE]
+    fetched = client.fetch_descriptors([c.tag for c in writes if c.tag in present])
+    for change in plan.actionable:
+        if change.action is Action.DELETE:
+            if change.tag in present:
+                return False
+            continue
+        live = fetched.get(change.tag)
+        if live is None or change.desired_yaml is None:
+            return False
+        desired = yaml.safe_load(change.desired_yaml)
+        if not isinstance(desired, dict):
+            return False
+        fields, rules = diff_canonical(canonical(desired), canonical(parse_live(change.tag, live)))
+        if fields or rules:
+            return False
+    return True
 
 
 def is_interactive(stdin: TextIO, stdout: TextIO) -> bool:

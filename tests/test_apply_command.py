@@ -117,6 +117,20 @@ def test_json_results_with_nothing_to_do_are_the_usual_object(workdir: Path) -> 
     }
 
 
+def test_a_saved_plan_applied_twice_is_already_applied(workdir: Path) -> None:
+    assert run_cli("plan", "cards", "--emulator", "state.json", "--out", "plan.json").code == 0
+    assert run_cli("apply", "--plan", "plan.json", "--emulator", "state.json").code == 0
+    again = run_cli("apply", "--plan", "plan.json", "--emulator", "state.json")
+    assert again.code == 0, again.err
+    assert "already applied: Cortex already matches the plan in plan.json" in again.err
+    assert "since the plan" not in again.err
+    # Moved elsewhere than the plan's desired state: still refused as stale.
+    emulator = state(workdir)
+    emulator.put_descriptor(card("alpha", name="Edited In The UI"))  # kept in the file
+    stale = run_cli("apply", "--plan", "plan.json", "--emulator", "state.json")
+    assert stale.code == 1 and "alpha (created in Cortex since the plan)" in stale.err
+
+
 def test_saved_plan_is_applied_exactly(workdir: Path) -> None:
     assert run_cli("plan", "cards", "--emulator", "state.json", "--out", "plan.json").code == 0
     # The repository moves on after the plan was reviewed: the saved plan still rules.

@@ -46,7 +46,9 @@ def test_validate_loads_no_other_command() -> None:
     code = (
         "import sys; from scorecards_sync.cli import main; "
         "main(['validate', 'examples/scorecards']); "
-        "print(sorted(m for m in sys.modules if m.startswith('scorecards_sync.commands.')))"
+        "from scorecards_sync.commands import COMMANDS; "
+        "names = {'scorecards_sync.commands.' + c.module for c in COMMANDS}; "
+        "print(sorted(m for m in sys.modules if m in names))"
     )
     ran = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT

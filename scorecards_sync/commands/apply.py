@@ -23,12 +23,13 @@ from scorecards_sync.commands.plan import add_plan_options, make_checked_plan
 from scorecards_sync.config import Settings
 from scorecards_sync.console import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, Console
 from scorecards_sync.cortex.client import CortexClient
-from scorecards_sync.errors import PlanError, UsageError
+from scorecards_sync.errors import PlanError, StalePlan, UsageError
 from scorecards_sync.plan import Plan, check_safety
 from scorecards_sync.planfile import read_plan
 from scorecards_sync.render import plan_renderer
 from scorecards_sync.render.results import JsonResults, TextResults
 from scorecards_sync.workflow import (
+    already_applied,
     is_interactive,
     live_fingerprints,
     open_client,
@@ -98,7 +99,15 @@ def _apply_saved(path: Path, settings: Settings, args: argparse.Namespace, conso
     with open_client(settings) as client:
         if plan.has_changes:
             # Before the plan is shown: what a stale plan says it will do no longer holds.
-            check_fresh(plan, live_fingerprints(client, touched_tags(plan)))
+            try:
+                check_fresh(plan, live_fingerprints(client, touched_tags(plan)))
+            except StalePlan:
+                if not already_applied(plan, client):
+                    raise
+                console.err(
+                    f"already applied: Cortex already matches the plan in {path}; nothing was sent."
+                )
+                return _nothing_to_do(args, console)
         _show(plan, settings, args, console)
         if not plan.has_changes:
             return _nothing_to_do(args, console)

@@ -17,7 +17,7 @@ from scorecards_sync.console import EXIT_ERROR, EXIT_OK, Console
 from scorecards_sync.loader import DEFAULT_DIR, DEFAULT_HINT
 from scorecards_sync.problems import Severity
 from scorecards_sync.render.problems import REPORTERS
-from scorecards_sync.workflow import load_source
+from scorecards_sync.source import load_source
 
 NAME = "validate"
 HELP = "check scorecard descriptors offline: schema and semantic checks, no network"
