@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from scorecards_sync.cortex.http import DEFAULT_BASE_URL, ENV_BASE_URL
+from scorecards_sync.cortex.endpoint import DEFAULT_BASE_URL, ENV_BASE_URL
 from scorecards_sync.cortex.secret import ENV_API_KEY, ENV_API_KEY_FILE, ApiKey, api_key_from_env
 from scorecards_sync.errors import ConfigError
 from scorecards_sync.loader import DEFAULT_DIR, Document, parse_document

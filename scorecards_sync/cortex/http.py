@@ -29,6 +29,8 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import httpx
 
 from scorecards_sync.cortex.breaker import ConnectionBreaker
+from scorecards_sync.cortex.endpoint import DEFAULT_BASE_URL as DEFAULT_BASE_URL  # re-exported
+from scorecards_sync.cortex.endpoint import ENV_BASE_URL as ENV_BASE_URL  # re-exported
 from scorecards_sync.cortex.models import ClientStats, ResponseShapeError
 from scorecards_sync.cortex.ratelimit import RateLimiter, Unlimited
 from scorecards_sync.cortex.retry import (
@@ -52,8 +54,6 @@ from scorecards_sync.errors import (
 )
 from scorecards_sync.safe_text import one_line
 
-DEFAULT_BASE_URL = "https://api.getcortexapp.com"
-ENV_BASE_URL = "CORTEX_BASE_URL"
 YAML_CONTENT_TYPE = "application/yaml;charset=UTF-8"
 DEFAULT_RATE_LIMIT_PER_MINUTE = 1000  # Cortex's documented limit per client
 DEFAULT_BURST = 50  # what Cortex's own CLI allows itself (cortexapps-cli TokenBucket)
