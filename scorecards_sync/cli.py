@@ -45,9 +45,17 @@ QUIET_HELP = "only the result and errors: no progress, no warnings"
 NO_COLOR_HELP = "no colors (as the NO_COLOR environment variable does)"
 
 
+class _ArgumentError(UsageError):
+    """Bad arguments: the message, and the usage line of the command they were given to."""
+
+    def __init__(self, message: str, usage: str) -> None:
+        super().__init__(message)
+        self.usage = usage
+
+
 class _ArgumentParser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{self.prog}: {message}{_did_you_mean(message)}")
+        raise _ArgumentError(f"{self.prog}: {message}{_did_you_mean(message)}", self.format_usage())
 
 
 def _did_you_mean(message: str) -> str:
@@ -126,6 +134,8 @@ def main(argv: Sequence[str] | None = None, console: Console | None = None) -> i
         with colors_allowed(not no_color), progress.listening(_progress_view(console, quiet)):
             return commands[args.command].run(args, console)
     except UsageError as exc:
+        if isinstance(exc, _ArgumentError):
+            console.err(exc.usage.rstrip())  # as argparse itself shows it: usage, then error
         console.err(f"error: {exc}")
         return EXIT_USAGE
     except ScorecardsSyncError as exc:

@@ -24,7 +24,10 @@ from scorecards_sync.problems import Problem, Severity
 
 DEFAULT_DIR = ".cortex/scorecards"
 YAML_SUFFIXES = (".yaml", ".yml")
-DEFAULT_HINT = "the default folder; pass the paths of your descriptors"
+DEFAULT_HINT = (
+    "the default folder; pass the paths of your descriptors, or set `paths` in "
+    ".scorecards-sync.yaml"
+)
 # Nodes built from one file, aliases expanded: far above any real scorecard, far below a bomb.
 MAX_NODES = 200_000
 # Characters of text built from one file, aliases expanded: one alias to a long string,

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from scorecards_sync.loader import Document, PathProblem, display_path, load_paths
+from scorecards_sync.config import DEFAULT_SOURCE
+from scorecards_sync.loader import DEFAULT_HINT, Document, PathProblem, display_path, load_paths
 from scorecards_sync.problems import Problem, has_errors, sort_problems
 from scorecards_sync.validation import validate_documents
 
@@ -94,3 +95,12 @@ def _forgive_removed_paths(
                     base,
                 )
     return [p for p in problems if not (p.code == PathProblem.MISSING and p.path in gone)], start
+
+
+def paths_origin(source: str) -> str:
+    """Where configured paths came from (`Settings.source("paths")`), to say beside one
+    that does not exist: the default folder, or the file or variable that named it."""
+    if source == DEFAULT_SOURCE:
+        return DEFAULT_HINT
+    kind, _, where = source.partition(" ")
+    return f"`paths` in {where}" if kind == "file" else f"`paths` from {where}"

@@ -280,3 +280,12 @@ def test_the_saved_plan_message_gives_the_apply_command_that_works(workdir: Path
     applied = run_cli(*shlex.split(told)[1:])
     assert applied.code == 0, applied.err
     assert Emulator(state_file=workdir / "state.json").tags() == ["alpha"]
+
+
+def test_plan_without_the_default_folder_says_what_validate_says(workdir: Path) -> None:
+    planned = run_cli("plan", "--emulator", "state.json")
+    validated = run_cli("validate")
+    assert planned.code == validated.code == 1
+    said = ".cortex/scorecards:1:1: error: no such file or directory (the default folder; pass "
+    assert said in planned.err and said in validated.out + validated.err
+    assert "or set `paths` in .scorecards-sync.yaml" in planned.err

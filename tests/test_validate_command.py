@@ -190,7 +190,9 @@ def test_usage_errors_exit_64(argv: list[str]) -> None:
     code, out, err = _run(*argv)
     assert code == 64
     assert out == ""
-    assert err.startswith("error: ")
+    *usage, error = err.splitlines()
+    assert usage[0].startswith("usage: scorecards-sync ")  # as argparse shows it
+    assert error.startswith("error: scorecards-sync")
 
 
 def test_json_format_is_the_documented_object(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -27,6 +27,7 @@ from scorecards_sync.errors import PlanError, UsageError
 from scorecards_sync.loader import DEFAULT_DIR
 from scorecards_sync.planfile import write_plan
 from scorecards_sync.render import RENDERERS, plan_renderer
+from scorecards_sync.source import paths_origin
 from scorecards_sync.workflow import (
     RepositoryPlan,
     load_source,
@@ -153,7 +154,9 @@ def make_checked_plan(
 ) -> RepositoryPlan | None:
     """Validate, then plan against Cortex; None (problems printed) when descriptors are invalid."""
     paths = list(args.paths) or list(settings.paths)
-    source = load_source(paths, args.base)
+    # As `validate` says it: a configured folder that does not exist is named with its origin.
+    hint = "" if args.paths else paths_origin(settings.source("paths"))
+    source = load_source(paths, args.base, missing_hint=hint)
     report_problems(console, source.problems, source.files)
     if not source.ok:
         console.err("error: the descriptors have errors; nothing was sent to Cortex")

@@ -12,12 +12,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from scorecards_sync.config import DEFAULT_SOURCE, resolve_paths
+from scorecards_sync.config import resolve_paths
 from scorecards_sync.console import EXIT_ERROR, EXIT_OK, Console
-from scorecards_sync.loader import DEFAULT_DIR, DEFAULT_HINT
+from scorecards_sync.loader import DEFAULT_DIR
 from scorecards_sync.problems import Severity
 from scorecards_sync.render.problems import REPORTERS
-from scorecards_sync.source import load_source
+from scorecards_sync.source import load_source, paths_origin
 
 NAME = "validate"
 HELP = "check scorecard descriptors offline: schema and semantic checks, no network"
@@ -51,20 +51,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _origin(source: str) -> str:
-    """Where the configured paths came from, to say beside one that does not exist."""
-    if source == DEFAULT_SOURCE:
-        return DEFAULT_HINT
-    kind, _, where = source.partition(" ")
-    return f"`paths` in {where}" if kind == "file" else f"`paths` from {where}"
-
-
 def run(args: argparse.Namespace, console: Console) -> int:
     if args.paths:
         loaded = load_source(args.paths)
     else:
         paths, origin = resolve_paths(config_file=Path(args.config) if args.config else None)
-        loaded = load_source(paths, missing_hint=_origin(origin))
+        loaded = load_source(paths, missing_hint=paths_origin(origin))
     problems = loaded.problems
     report = REPORTERS[args.format](problems, loaded.files)
     for line in report.stdout:
