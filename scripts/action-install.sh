@@ -49,17 +49,36 @@ done
 temp=${RUNNER_TEMP:-${TMPDIR:-/tmp}}
 venv="$temp/scorecards-sync-venv"
 if [ "${RUNNER_OS:-}" = "Windows" ]; then bin="$venv/Scripts"; else bin="$venv/bin"; fi
-stamp="$venv/.installed-from"
+stamp="$venv/.installed"
+lock="$ACTION_PATH/scripts/action-requirements.txt"
 
-# A second use of the action in the same job reuses the environment it installed.
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$ACTION_PATH" ] && usable "$bin/python"; then
+# What the environment is made of: the interpreter, the hash-pinned lock and the package's
+# own files. An environment with the same stamp (a second use in the same job, or one
+# restored by actions/cache, see examples/github/) is used as it is.
+wanted=$("$python" - "$ACTION_PATH" "$lock" <<'PYTHON'
+import hashlib, pathlib, sys
+root, lock = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+digest = hashlib.sha256(sys.version.encode())
+for path in [lock, root / "pyproject.toml", *sorted((root / "scorecards_sync").rglob("*"))]:
+    if path.is_file() and "__pycache__" not in path.parts:
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+print(digest.hexdigest())
+PYTHON
+) || fail "could not read $lock"
+
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ] && usable "$bin/python"; then
   echo "scorecards-sync is already installed in $venv"
 else
   rm -rf "$venv"
   "$python" -m venv "$venv" || fail "could not create a virtual environment with $python (on Debian or Ubuntu images: apt-get install python3-venv)"
   export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
-  "$bin/python" -m pip install --quiet "$ACTION_PATH" || fail "could not install scorecards-sync from $ACTION_PATH"
-  printf '%s' "$ACTION_PATH" >"$stamp"
+  # Every distribution pip installs is pinned by hash; the action's own package is built
+  # from its folder with the pinned setuptools, without fetching anything else.
+  "$bin/python" -m pip install --quiet --require-hashes --no-deps -r "$lock" \
+    || fail "could not install the dependencies pinned in $lock"
+  "$bin/python" -m pip install --quiet --no-deps --no-build-isolation "$ACTION_PATH" \
+    || fail "could not install scorecards-sync from $ACTION_PATH"
+  printf '%s' "$wanted" >"$stamp"
   echo "Installed $("$bin/python" -m scorecards_sync --version) into $venv"
 fi
 echo "python=$bin/python" >>"$GITHUB_OUTPUT"

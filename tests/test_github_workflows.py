@@ -140,3 +140,19 @@ def test_inputs_exist_in_the_action_when_it_is_there() -> None:
     declared = set(yaml.safe_load(action_file.read_text())["inputs"])
     for path in (PLAN, APPLY):
         assert set(action_step(load(path))["with"]) <= declared
+
+
+@pytest.mark.parametrize("path", [PLAN, APPLY], ids=["plan", "apply"])
+def test_the_action_environment_is_cached_before_the_action_runs(path: Path) -> None:
+    all_steps = steps(load(path))
+    cache = [
+        i for i, s in enumerate(all_steps) if str(s.get("uses", "")).startswith("actions/cache@")
+    ]
+    action = [i for i, s in enumerate(all_steps) if ACTION.match(str(s.get("uses", "")))]
+    assert len(cache) == 1 and cache[0] < action[0]
+    settings = all_steps[cache[0]]["with"]
+    # Where scripts/action-install.sh keeps the environment.
+    assert settings["path"] == "${{ runner.temp }}/scorecards-sync-venv"
+    script = (ROOT / "scripts" / "action-install.sh").read_text(encoding="utf-8")
+    assert 'venv="$temp/scorecards-sync-venv"' in script
+    assert f"hashFiles('.github/workflows/{path.name}')" in settings["key"]
