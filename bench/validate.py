@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -94,26 +95,34 @@ def find_check_jsonschema(given: str | None) -> str | None:
     return shutil.which("check-jsonschema")
 
 
-def wall_seconds(command: Sequence[str]) -> float:
+def process_seconds(command: Sequence[str]) -> tuple[float, float]:
+    """Wall time and CPU time (user + system) of one whole run of `command`."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
-    elapsed = time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"{command[0]} failed: {done.stdout}{done.stderr}")
-    return elapsed
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
 
 
 def compare_processes(label: str, ours_cmd: list[str], theirs_cmd: list[str], runs: int) -> None:
-    # Alternate the two, so that both see the same machine (other load comes and goes).
-    theirs_times, our_times = [], []
+    # Alternate the two, so that both see the same machine (other load comes and goes); CPU
+    # time is also shown, as it depends less on what else the machine runs.
+    theirs_runs, our_runs = [], []
     for _ in range(runs):
-        theirs_times.append(wall_seconds(theirs_cmd))
-        our_times.append(wall_seconds(ours_cmd))
-    theirs, mine = statistics.median(theirs_times), statistics.median(our_times)
-    print(f"{label}:")
-    print(f"  check-jsonschema --schemafile: {theirs:.3f} s wall (median of {runs})")
-    print(f"  scorecards-sync validate:      {mine:.3f} s wall (median of {runs})")
-    print(f"  speed-up (theirs / ours):      {theirs / mine:.2f}x")
+        theirs_runs.append(process_seconds(theirs_cmd))
+        our_runs.append(process_seconds(ours_cmd))
+    print(f"{label} (median of {runs}):")
+    for what, index in (("wall", 0), ("CPU", 1)):
+        theirs = statistics.median(run[index] for run in theirs_runs)
+        mine = statistics.median(run[index] for run in our_runs)
+        print(
+            f"  {what:4}: check-jsonschema --schemafile {theirs:.3f} s, "
+            f"scorecards-sync validate {mine:.3f} s, speed-up {theirs / mine:.2f}x"
+        )
 
 
 def main() -> None:
