@@ -289,3 +289,20 @@ def test_plan_without_the_default_folder_says_what_validate_says(workdir: Path) 
     said = ".cortex/scorecards:1:1: error: no such file or directory (the default folder; pass "
     assert said in planned.err and said in validated.out + validated.err
     assert "or set `paths` in .scorecards-sync.yaml" in planned.err
+
+
+def test_descriptor_warnings_are_one_line_before_a_plan(workdir: Path) -> None:
+    legacy = card("legacy").replace(
+        "name: Legacy\n", "name: Legacy\nfilter:\n  category: SERVICE\n"
+    )
+    write_cards(workdir / "cards", legacy)
+    assert "category: SERVICE" in (workdir / "cards" / "legacy.yaml").read_text()
+    validated = run_cli("validate", "cards")
+    assert "legacy filter shape" in validated.out + validated.err  # validate says it in full
+    planned = run_cli("plan", "cards", "--emulator", "state.json")
+    assert planned.code == 0, planned.err
+    assert "legacy filter shape" not in planned.err
+    assert (
+        "warning: 1 warning(s) in cards/legacy.yaml; `scorecards-sync validate` shows them"
+        in planned.err
+    )

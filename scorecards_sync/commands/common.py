@@ -12,6 +12,7 @@ from typing import Any
 from scorecards_sync.commands.color import use_color as use_color  # re-exported
 from scorecards_sync.config import Settings, resolve_settings
 from scorecards_sync.console import Console
+from scorecards_sync.loader import PathProblem
 from scorecards_sync.problems import Problem
 from scorecards_sync.render.problems import REPORTERS
 
@@ -83,3 +84,17 @@ def report_problems(console: Console, problems: Sequence[Problem], files: int) -
     report = REPORTERS["text"](problems, files)
     for line in (*report.stdout, *report.stderr):
         console.err(line)
+
+
+def report_warnings_briefly(console: Console, problems: Sequence[Problem], files: int) -> None:
+    """Warnings (no errors) before a plan: those about the paths given in full, those inside
+    descriptors as one line naming their files. `validate` shows them in full; repeating
+    each one in every plan and apply of a session only buries the plan."""
+    about_paths = [p for p in problems if p.code in (PathProblem.MISSING, PathProblem.NO_FILES)]
+    report_problems(console, about_paths, files)
+    inside = [p for p in problems if p not in about_paths]
+    if inside:
+        where = ", ".join(sorted({p.path for p in inside}))
+        console.err(
+            f"warning: {len(inside)} warning(s) in {where}; `scorecards-sync validate` shows them"
+        )

@@ -18,6 +18,7 @@ from scorecards_sync.commands.common import (
     add_prune_option,
     add_settings_options,
     report_problems,
+    report_warnings_briefly,
     settings_from_args,
     use_color,
 )
@@ -157,7 +158,10 @@ def make_checked_plan(
     # As `validate` says it: a configured folder that does not exist is named with its origin.
     hint = "" if args.paths else paths_origin(settings.source("paths"))
     source = load_source(paths, args.base, missing_hint=hint)
-    report_problems(console, source.problems, source.files)
+    if source.ok:
+        report_warnings_briefly(console, source.problems, source.files)
+    else:
+        report_problems(console, source.problems, source.files)
     if not source.ok:
         console.err("error: the descriptors have errors; nothing was sent to Cortex")
         return None
