@@ -160,7 +160,9 @@ def main(argv: Sequence[str] | None = None, console: Console | None = None) -> i
 
 def _secrets_in_environment() -> list[str]:
     """The API key (and a GitHub token) this run may hold, to scrub from an unexpected error."""
-    secrets = [os.environ.get(name, "").strip() for name in (ENV_API_KEY, "GITHUB_TOKEN")]
+    # A workspace names its own key variable (`api_key_env`): scrub every *API_KEY* one.
+    names = {ENV_API_KEY, "GITHUB_TOKEN", *(name for name in os.environ if "API_KEY" in name)}
+    secrets = [os.environ.get(name, "").strip() for name in sorted(names)]
     with contextlib.suppress(ScorecardsSyncError):  # no key, or an unreadable key file
         secrets.append(api_key_from_env().reveal())
     return [secret for secret in secrets if secret]

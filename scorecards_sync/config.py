@@ -16,10 +16,20 @@ The config file is `.scorecards-sync.yaml` at the repository root (the folder ho
     base_url: https://api.getcortexapp.com
     rate_limit: 1000                 # requests per minute
     retries: 6                       # retries of a failed call (5xx, dropped connection)
+    workspaces:                      # named Cortex workspaces, chosen with --workspace NAME
+      staging: {base_url: https://api.staging.example, api_key_env: CORTEX_API_KEY_STAGING}
+      production:
+        base_url: https://api.getcortexapp.com
+        api_key_env: CORTEX_API_KEY
+        managed: ["platform-*"]      # may override paths, managed, prune, thresholds,
+                                     # concurrency
+
+Precedence: flags > environment > the chosen workspace > top-level config > defaults.
 
 The API key never comes from the config file (it would end up committed) nor from a
 flag (it would show in the process list): only `CORTEX_API_KEY` or the file named by
-`CORTEX_API_KEY_FILE`. Every value remembers where it came from, for `config`.
+`CORTEX_API_KEY_FILE`, or, when a workspace is chosen, only the environment variable
+that workspace names. Every value remembers where it came from, for `config`.
 """
 
 from __future__ import annotations
@@ -37,7 +47,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from scorecards_sync.cortex.endpoint import DEFAULT_BASE_URL, ENV_BASE_URL
-from scorecards_sync.cortex.secret import ENV_API_KEY, ENV_API_KEY_FILE, ApiKey, api_key_from_env
+from scorecards_sync.cortex.secret import (
+    ENV_API_KEY,
+    ENV_API_KEY_FILE,
+    ApiKey,
+    api_key_from_env,
+    api_key_from_variable,
+)
 from scorecards_sync.errors import ConfigError
 from scorecards_sync.loader import DEFAULT_DIR, Document, parse_document
 from scorecards_sync.thresholds import Thresholds
@@ -49,6 +65,7 @@ PYPROJECT = "pyproject.toml"
 PYPROJECT_TABLE = "scorecards-sync"
 ENV_CONFIG = "SCORECARDS_SYNC_CONFIG"
 ENV_PREFIX = "SCORECARDS_SYNC_"
+ENV_WORKSPACE = ENV_PREFIX + "WORKSPACE"
 
 DEFAULT_SOURCE = "default"
 FLAG_SOURCE = "flag"
@@ -65,6 +82,9 @@ class Settings:
     rate_limit: int = 1000
     retries: int = 6
     emulator: str | None = None
+    workspace: str | None = None
+    # The environment variable the chosen workspace reads its key from.
+    api_key_env: str | None = None
     # Never shown by repr; `Secret` masks itself too, but the key has no business in a repr.
     api_key: ApiKey | None = field(default=None, repr=False, compare=False)
     config_file: str | None = None
@@ -74,6 +94,12 @@ class Settings:
         return self.sources.get(name, DEFAULT_SOURCE)
 
     def require_api_key(self) -> ApiKey:
+        if self.api_key is None and self.workspace and self.api_key_env:
+            raise ConfigError(
+                f"no Cortex API key for workspace {self.workspace!r}: set the environment "
+                f"variable {self.api_key_env} (its `api_key_env`) to a key with the 'View "
+                "Scorecards' permission ('Edit Scorecards' to apply)"
+            )
         if self.api_key is None:
             try:
                 return api_key_from_env({})  # raises the one actionable "no key" message
@@ -158,6 +184,12 @@ def _url(value: Any) -> str:
     return value.strip().rstrip("/")
 
 
+def _variable_name(value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value.strip()):
+        raise ValueError("expected the name of an environment variable (letters, digits, _)")
+    return value.strip()
+
+
 def _path(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError("expected a file path")
@@ -195,13 +227,29 @@ _FORBIDDEN_IN_FILE: Mapping[str, str] = {
 }
 
 
+# What a workspace holds: where its Cortex is and which variable holds its key (both
+# required), and the settings it may override (`thresholds` as a table, as at the top).
+_WORKSPACE_REQUIRED: Mapping[str, _Spec] = {
+    "base_url": _Spec(_url),
+    "api_key_env": _Spec(_variable_name),
+}
+_WORKSPACE_OVERRIDES = ("paths", "managed", "prune", "concurrency")
+_WORKSPACE_KEYS = (*_WORKSPACE_REQUIRED, *_WORKSPACE_OVERRIDES, "thresholds")
+_WORKSPACE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
 def _all_specs() -> list[tuple[str, _Spec]]:
     return [*_SETTINGS.items(), *((f"thresholds.{k}", s) for k, s in _THRESHOLDS.items())]
 
 
 def setting_names() -> tuple[str, ...]:
     """Every setting, in display order (thresholds as `thresholds.<name>`)."""
-    return (*_SETTINGS, *(f"thresholds.{name}" for name in _THRESHOLDS), "api_key")
+    return (
+        "workspace",
+        *_SETTINGS,
+        *(f"thresholds.{name}" for name in _THRESHOLDS),
+        "api_key",
+    )
 
 
 def find_root(start: Path | None = None) -> Path:
@@ -230,9 +278,16 @@ def resolve_settings(
     if config_file is None and env.get(ENV_CONFIG):
         config_file = Path(env[ENV_CONFIG])
     file_values, file_sources, shown_file, root = _read_config(here, config_file)
+    workspaces: Mapping[str, _Workspace] = file_values.pop("workspaces", {})
+    workspace, workspace_source = _choose_workspace(
+        given.pop("workspace", None), env, workspaces, shown_file
+    )
+    chosen = workspaces[workspace] if workspace else _Workspace({}, {})
 
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
+    if workspace:
+        sources["workspace"] = workspace_source
     for name, spec in (
         *_SETTINGS.items(),
         *(("thresholds." + k, s) for k, s in _THRESHOLDS.items()),
@@ -243,6 +298,9 @@ def resolve_settings(
         elif spec.env and env.get(spec.env, "").strip():
             values[name] = _parse_env(spec.env, spec, env[spec.env])
             sources[name] = f"env {spec.env}"
+        elif name in chosen.values:
+            values[name] = chosen.values[name]
+            sources[name] = chosen.sources[name]
         elif name in file_values:
             values[name] = file_values[name]
             sources[name] = file_sources[name]
@@ -252,7 +310,12 @@ def resolve_settings(
     elif "paths" not in values and root != here.resolve():
         values["paths"] = _from_root(root, here, (DEFAULT_DIR,))
 
-    api_key, key_source = _api_key(env)
+    api_key_env: str | None = chosen.values.get("api_key_env")
+    key_source: str | None
+    if workspace and api_key_env:
+        api_key, key_source = _workspace_api_key(env, workspace, api_key_env)
+    else:
+        api_key, key_source = _api_key(env)
     if key_source:
         sources["api_key"] = key_source
 
@@ -267,10 +330,69 @@ def resolve_settings(
     return Settings(
         **top,
         thresholds=thresholds,
+        workspace=workspace,
+        api_key_env=api_key_env,
         api_key=api_key,
         config_file=shown_file,
         sources=sources,
     )
+
+
+@dataclass(frozen=True)
+class _Workspace:
+    """One workspace of the config file: its valid values and where each one is written."""
+
+    values: Mapping[str, Any]
+    sources: Mapping[str, str]
+
+
+def workspace_names(
+    environ: Mapping[str, str] | None = None,
+    *,
+    cwd: Path | None = None,
+    config_file: Path | None = None,
+) -> tuple[str, ...]:
+    """The workspaces the config file defines, in the order it defines them."""
+    env = os.environ if environ is None else environ
+    if config_file is None and env.get(ENV_CONFIG):
+        config_file = Path(env[ENV_CONFIG])
+    file_values, _, _, _ = _read_config(cwd or Path.cwd(), config_file)
+    return tuple(file_values.get("workspaces", {}))
+
+
+def _choose_workspace(
+    flag: Any, env: Mapping[str, str], workspaces: Mapping[str, _Workspace], shown: str | None
+) -> tuple[str | None, str]:
+    """The workspace asked for (--workspace, else SCORECARDS_SYNC_WORKSPACE) and where from."""
+    if isinstance(flag, str) and flag.strip():
+        name, given_by, source = flag.strip(), "--workspace", FLAG_SOURCE
+    elif env.get(ENV_WORKSPACE, "").strip():
+        name = env[ENV_WORKSPACE].strip()
+        given_by = source = f"env {ENV_WORKSPACE}"
+    else:
+        return None, DEFAULT_SOURCE
+    if name in workspaces:
+        return name, source
+    if not workspaces:
+        where = f"the config file {shown}" if shown else "no config file was found"
+        raise ConfigError(
+            f"{given_by}: unknown workspace {name!r}: no workspaces are defined ({where}); "
+            "define them under `workspaces:` in the config file"
+        )
+    raise ConfigError(
+        f"{given_by}: unknown workspace {name!r}{_suggest(name, workspaces)}; "
+        f"defined in {shown}: {', '.join(workspaces)}"
+    )
+
+
+def _workspace_api_key(
+    env: Mapping[str, str], workspace: str, variable: str
+) -> tuple[ApiKey | None, str]:
+    """The key of a workspace: only from the variable it names (never CORTEX_API_KEY_FILE,
+    never another workspace's variable)."""
+    if env.get(variable, "").strip():
+        return api_key_from_variable(env, variable), f"env {variable} (workspace {workspace})"
+    return None, f"workspace {workspace}: env {variable} is not set"
 
 
 def resolve_paths(
@@ -278,6 +400,7 @@ def resolve_paths(
     *,
     cwd: Path | None = None,
     config_file: Path | None = None,
+    workspace_flag: str | None = None,
 ) -> tuple[tuple[str, ...], str]:
     """Only `paths` (relative to `cwd`) and where it came from: what offline commands need.
 
@@ -288,11 +411,16 @@ def resolve_paths(
     here = cwd or Path.cwd()
     if config_file is None and env.get(ENV_CONFIG):
         config_file = Path(env[ENV_CONFIG])
-    file_values, file_sources, _, root = _read_config(here, config_file)
+    file_values, file_sources, shown, root = _read_config(here, config_file)
+    workspaces: Mapping[str, _Workspace] = file_values.get("workspaces", {})
+    workspace, _ = _choose_workspace(workspace_flag, env, workspaces, shown)
+    chosen = workspaces[workspace] if workspace else _Workspace({}, {})
     spec = _SETTINGS["paths"]
     if spec.env and env.get(spec.env, "").strip():
         paths = _parse_env(spec.env, spec, env[spec.env])
         source = f"env {spec.env}"
+    elif "paths" in chosen.values:
+        paths, source = chosen.values["paths"], chosen.sources["paths"]
     elif "paths" in file_values:
         paths, source = file_values["paths"], file_sources["paths"]
     elif root != here.resolve():
@@ -335,6 +463,7 @@ def _warn_unknown_variables(env: Mapping[str, str]) -> None:
     """A mistyped variable would otherwise be ignored without a word."""
     known = {
         ENV_CONFIG,
+        ENV_WORKSPACE,
         *_OTHER_VARIABLES,
         *(spec.env for spec in (*_SETTINGS.values(), *_THRESHOLDS.values()) if spec.env),
     }
@@ -515,33 +644,103 @@ def _check_table(
             problems.append(f"{where((key,), True)}: `{key}`: {_FORBIDDEN_IN_FILE[key]}")
             continue
         if key == "thresholds":
-            if not isinstance(raw, Mapping):
-                problems.append(
-                    f"{where((key,), False)}: `thresholds` must be a table of "
-                    f"{', '.join(_THRESHOLDS)}"
-                )
-                continue
-            for sub, sub_raw in raw.items():
-                name = f"thresholds.{sub}"
-                spec = _THRESHOLDS.get(sub)
-                if spec is None:
-                    problems.append(
-                        f"{where((key, sub), True)}: unknown setting `{name}`"
-                        f"{_suggest(sub, _THRESHOLDS)}; known: {', '.join(_THRESHOLDS)}"
-                    )
-                    continue
-                _store(values, sources, problems, spec, sub_raw, name, where, (key, sub))
+            _check_thresholds(raw, (), where, values, sources, problems)
+            continue
+        if key == "workspaces":
+            values["workspaces"] = _check_workspaces(raw, where, problems)
             continue
         spec = _SETTINGS.get(key)
         if spec is None:
-            known = ", ".join(k for k in (*_SETTINGS, "thresholds") if k not in _FORBIDDEN_IN_FILE)
+            names = (*_SETTINGS, "thresholds", "workspaces")
+            known = ", ".join(k for k in names if k not in _FORBIDDEN_IN_FILE)
             problems.append(
                 f"{where((key,), True)}: unknown setting `{key}`"
-                f"{_suggest(key, (*_SETTINGS, 'thresholds'))}; known: {known}"
+                f"{_suggest(key, names)}; known: {known}"
             )
             continue
         _store(values, sources, problems, spec, raw, key, where, (key,))
     return values, sources, problems
+
+
+def _check_thresholds(
+    raw: Any,
+    prefix: tuple[str, ...],
+    where: Callable[[tuple[str, ...], bool], str],
+    values: dict[str, Any],
+    sources: dict[str, str],
+    problems: list[str],
+) -> None:
+    key = (*prefix, "thresholds")
+    if not isinstance(raw, Mapping):
+        problems.append(
+            f"{where(key, False)}: `{'.'.join(key)}` must be a table of {', '.join(_THRESHOLDS)}"
+        )
+        return
+    for sub, sub_raw in raw.items():
+        name = f"thresholds.{sub}"
+        spec = _THRESHOLDS.get(sub)
+        if spec is None:
+            problems.append(
+                f"{where((*key, sub), True)}: unknown setting `{'.'.join((*key, sub))}`"
+                f"{_suggest(sub, _THRESHOLDS)}; known: {', '.join(_THRESHOLDS)}"
+            )
+            continue
+        _store(values, sources, problems, spec, sub_raw, name, where, (*key, sub))
+
+
+def _check_workspaces(
+    raw: Any, where: Callable[[tuple[str, ...], bool], str], problems: list[str]
+) -> dict[str, _Workspace]:
+    """Every valid workspace; a problem for each mistake in any of them."""
+    found: dict[str, _Workspace] = {}
+    if not isinstance(raw, Mapping) or not raw:
+        problems.append(
+            f"{where(('workspaces',), False)}: `workspaces` must be a table of named "
+            "workspaces, each with base_url and api_key_env"
+        )
+        return found
+    for name, table in raw.items():
+        pointer = ("workspaces", str(name))
+        if not isinstance(name, str) or not _WORKSPACE_NAME.fullmatch(name):
+            problems.append(
+                f"{where(pointer, True)}: workspace name {str(name)!r} must start with a letter "
+                "or digit and hold only letters, digits, `_`, `.` and `-`"
+            )
+            continue
+        if not isinstance(table, Mapping):
+            problems.append(
+                f"{where(pointer, False)}: workspace `{name}` must be a table with "
+                f"{' and '.join(_WORKSPACE_REQUIRED)}"
+            )
+            continue
+        values: dict[str, Any] = {}
+        sources: dict[str, str] = {}
+        before = len(problems)
+        for key, value in table.items():
+            label = f"workspaces.{name}.{key}"
+            if key in _FORBIDDEN_IN_FILE:
+                problems.append(
+                    f"{where((*pointer, key), True)}: `{label}`: {_FORBIDDEN_IN_FILE[key]}"
+                )
+            elif key == "thresholds":
+                _check_thresholds(value, pointer, where, values, sources, problems)
+            elif key in _WORKSPACE_REQUIRED or key in _WORKSPACE_OVERRIDES:
+                spec = _WORKSPACE_REQUIRED.get(key) or _SETTINGS[key]
+                _store(values, sources, problems, spec, value, key, where, (*pointer, key))
+            else:
+                problems.append(
+                    f"{where((*pointer, key), True)}: unknown setting `{label}`"
+                    f"{_suggest(key, _WORKSPACE_KEYS)}; a workspace holds: "
+                    f"{', '.join(_WORKSPACE_KEYS)}"
+                )
+        for key in _WORKSPACE_REQUIRED:
+            if key not in table:
+                problems.append(f"{where(pointer, True)}: workspace `{name}` needs `{key}`")
+        if len(problems) == before:
+            found[name] = _Workspace(
+                values, {k: f"{v} (workspace {name})" for k, v in sources.items()}
+            )
+    return found
 
 
 def _store(

@@ -142,6 +142,8 @@ class Plan:
     changes: tuple[Change, ...]
     unmanaged: tuple[str, ...] = ()
     base_url: str = ""
+    # The named workspace of the config file it was made for ("" when none was chosen).
+    workspace: str = ""
     tool_version: str = field(default=__version__, compare=False)
     # Filled by the first `checksum()`: the plan is immutable, so the digest is too.
     _checksum: str = field(default="", init=False, repr=False, compare=False)
@@ -228,6 +230,7 @@ class Plan:
                     for i, t in enumerate(_list(data, "unmanaged", ""))
                 ),
                 base_url=_text(data, "base_url", ""),
+                workspace=_text(data, "workspace", ""),
                 tool_version=_text(data, "tool_version", ""),
             )
         except (_Malformed, PlanError) as exc:
@@ -297,8 +300,12 @@ def check_safety(plan: Plan, thresholds: Thresholds) -> UnsafePlan | None:
 
 
 def _plan_body(plan: Plan) -> dict[str, Any]:
+    # `workspace` only when there is one: a plan made without workspaces keeps the body,
+    # and so the checksum, it always had.
+    workspace = {"workspace": plan.workspace} if plan.workspace else {}
     return {
         "base_url": plan.base_url,
+        **workspace,
         "changes": [_change_to_json(c) for c in plan.changes],
         "unmanaged": list(plan.unmanaged),
     }

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TextIO
 
@@ -185,6 +185,8 @@ def _build_plan(
         base_url=target_of(settings),
         live_tags=live_tags,
     )
+    if settings.workspace:
+        plan = replace(plan, workspace=settings.workspace)
     return plan, live
 
 
@@ -236,6 +238,7 @@ def check_on_server(plan: Plan, client: CortexClient, *, concurrency: int) -> Se
             changes=tuple(checked.get((c.tag, c.action), c) for c in plan.changes),
             unmanaged=plan.unmanaged,
             base_url=plan.base_url,
+            workspace=plan.workspace,
         ),
         SERVER_CHECK_SKIPPED if refused else None,
     )

@@ -374,6 +374,7 @@ def test_the_cli_shows_every_config_problem(
     assert ran.code == 64
     assert ran.err.splitlines() == [
         "error: .scorecards-sync.yaml:1:1: unknown setting `prunne` (did you mean `prune`?); "
-        "known: paths, managed, prune, concurrency, base_url, rate_limit, retries, thresholds",
+        "known: paths, managed, prune, concurrency, base_url, rate_limit, retries, thresholds, "
+        "workspaces",
         ".scorecards-sync.yaml:2:10: `retries`: expected a whole number",
     ]

@@ -13,6 +13,7 @@ Exit codes: 0 everything applied (or nothing to do), 1 anything failed or was re
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from scorecards_sync.applier import ApplyResult, apply_plan, check_fresh, touche
 from scorecards_sync.commands.common import add_settings_options, settings_from_args, use_color
 from scorecards_sync.commands.interrupt import stop_on_interrupt
 from scorecards_sync.commands.plan import add_plan_options, make_checked_plan
-from scorecards_sync.config import Settings
+from scorecards_sync.config import ENV_WORKSPACE, Settings
 from scorecards_sync.console import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, Console
 from scorecards_sync.cortex.client import CortexClient
 from scorecards_sync.errors import PlanError, StalePlan, UsageError
@@ -91,6 +92,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
 
 def _apply_saved(path: Path, settings: Settings, args: argparse.Namespace, console: Console) -> int:
     plan = read_plan(path)
+    if plan.workspace != (settings.workspace or ""):
+        raise PlanError(_other_workspace(path, plan, settings, args))
     if plan.base_url != target_of(settings):
         raise PlanError(
             f"the plan was made against {plan.base_url or '(unknown)'}, but this run "
@@ -112,6 +115,32 @@ def _apply_saved(path: Path, settings: Settings, args: argparse.Namespace, conso
         if not plan.has_changes:
             return _nothing_to_do(args, console)
         return _apply(plan, client, settings, args, console)
+
+
+def _other_workspace(path: Path, plan: Plan, settings: Settings, args: argparse.Namespace) -> str:
+    """Why a plan made for one workspace is not applied to another, and the command that
+    applies it where it belongs."""
+    made = (
+        f"workspace {plan.workspace!r} ({plan.base_url})"
+        if plan.workspace
+        else f"no workspace ({plan.base_url})"
+    )
+    runs = (
+        f"workspace {settings.workspace!r} ({target_of(settings)})"
+        if settings.workspace
+        else "no workspace"
+    )
+    command = ["scorecards-sync", "apply", "--plan", str(path)]
+    if args.config:
+        command += ["--config", args.config]
+    if plan.workspace:
+        command += ["--workspace", plan.workspace]
+    elif settings.source("workspace") == f"env {ENV_WORKSPACE}":
+        command = ["env", "-u", ENV_WORKSPACE, *command]
+    return (
+        f"the plan {path} was made for {made}, but this run targets {runs}: a plan is "
+        f"applied only to the workspace it was made for. Run: {shlex.join(command)}"
+    )
 
 
 def _show(plan: Plan, settings: Settings, args: argparse.Namespace, console: Console) -> None:

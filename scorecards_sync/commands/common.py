@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from scorecards_sync.commands.color import use_color as use_color  # re-exported
-from scorecards_sync.config import Settings, resolve_settings
+from scorecards_sync.config import ENV_WORKSPACE, Settings, resolve_settings
 from scorecards_sync.console import Console
 from scorecards_sync.loader import PathProblem
 from scorecards_sync.problems import Problem
@@ -26,6 +26,7 @@ def add_settings_options(parser: argparse.ArgumentParser, *, concurrency: bool =
         metavar="FILE",
         help="config file to read instead of .scorecards-sync.yaml / pyproject.toml",
     )
+    add_workspace_option(group)
     group.add_argument("--base-url", metavar="URL", help="Cortex API base URL")
     group.add_argument(
         "--emulator",
@@ -44,6 +45,14 @@ def add_settings_options(parser: argparse.ArgumentParser, *, concurrency: bool =
         type=int,
         metavar="N",
         help="retries of a call that failed on a 5xx or a dropped connection (default 6)",
+    )
+
+
+def add_workspace_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    parser.add_argument(
+        "--workspace",
+        metavar="NAME",
+        help=f"the named Cortex workspace of the config file to use (or {ENV_WORKSPACE})",
     )
 
 
@@ -68,6 +77,7 @@ def settings_from_args(
         "rate_limit": getattr(args, "rate_limit", None),
         "retries": getattr(args, "retries", None),
         "prune": getattr(args, "prune", None),
+        "workspace": getattr(args, "workspace", None),
     }
     config = getattr(args, "config", None)
     return resolve_settings(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from scorecards_sync.commands.common import add_workspace_option
 from scorecards_sync.config import resolve_paths
 from scorecards_sync.console import EXIT_ERROR, EXIT_OK, Console
 from scorecards_sync.loader import DEFAULT_DIR
@@ -36,6 +37,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="config file to read instead of .scorecards-sync.yaml / pyproject.toml",
     )
+    add_workspace_option(parser)
     parser.add_argument(
         "--format",
         choices=sorted(REPORTERS),
@@ -55,7 +57,10 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if args.paths:
         loaded = load_source(args.paths)
     else:
-        paths, origin = resolve_paths(config_file=Path(args.config) if args.config else None)
+        paths, origin = resolve_paths(
+            config_file=Path(args.config) if args.config else None,
+            workspace_flag=args.workspace,
+        )
         loaded = load_source(paths, missing_hint=paths_origin(origin))
     problems = loaded.problems
     report = REPORTERS[args.format](problems, loaded.files)

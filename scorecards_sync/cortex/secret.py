@@ -115,6 +115,14 @@ def api_key_from_env(environ: Mapping[str, str] | None = None) -> ApiKey:
     )
 
 
+def api_key_from_variable(environ: Mapping[str, str], variable: str) -> ApiKey:
+    """The key held by the environment variable `variable` (a workspace's `api_key_env`)."""
+    value = environ.get(variable, "").strip()
+    if not value:
+        raise ConfigError(f"no Cortex API key: the environment variable {variable} is not set")
+    return _make_key(value, f"the {variable} environment variable", f"{variable} must be")
+
+
 def api_key_from_file(path: Path) -> ApiKey:
     """The key held in `path` (surrounding whitespace and a trailing newline ignored)."""
     # The path is not echoed: a key pasted into CORTEX_API_KEY_FILE by mistake would leak.
