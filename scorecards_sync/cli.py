@@ -186,11 +186,18 @@ def _progress_view(console: Console, quiet: bool) -> progress.Listener | None:
     when a caller captures the console."""
     if quiet or console.stderr is not sys.stderr or sys.stderr is None:
         return None
-    from scorecards_sync.commands.progress_view import LogProgress, TerminalProgress
+    from scorecards_sync.commands.progress_view import (
+        ClearBeforeLogging,
+        LogProgress,
+        TerminalProgress,
+    )
 
     if not sys.stderr.isatty():
         return LogProgress(sys.stderr)
-    return TerminalProgress(sys.stderr, describe=_outcome_line(console))
+    view = TerminalProgress(sys.stderr, describe=_outcome_line(console))
+    for handler in logging.getLogger("scorecards_sync").handlers:
+        handler.addFilter(ClearBeforeLogging(view))  # a warning never lands mid-line
+    return view
 
 
 def _outcome_line(console: Console) -> Callable[[object], str | None]:

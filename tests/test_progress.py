@@ -174,3 +174,26 @@ def test_on_a_terminal_the_line_is_redrawn_and_results_appear_as_they_finish(
     for index in range(6):
         assert f"+ create card-{index:03d}: " in shown
     assert "applying 6/6 · " in shown
+
+
+def test_a_log_line_wipes_the_status_line_first() -> None:
+    import logging
+
+    from scorecards_sync.commands.progress_view import ClearBeforeLogging
+
+    clock, stream = Clock(), io.StringIO()
+    view = TerminalProgress(stream, clock=clock)
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(ClearBeforeLogging(view))
+    logger = logging.getLogger("test_progress.wipe")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        view.started("applying", 3)
+        logger.warning("Cortex answered 429 (rate limit): waiting 12 s (retry 1 of 30)")
+    finally:
+        logger.removeHandler(handler)
+    assert stream.getvalue().endswith(
+        "applying 0/3 · 0.0 s\r\033[K"
+        "Cortex answered 429 (rate limit): waiting 12 s (retry 1 of 30)\n"
+    )

@@ -11,6 +11,7 @@ stdout is never touched: its formats stay what scripts read.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -66,6 +67,14 @@ class TerminalProgress:
                 self._stream.write("\r\033[K")
             self._stream.flush()
 
+    def clear_line(self) -> None:
+        """Before another line goes to the same terminal (a log message): the status line
+        is wiped, and drawn again with the next update."""
+        with self._lock:
+            if self._started:
+                self._stream.write("\r\033[K")
+                self._stream.flush()
+
     def _draw(self, name: str, done: int, total: int, failed: int) -> None:
         elapsed = self._clock() - self._started.get(name, self._clock())
         self._stream.write(f"\r\033[K{name} {_counts(done, total, failed)} · {elapsed:.1f} s")
@@ -107,3 +116,15 @@ class LogProgress:
     def _write(self, line: str) -> None:
         self._stream.write(line + "\n")
         self._stream.flush()
+
+
+class ClearBeforeLogging(logging.Filter):
+    """A filter for the stderr log handler: wipes the terminal's status line first."""
+
+    def __init__(self, view: TerminalProgress) -> None:
+        super().__init__()
+        self._view = view
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        self._view.clear_line()
+        return True
