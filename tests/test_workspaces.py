@@ -277,3 +277,57 @@ def test_a_missing_key_variable_is_named_in_the_error(
     assert "no Cortex API key for workspace 'production'" in ran.err
     assert "CORTEX_API_KEY_PRODUCTION" in ran.err
     assert PRODUCTION_KEY not in ran.out + ran.err
+
+
+def test_plan_all_workspaces_plans_each_in_turn(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    staging = Emulator(api_keys={STAGING_KEY: frozenset({"view", "edit"})})
+    production = Emulator(api_keys={PRODUCTION_KEY: frozenset({"view", "edit"})})
+    with staging.serve() as staging_server, production.serve() as production_server:
+        _config(
+            repo,
+            TWO_EMULATORS.format(
+                staging=staging_server.base_url, production=production_server.base_url
+            ),
+        )
+        assert run_cli("apply", "--workspace", "staging", "--auto-approve").code == 0
+        ran = run_cli("plan", "--all-workspaces", "--format", "json", "--detailed-exitcode")
+        assert ran.code == 2, ran.err  # production has a change, nothing failed
+        body = json.loads(ran.out)["workspaces"]
+        assert list(body) == ["staging", "production"]
+        assert body["staging"]["has_changes"] is False
+        assert body["staging"]["base_url"] == staging_server.base_url
+        assert body["production"]["has_changes"] is True
+        assert body["production"]["workspace"] == "production"
+        assert [c["action"] for c in body["production"]["changes"]] == ["create"]
+
+        text = run_cli("plan", "--all-workspaces")
+        assert text.code == 0, text.err
+        assert text.out.index("=== workspace staging ===") < text.out.index(
+            "=== workspace production ==="
+        )
+        assert text.out.count("Plan checksum: sha256:") == 2
+
+        # A workspace that fails (its key is missing) does not hide the other: exit 1.
+        monkeypatch.delenv("CORTEX_API_KEY_STAGING")
+        failed = run_cli("plan", "--all-workspaces", "--format", "json")
+        assert failed.code == 1
+        body = json.loads(failed.out)["workspaces"]
+        assert "CORTEX_API_KEY_STAGING" in body["staging"]["error"]
+        assert body["production"]["has_changes"] is True
+        assert "error: workspace staging: no Cortex API key" in failed.err
+        assert STAGING_KEY not in failed.out + failed.err
+        assert PRODUCTION_KEY not in ran.out + text.out + failed.out + failed.err
+    assert production.tags() == []  # plans never write
+
+
+def test_plan_all_workspaces_usage_errors(repo: Path) -> None:
+    _config(repo, TWO_EMULATORS.format(staging="http://127.0.0.1:9", production=DEFAULT_BASE_URL))
+    both = run_cli("plan", "--all-workspaces", "--workspace", "staging")
+    assert both.code == 64 and "not both" in both.err
+    out = run_cli("plan", "--all-workspaces", "--out", "p.json")
+    assert out.code == 64 and "--workspace NAME --out FILE" in out.err
+    _config(repo, "paths: [cards]\n")
+    none = run_cli("plan", "--all-workspaces")
+    assert none.code == 64 and "defines no workspaces" in none.err

@@ -9,10 +9,12 @@ a failed API call. 64 on a usage or configuration error.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import shlex
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from scorecards_sync.commands.common import (
     add_prune_option,
@@ -22,12 +24,13 @@ from scorecards_sync.commands.common import (
     settings_from_args,
     use_color,
 )
-from scorecards_sync.config import FLAG_SOURCE, Settings
+from scorecards_sync.config import FLAG_SOURCE, Settings, workspace_names
 from scorecards_sync.console import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, Console
-from scorecards_sync.errors import PlanError, UsageError
+from scorecards_sync.errors import PlanError, ScorecardsSyncError, UsageError
 from scorecards_sync.loader import DEFAULT_DIR
 from scorecards_sync.planfile import write_plan
 from scorecards_sync.render import RENDERERS, plan_renderer
+from scorecards_sync.render.plan_json import JsonPlanRenderer
 from scorecards_sync.source import paths_origin
 from scorecards_sync.workflow import (
     RepositoryPlan,
@@ -68,10 +71,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="show what each update does to the levels and scores of the entities it scores "
         "(reads their latest scores from Cortex)",
     )
+    parser.add_argument(
+        "--all-workspaces",
+        action="store_true",
+        help="plan every workspace of the config file in turn (text or json; json keyed by "
+        "workspace); exit 1 if any failed, else 2 if any has changes (--detailed-exitcode)",
+    )
     add_settings_options(parser)
     parser.epilog = (
         "exit codes: 0 ok (no changes, with --detailed-exitcode), 1 error, "
-        "2 changes present (--detailed-exitcode), 64 usage error"
+        "2 changes present (--detailed-exitcode), 64 usage error; with --all-workspaces: "
+        "1 when any workspace failed, else 2 when any has changes (--detailed-exitcode)"
     )
 
 
@@ -96,6 +106,8 @@ def add_plan_options(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
+    if args.all_workspaces:
+        return _run_all_workspaces(args, console)
     settings = settings_from_args(args)
     if args.out:
         _check_out_folder(Path(args.out))
@@ -131,6 +143,79 @@ def run(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
+def _run_all_workspaces(args: argparse.Namespace, console: Console) -> int:
+    """Plan each workspace of the config file in turn; one failing does not stop the others.
+
+    Exit 1 when any workspace failed (invalid descriptors, a missing key, an unsafe or
+    rejected plan, a failed call), else 2 when any has changes (--detailed-exitcode), else 0.
+    """
+    if args.workspace:
+        raise UsageError("give either --workspace NAME or --all-workspaces, not both")
+    if args.out:
+        raise UsageError(
+            "--out saves one plan: with --all-workspaces, plan each workspace with "
+            "--workspace NAME --out FILE"
+        )
+    if args.format not in ("text", "json"):
+        raise UsageError("--all-workspaces writes text or json (--format text|json)")
+    names = workspace_names(config_file=Path(args.config) if args.config else None)
+    if not names:
+        raise UsageError(
+            "--all-workspaces: the config file defines no workspaces (see `workspaces:` in "
+            "docs/configuration.md)"
+        )
+    results: dict[str, Any] = {}
+    failed = changed = False
+    for name in names:
+        one = argparse.Namespace(**{**vars(args), "workspace": name})
+        if args.format == "text":
+            console.out(f"=== workspace {name} ===")
+        try:
+            outcome = _plan_one_workspace(one, console)
+        except ScorecardsSyncError as exc:
+            console.err(f"error: workspace {name}: {exc}")
+            outcome = {"error": str(exc)}
+        failed = failed or "error" in outcome
+        changed = changed or bool(outcome.get("has_changes"))
+        results[name] = outcome
+    if args.format == "json":
+        console.out(json.dumps({"workspaces": results}, indent=2, ensure_ascii=False))
+    if failed:
+        return EXIT_ERROR
+    return EXIT_CHANGES if args.detailed_exitcode and changed else EXIT_OK
+
+
+def _plan_one_workspace(args: argparse.Namespace, console: Console) -> dict[str, Any]:
+    """One workspace's plan, shown as text (stdout) or returned as its JSON object."""
+    settings = settings_from_args(args)
+    planned = make_checked_plan(
+        args, settings, console, server_check=args.server_validate, impact=args.impact
+    )
+    if planned is None:
+        return {"error": "the descriptors have errors; nothing was sent to Cortex"}
+    plan = planned.plan
+    unsafe = unless_forced(planned.unsafe, force=args.force)
+    problem = (
+        f"Cortex rejected {len(planned.rejected)} descriptor(s): " + ", ".join(planned.rejected)
+        if planned.rejected
+        else str(unsafe)
+        if unsafe is not None
+        else None
+    )
+    if args.format == "json":
+        body = json.loads(JsonPlanRenderer(impacts=planned.impacts).render(plan))
+    else:
+        renderer = plan_renderer("text", color=use_color(console.stdout), impacts=planned.impacts)
+        console.out(renderer.render(plan))
+        if problem is None:
+            console.out(f"Plan checksum: {plan.checksum()}")
+        body = {}
+    if problem is not None:
+        console.err(f"error: workspace {args.workspace}: {problem}")
+        return {**body, "error": problem}
+    return {**body, "has_changes": plan.has_changes}
+
+
 def _apply_command(args: argparse.Namespace) -> str:
     """The `apply` that applies the plan saved by this run: against the same Cortex (the
     flags that chose it; variables and the config file apply to both runs alike)."""
@@ -139,6 +224,7 @@ def _apply_command(args: argparse.Namespace) -> str:
         ("--emulator", args.emulator),
         ("--base-url", args.base_url),
         ("--config", args.config),
+        ("--workspace", args.workspace),
     ):
         if value:
             words += [flag, value]
