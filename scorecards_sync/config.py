@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from scorecards_sync.cortex.endpoint import DEFAULT_BASE_URL, ENV_BASE_URL
+from scorecards_sync.cortex.endpoint import DEFAULT_BASE_URL, DEFAULT_KEY_HINT, ENV_BASE_URL
 from scorecards_sync.cortex.secret import (
     ENV_API_KEY,
     ENV_API_KEY_FILE,
@@ -92,6 +92,12 @@ class Settings:
 
     def source(self, name: str) -> str:
         return self.sources.get(name, DEFAULT_SOURCE)
+
+    def key_hint(self) -> str:
+        """What to check when Cortex refuses the key: where the key and the URL came from."""
+        if self.workspace and self.api_key_env:
+            return f"{self.api_key_env} and the base URL of workspace {self.workspace!r}"
+        return DEFAULT_KEY_HINT
 
     def require_api_key(self) -> ApiKey:
         if self.api_key is None and self.workspace and self.api_key_env:

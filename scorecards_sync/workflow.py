@@ -92,6 +92,7 @@ def open_client(settings: Settings) -> Iterator[CortexClient]:
             settings.base_url,
             settings.require_api_key(),
             rate_limit_per_minute=settings.rate_limit,
+            key_hint=settings.key_hint(),
             concurrency=settings.concurrency,
             max_retries=settings.retries,
         )

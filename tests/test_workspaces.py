@@ -331,3 +331,16 @@ def test_plan_all_workspaces_usage_errors(repo: Path) -> None:
     _config(repo, "paths: [cards]\n")
     none = run_cli("plan", "--all-workspaces")
     assert none.code == 64 and "defines no workspaces" in none.err
+
+
+def test_a_refused_key_names_the_workspace_variable(repo: Path) -> None:
+    production = Emulator(api_keys={"another-key": frozenset({"view", "edit"})})
+    with production.serve() as server:
+        _config(repo, TWO_EMULATORS.format(staging=DEFAULT_BASE_URL, production=server.base_url))
+        ran = run_cli("plan", "--workspace", "production")
+    assert ran.code == 1
+    assert (
+        "Cortex refused the API key (HTTP 401); check CORTEX_API_KEY_PRODUCTION and the base "
+        "URL of workspace 'production'"
+    ) in ran.err
+    assert PRODUCTION_KEY not in ran.out + ran.err

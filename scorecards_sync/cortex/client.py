@@ -34,6 +34,7 @@ import httpx
 from scorecards_sync import __version__, progress
 from scorecards_sync.cortex import models
 from scorecards_sync.cortex.breaker import DEFAULT_THRESHOLD, ConnectionBreaker
+from scorecards_sync.cortex.endpoint import DEFAULT_KEY_HINT
 from scorecards_sync.cortex.entity_operations import EntityOperations
 from scorecards_sync.cortex.http import (
     DEFAULT_BASE_URL,
@@ -139,7 +140,9 @@ class CortexClient(EntityOperations):
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
+        key_hint: str = DEFAULT_KEY_HINT,
     ) -> None:
+        """`key_hint` says where the key and base URL came from, for a refused key."""
         if api_key is None:
             raise ConfigError("no Cortex API key given: set CORTEX_API_KEY")
         self._key: Secret = api_key if isinstance(api_key, Secret) else key_from_str(api_key)
@@ -180,6 +183,7 @@ class CortexClient(EntityOperations):
             breaker=ConnectionBreaker(unreachable_after),
             sleep=sleep,
             clock=clock,
+            key_hint=key_hint,
             rng=rng if rng is not None else random.Random(),
         )
 

@@ -30,6 +30,7 @@ import httpx
 
 from scorecards_sync.cortex.breaker import ConnectionBreaker
 from scorecards_sync.cortex.endpoint import DEFAULT_BASE_URL as DEFAULT_BASE_URL  # re-exported
+from scorecards_sync.cortex.endpoint import DEFAULT_KEY_HINT
 from scorecards_sync.cortex.endpoint import ENV_BASE_URL as ENV_BASE_URL  # re-exported
 from scorecards_sync.cortex.models import ClientStats, ResponseShapeError
 from scorecards_sync.cortex.ratelimit import RateLimiter, Unlimited
@@ -145,8 +146,10 @@ class CortexHttp:
         sleep: Callable[[float], None],
         clock: Callable[[], float],
         rng: random.Random,
+        key_hint: str = DEFAULT_KEY_HINT,
     ) -> None:
         self._key = key
+        self.key_hint = key_hint
         self._key_token_re: re.Pattern[str] | None = None
         self.breaker = breaker
         self._answered = False  # any answer from the server, whatever its status
@@ -501,8 +504,7 @@ class CortexHttp:
         elif status == 401:
             kind = CortexAuthError
             headline = (
-                f"{call.describe()}: Cortex refused the API key (HTTP 401); check "
-                "CORTEX_API_KEY (or CORTEX_API_KEY_FILE) and CORTEX_BASE_URL"
+                f"{call.describe()}: Cortex refused the API key (HTTP 401); check {self.key_hint}"
             )
         elif status == 403:
             kind = CortexAuthError
