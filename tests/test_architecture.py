@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent / PACKAGE
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("__main__", "cli"),
     ("commands",),
-    ("review", "github", "gitlab"),
+    ("github", "gitlab"),
+    ("review",),
     ("workflow",),
     (
         "planner",

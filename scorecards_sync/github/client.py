@@ -54,6 +54,14 @@ class IssueComment:
     html_url: str
     user_login: str
 
+    @property
+    def author(self) -> str:
+        return self.user_login
+
+    @property
+    def url(self) -> str:
+        return self.html_url
+
 
 @dataclass(frozen=True)
 class PullRequest:
