@@ -125,6 +125,10 @@ class GitHubError(ApiCallError):
         self.github_message = github_message
 
 
+class GitLabError(ApiCallError):
+    """A call to the GitLab REST API failed. Carries what GitLab said, never the token."""
+
+
 def redact(text: str, *secrets: str | None) -> str:
     """Replace every occurrence of each non-empty secret in `text`."""
     for secret in secrets:

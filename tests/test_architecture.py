@@ -258,6 +258,7 @@ def test_secrets_are_revealed_only_where_the_secret_module_says() -> None:
         "cortex.http": 3,  # the auth hook, `redact`, and the pattern that finds it in answers
         "cli": 1,  # scrubbing the key from an unexpected error
         "github.client": 2,  # the GitHub token: sent, and redacted
+        "gitlab.client": 2,  # the GitLab token: sent, and redacted
     }
     found: dict[str, int] = {}
     for name, (_path, tree) in _modules().items():

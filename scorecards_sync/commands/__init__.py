@@ -52,4 +52,9 @@ COMMANDS: tuple[CommandInfo, ...] = (
         "action",
         "run as the GitHub Action: plan and comment on pull requests, apply on push",
     ),
+    CommandInfo(
+        "ci",
+        "ci",
+        "run in a CI pipeline (gitlab): plan on merge requests, apply the reviewed plan on merge",
+    ),
 )

@@ -4,8 +4,8 @@
 to the value is `reveal()`. For the Cortex key it is called in four places: once to send
 it (the client's auth hook, `cortex/http.py`) and three times to scrub it from text (the
 client's `redact` for its own messages and `_key_token` for the answers it reads, and the
-CLI's handler of unexpected errors in `cli.py`). The GitHub client wraps
-its token the same way and reveals it to send it and to redact it. A test over the source
+CLI's handler of unexpected errors in `cli.py`). The GitHub and GitLab clients wrap
+their tokens the same way and reveal them to send them and to redact them. A test over the source
 (`tests/test_architecture.py`) keeps this list true.
 """
 

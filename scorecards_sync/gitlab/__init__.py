@@ -1,0 +1,3 @@
+"""GitLab side of the merge-request flow: REST calls, the Code Quality report."""
+
+from __future__ import annotations
