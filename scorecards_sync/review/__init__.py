@@ -1,4 +1,4 @@
-"""The host-neutral half of the change-request flow: the sticky comment and its marker,
-the reviewed-plan check. A Git host (GitHub, GitLab) implements `review.host.ReviewHost`."""
+"""The host-neutral half of the change-request flow: the sticky comment, its marker and
+the reviewed checksum. A Git host (GitHub, GitLab) implements `review.host.CommentThread`."""
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
-"""What a Git host gives the review flow: its change requests' comments, and their merges.
+"""What a Git host gives the review core: the comments of one change request.
 
 GitHub calls them pull requests and issue comments, GitLab merge requests and notes;
-the review core sees only these protocols, so the sticky comment and the reviewed-plan
-check are written once. An adapter raises `errors.ApiCallError` (with `status`) when a
-call fails, as both REST clients do.
+the review core sees only these protocols, so the sticky comment and the reviewed
+checksum are written once (`github.comments.PullRequestThread`,
+`gitlab.pipeline.MergeRequestThread`). An adapter raises `errors.ApiCallError` (with
+`status`) when a call fails, as both REST clients do.
 """
 
 from __future__ import annotations
@@ -28,13 +29,6 @@ class Comment(Protocol):
     def url(self) -> str: ...
 
 
-class ChangeRequest(Protocol):
-    """A pull request or merge request: the number the comments hang on."""
-
-    @property
-    def number(self) -> int: ...
-
-
 C_co = TypeVar("C_co", bound=Comment, covariant=True)
 
 
@@ -46,26 +40,3 @@ class CommentThread(Protocol[C_co]):
     def create_comment(self, body: str) -> C_co: ...
 
     def update_comment(self, comment_id: int, body: str) -> C_co: ...
-
-
-class ReviewHost(Protocol):
-    """A Git host as a CI run sees it."""
-
-    # The most characters one comment may hold on this host.
-    max_comment_chars: int
-
-    def thread(self, number: int) -> CommentThread[Comment]:
-        """The comments of change request `number`."""
-        ...
-
-    def merged_change_request(self, sha: str) -> ChangeRequest | None:
-        """The change request whose merge produced commit `sha`, if any."""
-        ...
-
-    def annotate(self, level: str, message: str, *, path: str = "", line: int = 0) -> None:
-        """A problem shown where the host shows them (an annotation, a log line)."""
-        ...
-
-    def add_summary(self, markdown: str) -> None:
-        """A section of the run's summary."""
-        ...
