@@ -445,6 +445,9 @@ class _Builder:
         self.positions: dict[Pointer, Position] = {}
         self.key_positions: dict[Pointer, Position] = {}
         self.duplicates: list[_LoadFailed] = []
+        # Every pointer recorded, in order: the positions under one value are the slice
+        # recorded while it was built, so a duplicate key forgets them without a search.
+        self._recorded: list[Pointer] = []
         self._constructor = yaml.constructor.SafeConstructor()
         self._count = 0
         self._chars = 0
@@ -462,6 +465,7 @@ class _Builder:
         if len(pointer) > MAX_DEPTH:
             raise _failed(node, f"nested more than {MAX_DEPTH} levels deep", "too-deep")
         self.positions[pointer] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        self._recorded.append(pointer)
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node)
         if id(node) in self._open:
@@ -514,6 +518,8 @@ class _Builder:
     def _mapping(self, node: yaml.MappingNode, pointer: Pointer) -> dict[str, Any]:
         result: dict[str, Any] = {}
         first_seen: dict[str, Position] = {}
+        # Per key, the slice of `_recorded` its latest value filled.
+        recorded: dict[str, tuple[int, int]] = {}
         for key_node, value_node in node.value:
             if key_node.tag == _YAML + "merge":
                 raise _failed(
@@ -541,19 +547,24 @@ class _Builder:
                         "duplicate-key",
                     )
                 )
-                self._forget((*pointer, key))
+                self._forget(*recorded[key])
             else:
                 first_seen[key] = at
-            self.key_positions[(*pointer, key)] = at
-            result[key] = self.build(value_node, (*pointer, key))
+            child = (*pointer, key)
+            start = len(self._recorded)
+            self.key_positions[child] = at
+            self._recorded.append(child)
+            result[key] = self.build(value_node, child)
+            recorded[key] = (start, len(self._recorded))
         return result
 
-    def _forget(self, pointer: Pointer) -> None:
-        """Drop the positions under `pointer`: a later duplicate key replaces its value."""
-        size = len(pointer)
-        for positions in (self.positions, self.key_positions):
-            for stale in [p for p in positions if p[:size] == pointer]:
-                del positions[stale]
+    def _forget(self, start: int, end: int) -> None:
+        """Drop the positions recorded in `_recorded[start:end]`: the value of a key that a
+        later duplicate replaces. Each entry is visited once per enclosing duplicate, never
+        once per position in the file, so many duplicates cost linear time."""
+        for stale in self._recorded[start:end]:
+            self.positions.pop(stale, None)
+            self.key_positions.pop(stale, None)
 
 
 def _failed(node: yaml.Node, message: str, code: str) -> _LoadFailed:

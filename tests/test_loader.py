@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
+from scorecards_sync import loader
 from scorecards_sync.cli import main
 from scorecards_sync.console import Console
 from scorecards_sync.limits import MAX_DESCRIPTOR_BYTES
 from scorecards_sync.loader import (
     MAX_DEPTH,
     Document,
+    Pointer,
+    Position,
     display_path,
     load_file,
     load_paths,
@@ -350,6 +356,65 @@ def test_a_nested_duplicate_forgets_the_positions_of_the_value_it_replaces() -> 
     assert document is not None
     assert [rule["title"] for rule in document.data["rules"]] == ["C"]
     assert document.locate(("rules", 1, "title")) == (9, 3)  # the list, not the stale rule B
+
+
+class _CountingPositions(dict[Pointer, Position]):
+    """A position map that counts every entry looked at to forget or search positions."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.touched = 0
+
+    def __iter__(self) -> Iterator[Pointer]:
+        for pointer in super().__iter__():
+            self.touched += 1
+            yield pointer
+
+    def pop(self, pointer: Pointer, *default: Any) -> Any:
+        self.touched += 1
+        return super().pop(pointer, *default)
+
+    def __delitem__(self, pointer: Pointer) -> None:
+        self.touched += 1
+        super().__delitem__(pointer)
+
+
+def _position_work(pairs: int) -> tuple[int, int]:
+    """Entries of the position maps touched while building a file of `pairs` distinct keys,
+    each written twice with a nested duplicate; and the number of nodes built."""
+    body = "".join(f"k{i}:\n  a: 1\n  a: 2\n  b: x\n" * 2 for i in range(pairs))
+    root = yaml.compose(
+        "tag: t\nname: n\n" + body, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    )
+    assert root is not None
+    builder = loader._Builder()
+    positions, key_positions = _CountingPositions(), _CountingPositions()
+    builder.positions, builder.key_positions = positions, key_positions
+    builder.build(root, ())
+    assert len(builder.duplicates) == 3 * pairs
+    return positions.touched + key_positions.touched, builder._count
+
+
+def test_duplicate_keys_cost_work_linear_in_the_file() -> None:
+    # Forgetting the value a duplicate replaces once searched every position recorded so
+    # far: 180 KB of duplicates took a minute. Counted, not timed: the work per node built
+    # stays a small constant as the file grows 4x (quadratic work would grow 4x too).
+    small_work, small_nodes = _position_work(250)
+    large_work, large_nodes = _position_work(1000)
+    assert large_nodes >= 4 * small_nodes - 10
+    assert small_work <= 4 * small_nodes
+    assert large_work <= 4 * large_nodes
+    assert large_work / large_nodes <= 1.1 * (small_work / small_nodes)
+
+
+def test_a_duplicate_key_file_of_200_kb_parses_with_every_duplicate_reported() -> None:
+    body = "".join(f"k{i}: {i}\nk{i}: {i}\n" for i in range(12_000))
+    raw = ("tag: t\nname: n\n" + body).encode()
+    assert len(raw) > 200_000
+    document, problems = parse_document("dup.yaml", raw)
+    assert document is not None
+    assert len(problems) == 12_000
+    assert document.locate(("k11999",), key=True) == (2 * 12_000 + 2, 1)
 
 
 def test_paths_outside_the_working_directory_stay_absolute(
