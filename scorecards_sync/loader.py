@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -45,6 +46,11 @@ YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _YAML = "tag:yaml.org,2002:"
 _STR, _MAP, _SEQ, _TIMESTAMP = (_YAML + t for t in ("str", "map", "seq", "timestamp"))
 _PLAIN_SCALARS = frozenset(_YAML + t for t in ("int", "float", "bool", "null"))
+_SCALAR_HINTS: Mapping[str, str] = {
+    "bool": "write true or false",
+    "int": "write a whole number such as 42",
+    "float": "write a number such as 1.5",
+}
 # PyYAML's own explanations are terse; these say what the person most likely did.
 _YAML_HINTS: Mapping[str, str] = {
     "mapping values are not allowed": (
@@ -502,8 +508,10 @@ class _Builder:
         self._expect_tag(node, *_PLAIN_SCALARS)
         try:
             return self._constructor.construct_object(node, deep=True)
-        except (yaml.YAMLError, ValueError) as exc:
-            raise _failed(node, f"invalid value: {exc}", "yaml") from None
+        except (yaml.YAMLError, ValueError, LookupError, ArithmeticError):
+            # An explicit tag on a value it cannot hold (`!!bool maybe`, `!!int ""`) makes
+            # PyYAML's constructors fail with whatever error their code meets first.
+            raise _failed(node, _invalid_scalar(node), "yaml-value") from None
 
     def _expect_tag(self, node: yaml.Node, *allowed: str) -> None:
         if node.tag in allowed:
@@ -565,6 +573,25 @@ class _Builder:
         for stale in self._recorded[start:end]:
             self.positions.pop(stale, None)
             self.key_positions.pop(stale, None)
+
+
+def _invalid_scalar(node: yaml.ScalarNode) -> str:
+    kind = node.tag.removeprefix(_YAML)
+    value = node.value
+    digits = sum(char.isdigit() for char in value)
+    # Python refuses to read longer digit strings as an int (CVE-2020-10735).
+    most = sys.get_int_max_str_digits()
+    if kind == "int" and 0 < most < digits:
+        hint = f"it has {digits:,} digits; a number may have at most {most:,}"
+    else:
+        hint = _SCALAR_HINTS.get(kind, "write a plain value")
+    return f"`{_short(value)}` is not a valid !!{kind} value; {hint}"
+
+
+def _short(value: str) -> str:
+    """`value` cut to a length a message can hold, with control characters escaped."""
+    cut = value if len(value) <= 40 else value[:37] + "..."
+    return "".join(char if char.isprintable() else f"\\u{ord(char):04x}" for char in cut)
 
 
 def _failed(node: yaml.Node, message: str, code: str) -> _LoadFailed:

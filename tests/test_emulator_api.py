@@ -380,3 +380,26 @@ def test_a_duplicate_key_is_400_and_nothing_is_stored(client: httpx.Client, emu:
     assert response.status_code == 400
     assert "duplicate key `name`" in _error(response)["details"]
     assert "twice" not in emu.tags()
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("!!bool maybe", "`maybe` is not a valid !!bool value"),
+        ('!!int ""', "`` is not a valid !!int value"),
+        ('!!int "-"', "`-` is not a valid !!int value"),
+        ('!!float ""', "`` is not a valid !!float value"),
+        ("1" + "0" * 4999, "it has 5,000 digits"),
+    ],
+)
+def test_an_impossible_tagged_value_is_400_not_500(
+    client: httpx.Client, emu: Emulator, value: str, expected: str
+) -> None:
+    text = _minimal("tagged").replace("draft: false", f"draft: {value}")
+    response = _post(client, text)
+    assert response.status_code == 400
+    body = _error(response)
+    assert body["type"] == "BAD_REQUEST"
+    assert body["details"].startswith("3:8: ")
+    assert expected in body["details"]
+    assert emu.tags() == []
