@@ -15,8 +15,6 @@ from fnmatch import fnmatchcase
 from pathlib import PurePosixPath
 from typing import Any
 
-import yaml
-
 from scorecards_sync.descriptor import (
     LEGACY_SERVICE_DEFAULT,
     IdentifierChange,
@@ -28,7 +26,7 @@ from scorecards_sync.descriptor import (
 )
 from scorecards_sync.descriptor_diff import describe_canonical, diff_canonical
 from scorecards_sync.errors import PlanError
-from scorecards_sync.loader import YAML_LOADER, Document
+from scorecards_sync.loader import Document, parse_document
 from scorecards_sync.plan import Action, Change, Plan
 
 __all__ = [
@@ -41,6 +39,9 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+# Names a descriptor read from Cortex where the loader would name a file.
+LIVE_NAME = "descriptor served by Cortex"
 
 
 @dataclass(frozen=True)
@@ -285,16 +286,22 @@ def _deletion(tag: str, live_text: str, reason: str, path: str | None) -> Change
 
 
 def parse_live(tag: str, text: str) -> dict[str, Any]:
-    """The data of a descriptor Cortex served; `PlanError` if it is not a YAML mapping."""
-    try:
-        data = yaml.load(text, Loader=YAML_LOADER)  # noqa: S506 - a safe loader
-    except yaml.YAMLError as exc:
+    """The data of a descriptor Cortex served; `PlanError` naming the tag if it cannot be read.
+
+    What comes over the network is read like a local file, under the same size, alias
+    and depth bounds: an alias bomb or a recursive alias served by the API is refused.
+    """
+    document, problems = parse_document(LIVE_NAME, text.encode("utf-8", errors="replace"))
+    if document is None:
+        problem = problems[0]
         raise PlanError(
-            f"Cortex served a descriptor for {tag} that is not valid YAML: {exc}"
-        ) from None
-    if not isinstance(data, dict):
-        raise PlanError(f"Cortex served a descriptor for {tag} that is not a YAML mapping")
-    return data
+            f"Cortex served a descriptor for {tag!r} that cannot be read: "
+            f"{problem.line}:{problem.column}: {problem.message}"
+        )
+    if problems:
+        # Cortex does not serve duplicate keys; if it did, YAML keeps the last value.
+        log.debug("descriptor for %r served by Cortex: %s", tag, problems[0].message)
+    return document.data
 
 
 def _matching_pattern(tag: str, patterns: Sequence[str]) -> str | None:

@@ -157,9 +157,9 @@ def test_duplicate_desired_tags_are_refused_naming_both_files() -> None:
 
 
 def test_live_descriptor_that_is_not_yaml_is_a_plan_error() -> None:
-    with pytest.raises(PlanError, match="descriptor for a that is not valid YAML"):
+    with pytest.raises(PlanError, match="for 'a' that cannot be read: 2:1: invalid YAML"):
         make_plan([desired("a")], {"a": "tag: [unclosed"})
-    with pytest.raises(PlanError, match="not a YAML mapping"):
+    with pytest.raises(PlanError, match="the top level is a list"):
         make_plan([desired("a")], {"a": "- just a list"})
 
 

@@ -26,7 +26,7 @@ from scorecards_sync.commands.common import (
 )
 from scorecards_sync.console import EXIT_ERROR, EXIT_OK, Console
 from scorecards_sync.descriptor import identifiers_cortex_cannot_derive
-from scorecards_sync.errors import UsageError
+from scorecards_sync.errors import PlanError, UsageError
 from scorecards_sync.files import write_atomically
 from scorecards_sync.loader import DEFAULT_DIR, Document, display_path, load_paths
 from scorecards_sync.plan import Action
@@ -46,6 +46,7 @@ class PullResult:
     path: str
     status: str  # written | unchanged (up to date) | skipped
     reason: str = ""
+    forceable: bool = False  # skipped, and --force would write it
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -99,7 +100,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         f"{counts['written']} written, {counts['unchanged']} up to date, "
         f"{counts['skipped']} skipped."
     )
-    if counts["skipped"]:
+    if any(result.forceable for result in results):
         console.err("Skipped files were left as they are; re-run with --force to overwrite them.")
     return EXIT_ERROR if counts["skipped"] or missing else EXIT_OK
 
@@ -129,13 +130,19 @@ def _pull_one(
         shown = display_path(folder / "?")
         return PullResult(tag, shown, "skipped", f"tag {tag!r} cannot be used as a file name")
     shown = display_path(target)
+    try:
+        # Read under the loader's bounds: what Cortex serves is never written if it could
+        # not be read back (an alias bomb would land in the repository).
+        parse_live(tag, text)
+    except PlanError as exc:
+        return PullResult(tag, shown, "skipped", str(exc))
     if target.exists():
         current = target.read_bytes()
         if current == content.encode("utf-8"):
             return PullResult(tag, shown, "unchanged")
         if not force:
             if not _same_scorecard(tag, holders, text):
-                return PullResult(tag, shown, "skipped", _why_skipped(holders))
+                return PullResult(tag, shown, "skipped", _why_skipped(holders), forceable=True)
             if not _lacks_identifiers(tag, holders, text):
                 return PullResult(
                     tag, shown, "unchanged", "formatted differently; kept yours (--force rewrites)"
