@@ -340,9 +340,63 @@ def _parse(text: str) -> _Builder:
             root.start_mark.column + 1,
             "top-level-not-mapping",
         )
+    _check_expansion(root)
     builder = _Builder()
     builder.data = builder.build(root, ())
     return builder
+
+
+def _check_expansion(root: yaml.Node) -> None:
+    """Refuse a document whose aliases expand past the bounds, before expanding any.
+
+    The builder would stop at the bound too, but only after building 200,000 values;
+    sizes counted per distinct node (an alias is the node it names) cost one pass over
+    what the file holds, however far its aliases would expand.
+    """
+    sizes: dict[int, tuple[int, int]] = {}  # id(node) -> (values, characters) expanded
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        key = id(node)
+        if finished:
+            on_path.discard(key)
+            values, chars = 1, len(node.value) if isinstance(node, yaml.ScalarNode) else 0
+            for child in _children(node):
+                # A node still on the path is a recursive alias: the builder names it.
+                child_values, child_chars = sizes.get(id(child), (0, 0))
+                values, chars = values + child_values, chars + child_chars
+            sizes[key] = (values, chars)
+            if values > MAX_NODES or chars > MAX_EXPANDED_CHARS:
+                # Sizes are known children first: this is the innermost node past a bound.
+                raise _expansion_failed(node, values, chars)
+            continue
+        if key in sizes or key in on_path:
+            continue
+        on_path.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in _children(node))
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    """The nodes the builder turns into values (a mapping's keys are not values)."""
+    if isinstance(node, yaml.MappingNode):
+        return [value for _, value in node.value]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _expansion_failed(node: yaml.Node, values: int, chars: int) -> _LoadFailed:
+    if values > MAX_NODES:
+        message = f"file expands to more than {MAX_NODES:,} values"
+    else:
+        message = f"file expands to more than {MAX_EXPANDED_CHARS:,} characters of text"
+    return _failed(
+        node,
+        f"{message} (aliases expanding out of bounds?); refusing to read it",
+        "too-many-nodes",
+    )
 
 
 def _is_empty_node(node: yaml.Node | None) -> bool:

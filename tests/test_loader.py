@@ -152,6 +152,29 @@ def test_alias_expansion_of_long_text_is_bounded() -> None:
     assert "characters of text" in message
 
 
+def test_an_alias_bomb_is_refused_before_any_value_is_built(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 10^30 values once expanded: sizes are counted per distinct node, so the refusal
+    # costs one pass over the 33 lines, never 200,000 values built first.
+    lines = ["tag: t", "name: n", "a0: &a0 [" + ", ".join(["lol"] * 10) + "]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 30)]
+    built: list[object] = []
+    build = loader._Builder.build
+
+    def counting_build(self: loader._Builder, node: yaml.Node, pointer: Pointer) -> Any:
+        built.append(pointer)
+        return build(self, node, pointer)
+
+    monkeypatch.setattr(loader._Builder, "build", counting_build)
+    message, line, column, code = _refused("\n".join(lines).encode())
+    assert code == "too-many-nodes"
+    assert "more than 200,000 values" in message
+    # The innermost list past the bound: a5 holds 10^5 lists of 10 (1,111,111 values).
+    assert (line, column) == (8, 5)
+    assert built == []
+
+
 def test_deep_nesting_is_refused() -> None:
     depth = MAX_DEPTH + 5
     message, line, _, code = _refused(f"tag: t\nname: {'[' * depth}{']' * depth}\n".encode())
