@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import pickle
 from pathlib import Path
 
@@ -141,3 +142,37 @@ def test_a_key_file_holding_the_bearer_prefix_is_refused_without_quoting_it(
 
 def test_a_key_that_merely_starts_with_the_word_is_a_key() -> None:
     assert api_key_from_env({ENV_API_KEY: "Bearerless-" + CANARY}).reveal().endswith(CANARY)
+
+
+@pytest.mark.parametrize(
+    ("raw", "notes"),
+    [
+        (b"\xef\xbb\xbf" + CANARY.encode() + b"\r\n", ["byte order mark"]),
+        (b"\xef\xbb\xbf  " + CANARY.encode() + b" \t\n", ["byte order mark", "whitespace"]),
+        (b"  " + CANARY.encode() + b"\n", ["whitespace"]),
+        (CANARY.encode() + b"\n", []),
+    ],
+    ids=["bom-crlf", "bom-and-spaces", "spaces", "plain"],
+)
+def test_a_key_file_loses_its_byte_order_mark_and_whitespace_saying_so_at_info(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, raw: bytes, notes: list[str]
+) -> None:
+    key_file = tmp_path / "key"
+    key_file.write_bytes(raw)
+    with caplog.at_level(logging.INFO, logger="scorecards_sync"):
+        key = api_key_from_env({ENV_API_KEY_FILE: str(key_file)})
+    assert key.reveal() == CANARY
+    said = [record.getMessage() for record in caplog.records]
+    assert len(said) == len(notes)
+    for note, message in zip(notes, said, strict=True):
+        assert note in message and "CORTEX_API_KEY_FILE" in message
+        assert CANARY not in message and CANARY[:6] not in message
+
+
+def test_a_key_in_the_environment_loses_a_byte_order_mark(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.INFO, logger="scorecards_sync"):
+        key = api_key_from_env({ENV_API_KEY: "\ufeff" + CANARY})
+    assert key.reveal() == CANARY
+    assert ["byte order mark" in record.getMessage() for record in caplog.records] == [True]

@@ -12,6 +12,7 @@ their tokens the same way and reveal them to send them and to redact them. A tes
 from __future__ import annotations
 
 import hmac
+import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -22,7 +23,11 @@ from scorecards_sync.errors import ConfigError
 ENV_API_KEY = "CORTEX_API_KEY"
 ENV_API_KEY_FILE = "CORTEX_API_KEY_FILE"
 
+logger = logging.getLogger(__name__)
+
 _MASK = "***"
+# What Windows editors put at the start of a UTF-8 file: never part of a key.
+_BOM = "\ufeff"
 _BEARER = "Bearer "
 # A key file holds one short line; anything much bigger is the wrong file.
 _MAX_KEY_FILE_BYTES = 64 * 1024
@@ -101,7 +106,7 @@ def api_key_from_env(environ: Mapping[str, str] | None = None) -> ApiKey:
     Raises `ConfigError` with what to set when neither gives a usable key.
     """
     env = os.environ if environ is None else environ
-    inline = env.get(ENV_API_KEY, "").strip()
+    inline = _cleaned(env.get(ENV_API_KEY, ""), f"the {ENV_API_KEY} environment variable")
     if inline:
         return _make_key(
             inline, f"the {ENV_API_KEY} environment variable", f"{ENV_API_KEY} must be"
@@ -136,12 +141,29 @@ def api_key_from_file(path: Path) -> ApiKey:
     if len(raw) > _MAX_KEY_FILE_BYTES:
         raise ConfigError(f"{where} is larger than {_MAX_KEY_FILE_BYTES} bytes: not a key file")
     try:
-        text = raw.decode("utf-8").strip()
+        text = _cleaned(raw.decode("utf-8"), where)
     except UnicodeDecodeError:
         raise ConfigError(f"{where} is not UTF-8 text") from None
     if not text:
         raise ConfigError(f"{where} is empty")
     return _make_key(text, where, f"{where} must hold")
+
+
+def _cleaned(value: str, where: str) -> str:
+    """`value` without a byte order mark and surrounding whitespace, each noted at -v.
+
+    The notes say what was dropped and where, never any part of the key.
+    """
+    text = value.strip()
+    bom = text.startswith(_BOM)
+    if bom:
+        text = text.lstrip(_BOM).strip()
+        logger.info("ignored a byte order mark (U+FEFF) at the start of %s", where)
+    plain = value.replace(_BOM, "", 1) if bom else value
+    # A file ends with a newline: only other whitespace is worth a note.
+    if text and plain.rstrip("\r\n") != text:
+        logger.info("ignored whitespace around the key in %s", where)
+    return text
 
 
 def _make_key(value: str, where: str, subject: str) -> ApiKey:
