@@ -19,12 +19,19 @@ Position = tuple[int, int]
 
 _ESCAPE_WIDTHS = {"x": 4, "u": 6, "U": 10}
 _SKIPPED = " \t\r\n"
+_LINE_BREAKS = frozenset("\r\n\x85\u2028\u2029")
 
 
 def line_starts(text: str) -> list[int]:
-    """The offset at which each line of `text` begins (line 1 first)."""
+    """The offset at which each line of `text` begins (line 1 first).
+
+    Lines end where PyYAML's marks say they do: at CR LF, a lone CR, LF, NEL, U+2028 and
+    U+2029; a file with old Mac line ends is many lines, not one.
+    """
     starts = [0]
-    starts.extend(i + 1 for i, char in enumerate(text) if char == "\n")
+    for i, char in enumerate(text):
+        if char in _LINE_BREAKS and not (char == "\r" and text[i + 1 : i + 2] == "\n"):
+            starts.append(i + 1)
     return starts
 
 
