@@ -37,7 +37,9 @@ def _documents() -> Iterator[tuple[str, Any]]:
             try:
                 for index, data in enumerate(yaml.safe_load_all(path.read_bytes())):
                     yield f"{path.name}#{index}", data
-            except (yaml.YAMLError, UnicodeDecodeError):
+            except (yaml.YAMLError, UnicodeDecodeError, ValueError, LookupError):
+                # Bad inputs PyYAML cannot read (`!!bool maybe` raises KeyError, `!!int ""`
+                # IndexError, a 5,000-digit integer ValueError) hold no data to compare.
                 continue
 
 
