@@ -487,7 +487,7 @@ def _runaway_quote(text: str, line: int, column: int) -> _LoadFailed | None:
                     start.column + 1,
                     "unclosed-quote",
                 )
-    except yaml.YAMLError:
+    except (yaml.YAMLError, OverflowError, ValueError):  # `"\UA0001000"`: chr() overflows
         return None
     return None
 

@@ -37,9 +37,10 @@ def _documents() -> Iterator[tuple[str, Any]]:
             try:
                 for index, data in enumerate(yaml.safe_load_all(path.read_bytes())):
                     yield f"{path.name}#{index}", data
-            except (yaml.YAMLError, UnicodeDecodeError, ValueError, LookupError):
+            except (yaml.YAMLError, UnicodeDecodeError, ValueError, LookupError, OverflowError):
                 # Bad inputs PyYAML cannot read (`!!bool maybe` raises KeyError, `!!int ""`
-                # IndexError, a 5,000-digit integer ValueError) hold no data to compare.
+                # IndexError, a 5,000-digit integer ValueError, `"\\UA0001000"` OverflowError)
+                # hold no data to compare.
                 continue
 
 
