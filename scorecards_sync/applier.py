@@ -22,7 +22,7 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Protocol
 
@@ -35,7 +35,7 @@ from scorecards_sync.errors import (
     CortexUnreachable,
     StalePlan,
 )
-from scorecards_sync.plan import Action, Change, Plan
+from scorecards_sync.plan import Action, Change, FieldChange, Plan, RuleChange
 
 logger = logging.getLogger(__name__)
 
@@ -48,10 +48,36 @@ class Status(StrEnum):
 
 @dataclass(frozen=True)
 class Outcome:
+    """What happened to one change.
+
+    `verified`: for a create or update that was written, whether Cortex read back as
+    planned (`True`), or still differs from the desired descriptor (`False`: the
+    differences left are in `remaining` and `remaining_rules`, in the plan's shape, live
+    side as `old`); None when nothing was read back (a delete, a failure, a dry run,
+    `--no-verify`).
+    """
+
     tag: str
     action: Action
     status: Status
     message: str = ""
+    verified: bool | None = None
+    remaining: tuple[FieldChange, ...] = ()
+    remaining_rules: tuple[RuleChange, ...] = ()
+
+    @property
+    def is_write(self) -> bool:
+        return self.action in (Action.CREATE, Action.UPDATE)
+
+    def checked(
+        self,
+        verified: bool,
+        remaining: tuple[FieldChange, ...] = (),
+        remaining_rules: tuple[RuleChange, ...] = (),
+    ) -> Outcome:
+        return replace(
+            self, verified=verified, remaining=remaining, remaining_rules=remaining_rules
+        )
 
 
 @dataclass(frozen=True)
@@ -77,8 +103,17 @@ class ApplyResult:
         return self.count(Status.SKIPPED)
 
     @property
+    def not_converged(self) -> int:
+        return sum(1 for outcome in self.outcomes if outcome.verified is False)
+
+    @property
+    def verified(self) -> int:
+        return sum(1 for outcome in self.outcomes if outcome.verified is True)
+
+    @property
     def ok(self) -> bool:
-        return self.failed == 0
+        """Nothing failed, and every write that was read back matches what was sent."""
+        return self.failed == 0 and self.not_converged == 0
 
 
 class WritingClient(Protocol):

@@ -315,6 +315,18 @@ def _field_to_json(change: FieldChange) -> dict[str, Any]:
     return {"path": change.path, "kind": change.kind.value, "old": change.old, "new": change.new}
 
 
+def fields_to_json(fields: tuple[FieldChange, ...]) -> list[dict[str, Any]]:
+    """Field changes as a plan's JSON holds them (`[{"path", "kind", "old", "new"}]`)."""
+    return [_field_to_json(f) for f in fields]
+
+
+def rules_to_json(rules: tuple[RuleChange, ...]) -> list[dict[str, Any]]:
+    """Rule changes as a plan's JSON holds them (`[{"title", "kind", "fields"}]`)."""
+    return [
+        {"title": r.title, "kind": r.kind.value, "fields": fields_to_json(r.fields)} for r in rules
+    ]
+
+
 def _change_to_json(change: Change) -> dict[str, Any]:
     verdict = change.server_validation
     return {
@@ -326,15 +338,8 @@ def _change_to_json(change: Change) -> dict[str, Any]:
         "live_fingerprint": change.live_fingerprint,
         "desired_fingerprint": change.desired_fingerprint,
         "desired_yaml": change.desired_yaml,
-        "fields": [_field_to_json(f) for f in change.fields],
-        "rules": [
-            {
-                "title": r.title,
-                "kind": r.kind.value,
-                "fields": [_field_to_json(f) for f in r.fields],
-            }
-            for r in change.rules
-        ],
+        "fields": fields_to_json(change.fields),
+        "rules": rules_to_json(change.rules),
         "server_validation": (
             None if verdict is None else {"ok": verdict.ok, "messages": list(verdict.messages)}
         ),

@@ -27,13 +27,14 @@ from scorecards_sync.descriptor import (
 from scorecards_sync.descriptor_diff import describe_canonical, diff_canonical
 from scorecards_sync.errors import PlanError
 from scorecards_sync.loader import Document, parse_document
-from scorecards_sync.plan import Action, Change, Plan
+from scorecards_sync.plan import Action, Change, FieldChange, Plan, RuleChange
 
 __all__ = [
     "Desired",
     "Removal",
     "make_plan",
     "parse_live",
+    "remaining_differences",
     "removals_between",
     "tags_to_fetch",
 ]
@@ -257,6 +258,20 @@ def _undecidable_service_default(wanted: Mapping[str, Any], live: Mapping[str, A
     planning the removal of that filter would then be planned again after every apply.
     """
     return "filter" not in wanted and plain_values(live.get("filter")) == LEGACY_SERVICE_DEFAULT
+
+
+def remaining_differences(
+    tag: str, desired_yaml: str, live_text: str
+) -> tuple[tuple[FieldChange, ...], tuple[RuleChange, ...]]:
+    """What still differs between a descriptor that was sent and what Cortex serves now,
+    compared as a plan compares them (`((), ())` when it converged).
+
+    This is how an apply verifies its writes: a difference here is a phantom diff (the
+    next plan would show it again) or a normalization Cortex does that this tool does
+    not know yet.
+    """
+    change = _compare(Desired(tag, "", parse_live(tag, desired_yaml), desired_yaml), live_text)
+    return change.fields, change.rules
 
 
 def _with_rename(change: Change, old_tag: str | None) -> Change:

@@ -21,6 +21,7 @@ from typing import TextIO
 
 import yaml
 
+from scorecards_sync.applier import ApplyResult, Outcome, Status
 from scorecards_sync.config import Settings, find_root
 from scorecards_sync.cortex.client import CortexClient
 from scorecards_sync.descriptor import canonical, fingerprint
@@ -42,6 +43,7 @@ from scorecards_sync.planner import (
     Removal,
     make_plan,
     parse_live,
+    remaining_differences,
     removals_between,
     tags_to_fetch,
 )
@@ -378,6 +380,42 @@ def already_applied(plan: Plan, client: CortexClient) -> bool:
         if fields or rules:
             return False
     return True
+
+
+NOT_CONVERGED = "not converged"
+
+
+def verify_applied(plan: Plan, result: ApplyResult, client: CortexClient) -> ApplyResult:
+    """`result`, each create and update written re-read from Cortex and compared with the
+    descriptor sent, as a plan compares them: `verified`, or not and what still differs.
+
+    A dry run wrote nothing, and a change that failed or was skipped has nothing to
+    check: their outcomes are returned as they were.
+    """
+    sent = {c.tag: c.desired_yaml for c in plan.actionable if c.desired_yaml is not None}
+    written = [
+        o for o in result.outcomes if o.is_write and o.status is Status.DONE and o.tag in sent
+    ]
+    if result.dry_run or not written:
+        return result
+    live = client.fetch_descriptors([o.tag for o in written])
+    checked: dict[str, Outcome] = {}
+    for outcome in written:
+        text = live.get(outcome.tag)
+        if text is None:
+            checked[outcome.tag] = outcome.checked(False)
+            logger.warning("%s: %s, absent from Cortex after the write", outcome.tag, NOT_CONVERGED)
+            continue
+        fields, rules = remaining_differences(outcome.tag, sent[outcome.tag] or "", text)
+        converged = not fields and not rules
+        checked[outcome.tag] = outcome.checked(converged, fields, rules)
+        if not converged:
+            logger.warning(
+                "%s: %s: Cortex serves something other than what was sent",
+                outcome.tag,
+                NOT_CONVERGED,
+            )
+    return replace(result, outcomes=tuple(checked.get(o.tag, o) for o in result.outcomes))
 
 
 def is_interactive(stdin: TextIO, stdout: TextIO) -> bool:

@@ -100,7 +100,8 @@ def test_json_results(workdir: Path) -> None:
     assert ran.code == 0
     results = json.loads(ran.out)
     assert "+ create alpha" in ran.err
-    assert results["summary"] == {"done": 3, "failed": 0, "skipped": 0}
+    assert results["summary"] == {"done": 3, "failed": 0, "skipped": 0, "not_converged": 0}
+    assert [o["verified"] for o in results["outcomes"]] == [True, True, True]
     assert results["interrupted"] is False
 
 
@@ -112,7 +113,7 @@ def test_json_results_with_nothing_to_do_are_the_usual_object(workdir: Path) -> 
     assert json.loads(again.out) == {
         "dry_run": False,
         "interrupted": False,
-        "summary": {"done": 0, "failed": 0, "skipped": 0},
+        "summary": {"done": 0, "failed": 0, "skipped": 0, "not_converged": 0},
         "outcomes": [],
     }
 

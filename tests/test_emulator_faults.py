@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from scorecards_sync.emulator import Emulator, Faults
-from scorecards_sync.emulator.faults import RateLimiter
+from scorecards_sync.emulator.faults import DIVERGED_SUFFIX, RateLimiter
 
 DESCRIPTOR = "tag: {tag}\nname: {tag}\nrules:\n- title: R\n  expression: git != null\n"
 
@@ -134,6 +134,25 @@ def test_failing_tags_fail_until_the_faults_are_lifted(emu: Emulator) -> None:
         assert post.status_code == 200
         assert client.delete("/api/v1/scorecards/card").status_code == 200
     assert emu.tags() == ["doomed", "fine"]
+
+
+def test_diverging_tags_store_another_name_than_the_one_posted(emu: Emulator) -> None:
+    emu.faults = Faults(diverging_tags=frozenset({"odd"}))
+    with _client(emu) as client:
+        for tag in ("odd", "even"):
+            posted = client.post(
+                "/api/v1/scorecards/descriptor", content=DESCRIPTOR.format(tag=tag)
+            )
+            assert posted.status_code == 200
+        dry = client.post(
+            "/api/v1/scorecards/descriptor",
+            params={"dryRun": "true"},
+            content=DESCRIPTOR.format(tag="dry"),
+        )
+        assert dry.status_code == 200
+    assert f"name: odd{DIVERGED_SUFFIX}" in (emu.descriptor_text("odd") or "")
+    assert "name: even\n" in (emu.descriptor_text("even") or "")
+    assert "dry" not in emu.tags()
 
 
 def test_dropped_connections_raise_a_protocol_error_in_process(emu: Emulator) -> None:

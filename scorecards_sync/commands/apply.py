@@ -6,8 +6,12 @@ the file is the approval: its checksum is verified, every scorecard it touches m
 still have the live fingerprint recorded in it (else it is stale and refused, naming
 the scorecards that moved), and then exactly its changes are sent.
 
-Exit codes: 0 everything applied (or nothing to do), 1 anything failed or was refused,
-64 on a usage or configuration error.
+After the writes, every scorecard created or updated is read back and compared with what
+was sent, as a plan compares them: each says `verified` or `not converged` with what still
+differs (`--no-verify` skips this).
+
+Exit codes: 0 everything applied (or nothing to do), 1 anything failed, was refused or did
+not converge, 64 on a usage or configuration error.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from scorecards_sync.workflow import (
     open_client,
     target_of,
     unless_forced,
+    verify_applied,
     write_github_output,
 )
 
@@ -58,6 +63,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="send creates and updates with dryRun=true (Cortex validates only); delete nothing",
     )
     parser.add_argument(
+        "--no-verify",
+        action="store_true",
+        help="do not read back each created or updated scorecard after the writes to check "
+        "that Cortex serves what was sent",
+    )
+    parser.add_argument(
         "--format",
         choices=("text", "json"),
         default="text",
@@ -66,7 +77,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     add_plan_options(parser)
     add_settings_options(parser)
-    parser.epilog = "exit codes: 0 applied, 1 something failed or was refused, 64 usage error"
+    parser.epilog = (
+        "exit codes: 0 applied (and verified), 1 something failed, was refused or did not "
+        "converge, 64 usage error"
+    )
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
@@ -172,6 +186,8 @@ def _apply(
         result = apply_plan(
             plan, client, dry_run=args.dry_run, concurrency=settings.concurrency, stop=stop
         )
+    if not args.no_verify and not result.interrupted:
+        result = verify_applied(plan, result, client)
     if args.format == "json":
         console.out(JsonResults().render(result))
     else:

@@ -93,6 +93,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="F",
         help="share (0..1) of connections dropped without a response",
     )
+    faults.add_argument(
+        "--diverge-tag",
+        action="append",
+        default=[],
+        metavar="TAG",
+        help="store another name than the one posted for this scorecard (repeatable): "
+        "what a verified apply reports as not converged",
+    )
     faults.add_argument("--seed", type=int, default=0, help="seed of the random faults")
     parser.epilog = (
         "prints the base URL as the first line of standard output; exit 0 on SIGINT/SIGTERM"
@@ -147,6 +155,7 @@ def _faults(args: argparse.Namespace) -> Faults:
         rate_limit_per_minute=args.rate_limit,
         fail_rate=args.fail_rate,
         drop_rate=args.drop_rate,
+        diverging_tags=frozenset(args.diverge_tag),
         seed=args.seed,
     )
 

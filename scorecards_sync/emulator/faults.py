@@ -13,6 +13,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+DIVERGED_SUFFIX = " (as stored)"
+
 
 @dataclass(frozen=True)
 class Faults:
@@ -30,6 +32,9 @@ class Faults:
     - `failing_tags`: scorecards whose POST (dry runs too) and DELETE always answer 500.
     - `refused_operations`: operations (by the spec's operationId, e.g.
       `listScorecardScores`) answered 403, as for a key whose role lacks the permission.
+    - `diverging_tags`: scorecards whose POST (not dry runs) answers 200 but stores a
+      `name` other than the one posted (`DIVERGED_SUFFIX` appended), as a server-side
+      normalization this tool does not know would: what a verified apply must catch.
     - `seed`: seeds the random choices.
     """
 
@@ -41,6 +46,7 @@ class Faults:
     drop_rate: float = 0.0
     failing_tags: frozenset[str] = field(default_factory=frozenset)
     refused_operations: frozenset[str] = field(default_factory=frozenset)
+    diverging_tags: frozenset[str] = field(default_factory=frozenset)
     seed: int = 0
 
     def __post_init__(self) -> None:

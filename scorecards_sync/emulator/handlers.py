@@ -14,7 +14,7 @@ from typing import Any
 
 from scorecards_sync.emulator import catalog, exemptions, routes
 from scorecards_sync.emulator.acceptance import check_descriptor, problem_details
-from scorecards_sync.emulator.faults import FaultDice
+from scorecards_sync.emulator.faults import DIVERGED_SUFFIX, FaultDice
 from scorecards_sync.emulator.legacy_filter import LegacyFilterExport, exported
 from scorecards_sync.emulator.params import (
     Answer,
@@ -175,6 +175,8 @@ class Handlers:
             stored = exported(
                 prepare(data, previous["data"] if previous else None), self.legacy_filter
             )
+            if call is not None and tag in call.dice.faults.diverging_tags:
+                stored = {**stored, "name": f"{stored['name']}{DIVERGED_SUFFIX}"}
             text = descriptor_yaml(stored)
             if previous is None:
                 scorecard_id = int(state["nextId"])

@@ -26,9 +26,14 @@ from scorecards_sync.github.comments import (
 from scorecards_sync.plan import Plan
 from scorecards_sync.planfile import read_plan
 from scorecards_sync.render.plan_markdown import escape
-from scorecards_sync.render.results import TextResults, summary_line
+from scorecards_sync.render.results import TextResults, remaining_lines, summary_line
 from scorecards_sync.safe_text import one_line
-from scorecards_sync.workflow import live_fingerprints, open_client, unless_forced
+from scorecards_sync.workflow import (
+    live_fingerprints,
+    open_client,
+    unless_forced,
+    verify_applied,
+)
 
 _APPLY_KEY_SUFFIX = "#apply"  # `#` never occurs in a path key: no clash with a plan comment
 
@@ -77,7 +82,9 @@ def run_apply(run: ActionRun) -> int:
         # Apply the saved file, as `apply --plan` does: exactly what was checked.
         plan = read_plan(saved)
         check_fresh(plan, live_fingerprints(client, touched_tags(plan)))
-        result = apply_plan(plan, client, concurrency=settings.concurrency)
+        result = verify_applied(
+            plan, apply_plan(plan, client, concurrency=settings.concurrency), client
+        )
     table = _record_result(run, result)
     if run.inputs.comment != "false":
         _comment_result(run, plan, result, table, review)
@@ -142,6 +149,11 @@ def _record_result(run: ActionRun, result: ApplyResult) -> str:
     for outcome in result.outcomes:
         if outcome.status is Status.FAILED:
             run.annotate("error", f"{outcome.action.value} {outcome.tag} failed: {outcome.message}")
+        elif outcome.verified is False:
+            differences = "; ".join(remaining_lines(outcome))
+            run.annotate(
+                "error", f"{outcome.action.value} {outcome.tag} did not converge: {differences}"
+            )
     return section.full
 
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from scorecards_sync.applier import ApplyResult, Status
+from scorecards_sync.applier import ApplyResult, Outcome, Status
 from scorecards_sync.plan import Plan
 from scorecards_sync.problems import Problem, Severity
 from scorecards_sync.render.plan_markdown import MarkdownPlanRenderer, code, escape
 from scorecards_sync.render.problems import summary
+from scorecards_sync.render.results import remaining_lines, verification_word
 from scorecards_sync.safe_text import text_lines
 
 # GitHub drops a step's summary larger than 1 MiB (and says so in an annotation).
@@ -105,7 +106,7 @@ def result_section(result: ApplyResult) -> Shrinkable:
     """One row per scorecard the apply touched; rows that do not fit are counted in a note."""
     head = ["| Result | Action | Scorecard | Detail |", "| --- | --- | --- | --- |"]
     rows = [
-        f"| {_STATUS_MD[o.status]} | {o.action.value} | {code(o.tag)} | {escape(o.message)} |"
+        f"| {_STATUS_MD[o.status]} | {o.action.value} | {code(o.tag)} | {_detail_md(o)} |"
         for o in result.outcomes
     ]
 
@@ -122,6 +123,16 @@ def result_section(result: ApplyResult) -> Shrinkable:
         return "\n".join([*head, *kept, *note])
 
     return Shrinkable("\n".join([*head, *rows]), fit)
+
+
+def _detail_md(outcome: Outcome) -> str:
+    """The outcome's message, whether it was verified, and what did not converge."""
+    notes = [n for n in (outcome.message, verification_word(outcome)) if n]
+    text = escape(", ".join(notes))
+    remaining = remaining_lines(outcome)
+    if remaining:
+        text += ": " + "; ".join(escape(line) for line in remaining)
+    return text
 
 
 def result_table_md(result: ApplyResult) -> str:
