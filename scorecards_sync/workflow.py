@@ -21,13 +21,14 @@ from typing import TextIO
 
 import yaml
 
-from scorecards_sync.applier import ApplyResult, Outcome, Status
+from scorecards_sync.applier import ApplyResult, Outcome, Status, describe_error
 from scorecards_sync.config import Settings, find_root
 from scorecards_sync.cortex.client import CortexClient
 from scorecards_sync.descriptor import canonical, fingerprint
 from scorecards_sync.descriptor_diff import diff_canonical
 from scorecards_sync.errors import (
     CortexAuthError,
+    CortexError,
     CortexRejected,
     OutputError,
     UnsafePlan,
@@ -398,7 +399,14 @@ def verify_applied(plan: Plan, result: ApplyResult, client: CortexClient) -> App
     ]
     if result.dry_run or not written:
         return result
-    live = client.fetch_descriptors([o.tag for o in written])
+    try:
+        live = client.fetch_descriptors([o.tag for o in written])
+    except CortexError as exc:
+        # What was done stands and must still be reported: it is only not verified.
+        logger.warning("could not read back the scorecards written to verify them: %s", exc)
+        note = f"not verified: reading it back failed ({describe_error(exc)})"
+        unverified = {o.tag: replace(o, message=f"{o.message}; {note}") for o in written}
+        return replace(result, outcomes=tuple(unverified.get(o.tag, o) for o in result.outcomes))
     checked: dict[str, Outcome] = {}
     for outcome in written:
         text = live.get(outcome.tag)
