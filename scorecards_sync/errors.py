@@ -51,6 +51,10 @@ class StalePlan(PlanError):
     """Live scorecards moved since a saved plan was computed."""
 
 
+class RecordError(ScorecardsSyncError):
+    """The record of the last apply cannot be read, used or written."""
+
+
 class OutputError(ScorecardsSyncError):
     """A result could not be written where the run was told to write it (`GITHUB_OUTPUT`)."""
 

@@ -1,7 +1,8 @@
 """A small, stateful stand-in for GitHub's REST API on 127.0.0.1, for tests.
 
 It serves what the pull-request workflow calls: issue comments (list with
-`Link` pagination, create, update) and the pull requests of a commit. It checks
+`Link` pagination, create, update), the pull requests of a commit, and deployments
+with their statuses (list newest first, create). It checks
 the token, records every request (without the Authorization header), refuses
 comments over GitHub's 65,536 characters, and on demand answers with a
 secondary rate limit (403 + Retry-After), a primary one (x-ratelimit-reset) or
@@ -57,6 +58,9 @@ class FakeGitHub:
     requests: list[RecordedRequest] = field(default_factory=list)
     # How many more `commits/{sha}/pulls` calls answer empty, as GitHub does right after a merge.
     pulls_lag: int = 0
+    # Per repository, newest first; statuses per deployment id, newest first.
+    deployments: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    statuses: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -106,6 +110,15 @@ class FakeGitHub:
     ) -> dict[str, Any]:
         with self._lock:
             return self._new_comment(repository, number, body, user)
+
+    def deployment_states(self, repository: str, environment: str) -> list[tuple[str, str]]:
+        """`(sha, newest status state)` of each deployment to `environment`, newest first."""
+        with self._lock:
+            return [
+                (d["sha"], (self.statuses.get(d["id"]) or [{"state": ""}])[0]["state"])
+                for d in self.deployments.get(repository, [])
+                if d["environment"] == environment
+            ]
 
     def add_pull(
         self,
@@ -273,8 +286,63 @@ class _Handler(BaseHTTPRequestHandler):
                         fake.pulls_lag -= 1
                         pulls = []
                 self._send_page(pulls, query)
+            case ("GET", ["repos", owner, name, "deployments"]):
+                environment = query.get("environment", [None])[0]
+                with fake._lock:
+                    items = [
+                        dict(d)
+                        for d in fake.deployments.get(f"{owner}/{name}", [])
+                        if environment is None or d["environment"] == environment
+                    ]
+                self._send_page(items, query)
+            case ("POST", ["repos", owner, name, "deployments"]):
+                self._create_deployment(f"{owner}/{name}", body)
+            case ("GET", ["repos", owner, name, "deployments", number, "statuses"]):
+                with fake._lock:
+                    items = list(fake.statuses.get(int(number), []))
+                self._send_page(items, query)
+            case ("POST", ["repos", owner, name, "deployments", number, "statuses"]):
+                self._create_status(int(number), body)
             case _:
                 self._send(404, {"message": "Not Found"})
+
+    def _create_deployment(self, repository: str, body: Any) -> None:
+        if not self._writable():
+            return
+        if not isinstance(body, dict) or not isinstance(body.get("ref"), str):
+            self._send(422, {"message": "Invalid request.", "errors": ["ref is missing"]})
+            return
+        with self.github._lock:
+            deployment = {
+                "id": next(self.github._ids),
+                "sha": body["ref"],
+                "ref": body["ref"],
+                "environment": body.get("environment") or "production",
+                "description": body.get("description"),
+                "payload": body.get("payload") or {},
+                "created_at": "2024-01-01T00:00:00Z",
+            }
+            self.github.deployments.setdefault(repository, []).insert(0, deployment)
+        self._send(201, deployment)
+
+    def _create_status(self, deployment_id: int, body: Any) -> None:
+        if not self._writable():
+            return
+        states = ("error", "failure", "inactive", "in_progress", "queued", "pending", "success")
+        if not isinstance(body, dict) or body.get("state") not in states:
+            self._send(422, {"message": "Invalid request.", "errors": ["state is invalid"]})
+            return
+        if len(str(body.get("description") or "")) > 140:
+            self._send(422, {"message": "Validation Failed", "errors": ["description too long"]})
+            return
+        with self.github._lock:
+            status = {
+                "id": next(self.github._ids),
+                "state": body["state"],
+                "description": body.get("description") or "",
+            }
+            self.github.statuses.setdefault(deployment_id, []).insert(0, status)
+        self._send(201, status)
 
     def _create(self, repository: str, number: int, body: Any) -> None:
         if not self._writable() or not self._valid_body(body):

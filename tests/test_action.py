@@ -37,7 +37,7 @@ from github_fake import FakeGitHub
 
 from scorecards_sync.commands.action import execute, parse_extra_args
 from scorecards_sync.console import Console
-from scorecards_sync.emulator import ALL_PERMISSIONS, VIEW, Emulator
+from scorecards_sync.emulator import ALL_PERMISSIONS, VIEW, Emulator, Faults
 from scorecards_sync.errors import UsageError
 from scorecards_sync.github.action import ActionInputs, github_output_text
 from scorecards_sync.github.comments import MAX_COMMENT_CHARS, parse_marker
@@ -453,7 +453,9 @@ def test_comment_always_and_false(world: World) -> None:
     before = len(world.github.requests)
     never = world.run("pull_request", world.pull_request(base, head), head, comment="false")
     assert never.returncode == 0 and never.outputs["has-changes"] == "true"
-    assert world.comments() == [] and len(world.github.requests) == before
+    # Only the deployments were read (where deletions start), no comment touched.
+    assert world.comments() == []
+    assert all("/deployments" in r.path for r in world.github.requests[before:])
     assert "gamma" in never.summary
 
 
@@ -1017,3 +1019,91 @@ def test_the_plan_comment_shows_its_checksum_once_beside_the_marker(world: World
     marker, rest = body.split("\n", 1)
     assert checksum in marker
     assert rest.count(checksum) == 1  # the footer; the rendered plan does not repeat it
+
+
+# -- the record of the last complete apply: GitHub deployments ----------------------------------
+
+
+@pytest.mark.slow
+def test_a_complete_apply_records_a_successful_deployment(world: World) -> None:
+    reviewed = open_pull_request(world)
+    merged = merge(world)
+    ran = world.run("push", world.push(reviewed.base, merged), merged, command="apply")
+    assert ran.returncode == 0, ran.log
+    assert world.github.deployment_states(REPOSITORY, "cortex") == [(merged, "success")]
+    (deployment,) = world.github.deployments[REPOSITORY]
+    assert deployment["payload"]["target"] == world.cortex_url
+    assert deployment["payload"]["paths"] == [DIR]
+    assert deployment["payload"]["tags"] == ["alpha", "gamma"]
+    assert f"No successful deployment to environment cortex for {world.cortex_url} yet" in ran.log
+
+
+@pytest.mark.slow
+def test_a_failed_delete_is_recorded_as_a_failure_and_applied_by_the_next_push(
+    world: World,
+) -> None:
+    base = live_alpha_beta(world)
+    first = world.run(
+        "push",
+        world.push(base, base),
+        base,
+        command="apply",
+        auto_approve="true",
+        environment="cortex-eu",
+    )
+    assert first.returncode == 0, first.log
+    (world.repo / DIR / "beta.yaml").unlink()
+    retired = world.commit("retire beta")
+    world.emulator.faults = Faults(failing_tags=frozenset({"beta"}))
+    failed = world.run(
+        "push",
+        world.push(base, retired),
+        retired,
+        command="apply",
+        auto_approve="true",
+        environment="cortex-eu",
+        args="--retries 0",
+    )
+    assert failed.returncode == 1
+    assert world.emulator.tags() == ["alpha", "beta"]
+    assert world.github.deployment_states(REPOSITORY, "cortex-eu") == [
+        (retired, "failure"),
+        (base, "success"),
+    ]
+    # The next push only touches alpha: beta's deletion is planned again, from the record.
+    world.emulator.faults = Faults()
+    world.write("alpha.yaml", card("alpha", level="Silver"))
+    raised = world.commit("raise alpha")
+    again = world.run(
+        "push",
+        world.push(retired, raised),
+        raised,
+        command="apply",
+        auto_approve="true",
+        environment="cortex-eu",
+    )
+    assert again.returncode == 0, again.log
+    assert f"since the recorded commit {base[:12]}" in again.log
+    assert world.emulator.tags() == ["alpha"]
+    assert world.github.deployment_states(REPOSITORY, "cortex-eu")[0] == (raised, "success")
+    assert world.github.deployment_states(REPOSITORY, "cortex") == []
+
+
+@pytest.mark.slow
+def test_a_token_that_cannot_write_deployments_only_warns(world: World) -> None:
+    base = live_alpha_beta(world)
+    world.github.read_only = True
+    world.write("alpha.yaml", card("alpha", level="Silver"))
+    pushed = world.commit("raise alpha")
+    ran = world.run(
+        "push",
+        world.push(base, pushed),
+        pushed,
+        command="apply",
+        auto_approve="true",
+        comment="false",
+    )
+    assert ran.returncode == 0, ran.log
+    assert "level: Silver" in (world.emulator.descriptor_text("alpha") or "")
+    warnings = [a.message for a in ran.annotations if a.kind == "warning"]
+    assert any("deployments: write" in w for w in warnings)

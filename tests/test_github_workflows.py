@@ -99,7 +99,11 @@ def test_no_expressions_inside_scripts(path: Path) -> None:
 def test_plan_runs_on_pull_requests_with_least_privilege() -> None:
     workflow = load(PLAN)
     assert set(workflow["on"]) == {"pull_request"}
-    assert workflow["permissions"] == {"contents": "read", "pull-requests": "write"}
+    assert workflow["permissions"] == {
+        "contents": "read",
+        "pull-requests": "write",
+        "deployments": "read",
+    }
     inputs = action_step(workflow)["with"]
     assert inputs["comment"] == "true"
     assert "github.base_ref" in inputs["base-ref"]
@@ -114,7 +118,8 @@ def test_apply_runs_on_push_to_the_default_branch_one_at_a_time() -> None:
     assert workflow["on"]["push"]["branches"] == ["main"]
     permissions = workflow["permissions"]
     assert permissions["contents"] == "read"
-    assert set(permissions) == {"contents", "pull-requests"}
+    assert set(permissions) == {"contents", "pull-requests", "deployments"}
+    assert permissions["deployments"] == "write"  # the record of each apply
     assert permissions["pull-requests"] in ("read", "write")
     concurrency = workflow["concurrency"]
     # One group for every run of the workflow: nothing per run, commit or ref in its name.

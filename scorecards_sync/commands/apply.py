@@ -17,6 +17,7 @@ not converge, 64 on a usage or configuration error.
 from __future__ import annotations
 
 import argparse
+import datetime
 import shlex
 import sys
 from pathlib import Path
@@ -24,13 +25,14 @@ from pathlib import Path
 from scorecards_sync.applier import ApplyResult, apply_plan, check_fresh, touched_tags
 from scorecards_sync.commands.common import add_settings_options, settings_from_args, use_color
 from scorecards_sync.commands.interrupt import stop_on_interrupt
-from scorecards_sync.commands.plan import add_plan_options, make_checked_plan
+from scorecards_sync.commands.plan import add_plan_options, make_checked_plan, read_since
 from scorecards_sync.config import ENV_WORKSPACE, Settings
 from scorecards_sync.console import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, Console
 from scorecards_sync.cortex.client import CortexClient
 from scorecards_sync.errors import PlanError, StalePlan, UsageError
-from scorecards_sync.plan import Plan, check_safety
+from scorecards_sync.plan import Action, Plan, check_safety
 from scorecards_sync.planfile import read_plan
+from scorecards_sync.record import Record, Since, write_record
 from scorecards_sync.render import plan_renderer
 from scorecards_sync.render.results import JsonResults, TextResults
 from scorecards_sync.workflow import (
@@ -63,6 +65,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="send creates and updates with dryRun=true (Cortex validates only); delete nothing",
     )
     parser.add_argument(
+        "--record",
+        metavar="FILE",
+        help="compute deletions since the commit recorded in FILE, and record the commit "
+        "applied there after an apply with no failure (FILE is created when absent)",
+    )
+    parser.add_argument(
         "--no-verify",
         action="store_true",
         help="do not read back each created or updated scorecard after the writes to check "
@@ -89,19 +97,47 @@ def run(args: argparse.Namespace, console: Console) -> int:
         raise UsageError("give either PATH arguments or --plan FILE, not both")
     if args.plan and (args.base or args.prune is not None):
         raise UsageError("--base and --prune shape a new plan; a saved plan is applied as it is")
+    if args.plan and args.record:
+        raise UsageError(
+            "--record needs PATH arguments (or the configured paths), not --plan: a saved "
+            "plan does not say which commit it was made from"
+        )
     if args.plan:
         return _apply_saved(Path(args.plan), settings, args, console)
-    planned = make_checked_plan(args, settings, console, server_check=False)
+    since = read_since(args, settings, console, for_apply=True)
+    planned = make_checked_plan(args, settings, console, server_check=False, since=since)
     if planned is None:
         return EXIT_ERROR
     plan = planned.plan
     _show(plan, settings, args, console)
     if not plan.has_changes:
+        _record(since, plan, settings, args, console)
         return _nothing_to_do(args, console)
     if not args.auto_approve and not args.dry_run and not _confirmed(console):
         return EXIT_ERROR
     with open_client(settings) as client:
-        return _apply(plan, client, settings, args, console)
+        code = _apply(plan, client, settings, args, console)
+    if code == EXIT_OK:
+        _record(since, plan, settings, args, console)
+    return code
+
+
+def _record(
+    since: Since | None,
+    plan: Plan,
+    settings: Settings,
+    args: argparse.Namespace,
+    console: Console,
+) -> None:
+    """After a complete apply (not a dry run), the commit applied goes to the record file."""
+    if since is None or args.dry_run:
+        return
+    tags = tuple(c.tag for c in plan.changes if c.action is not Action.DELETE)
+    applied_at = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    write_record(
+        Record(target_of(settings), since.paths, since.head, applied_at, tags), Path(args.record)
+    )
+    console.err(f"Recorded commit {since.head[:12]} as applied in {args.record}.")
 
 
 def _apply_saved(path: Path, settings: Settings, args: argparse.Namespace, console: Console) -> int:

@@ -29,6 +29,7 @@ from scorecards_sync.console import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, Console
 from scorecards_sync.errors import PlanError, ScorecardsSyncError, UsageError
 from scorecards_sync.loader import DEFAULT_DIR
 from scorecards_sync.planfile import write_plan
+from scorecards_sync.record import Since, since_record
 from scorecards_sync.render import RENDERERS, plan_renderer
 from scorecards_sync.render.plan_json import JsonPlanRenderer
 from scorecards_sync.source import paths_origin
@@ -36,6 +37,7 @@ from scorecards_sync.workflow import (
     RepositoryPlan,
     load_source,
     plan_repository,
+    target_of,
     unless_forced,
     write_github_output,
 )
@@ -48,6 +50,12 @@ HELP = "show what would change in Cortex to match the repository (never writes t
 
 def configure(parser: argparse.ArgumentParser) -> None:
     add_plan_options(parser)
+    parser.add_argument(
+        "--since-record",
+        metavar="FILE",
+        dest="record",
+        help="compute deletions since the commit recorded in FILE by `apply --record` (only read)",
+    )
     parser.add_argument("--out", metavar="FILE", help="save the plan (JSON) for `apply --plan`")
     parser.add_argument(
         "--format",
@@ -111,8 +119,14 @@ def run(args: argparse.Namespace, console: Console) -> int:
     settings = settings_from_args(args)
     if args.out:
         _check_out_folder(Path(args.out))
+    since = read_since(args, settings, console, for_apply=False)
     planned = make_checked_plan(
-        args, settings, console, server_check=args.server_validate, impact=args.impact
+        args,
+        settings,
+        console,
+        server_check=args.server_validate,
+        impact=args.impact,
+        since=since,
     )
     if planned is None:
         return EXIT_ERROR
@@ -238,12 +252,17 @@ def make_checked_plan(
     *,
     server_check: bool,
     impact: bool = False,
+    since: Since | None = None,
 ) -> RepositoryPlan | None:
-    """Validate, then plan against Cortex; None (problems printed) when descriptors are invalid."""
-    paths = list(args.paths) or list(settings.paths)
+    """Validate, then plan against Cortex; None (problems printed) when descriptors are invalid.
+
+    Deletions are computed since `since.base` when given (a record), else since `--base`.
+    """
+    paths = plan_paths(args, settings)
     # As `validate` says it: a configured folder that does not exist is named with its origin.
     hint = "" if args.paths else paths_origin(settings.source("paths"))
-    source = load_source(paths, args.base, missing_hint=hint)
+    base = since.base if since is not None else args.base
+    source = load_source(paths, base, missing_hint=hint)
     if source.ok:
         report_warnings_briefly(console, source.problems, source.files)
     else:
@@ -260,6 +279,27 @@ def make_checked_plan(
     if planned.impact_skipped:
         logger.warning("%s", planned.impact_skipped)
     return planned
+
+
+def plan_paths(args: argparse.Namespace, settings: Settings) -> list[str]:
+    return list(args.paths) or list(settings.paths)
+
+
+def read_since(
+    args: argparse.Namespace, settings: Settings, console: Console, *, for_apply: bool
+) -> Since | None:
+    """Where deletions start when a record file was given (said on stderr), else None."""
+    if not args.record:
+        return None
+    since = since_record(
+        Path(args.record),
+        target=target_of(settings),
+        paths=plan_paths(args, settings),
+        fallback=args.base,
+        refuse_other_target=for_apply,
+    )
+    console.err(since.note)
+    return since
 
 
 def _check_out_folder(out: Path) -> None:

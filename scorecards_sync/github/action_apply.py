@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from scorecards_sync.applier import ApplyResult, Status, apply_plan, check_fresh, touched_tags
 from scorecards_sync.console import EXIT_ERROR, EXIT_OK
 from scorecards_sync.errors import ScorecardsSyncError, UsageError
+from scorecards_sync.github.action_deploy import record_deployment, since_deployment
 from scorecards_sync.github.action_report import caution_md, paths_md, result_section
 from scorecards_sync.github.action_run import ActionRun
 from scorecards_sync.github.client import IssueComment, PullRequest
@@ -62,12 +63,15 @@ def run_apply(run: ActionRun) -> int:
         run.summary.append("Nothing was sent to Cortex: fix the errors above first.")
         return EXIT_ERROR
     settings = run.settings()
+    source, since = since_deployment(run, settings, source, base)
+    base = since.base
     with open_client(settings) as client:
         planned = run.make_plan(client, settings, source, server_check=False)
         plan = planned.plan
         saved = run.record(plan, base, ())
         if not plan.has_changes:
             run.log.append("Nothing to apply: Cortex matches the repository.")
+            record_deployment(run, settings, since, plan, None)
             return EXIT_OK
         unsafe = unless_forced(planned.unsafe, force=run.force)
         if unsafe is not None:
@@ -78,6 +82,7 @@ def run_apply(run: ActionRun) -> int:
             if refusal is not None:
                 run.annotate("error", refusal)
                 run.summary.append(caution_md(f"**Not applied.** {escape(refusal)}"))
+                record_deployment(run, settings, since, plan, "not applied: " + refusal)
                 return EXIT_ERROR
         # Apply the saved file, as `apply --plan` does: exactly what was checked.
         plan = read_plan(saved)
@@ -85,6 +90,7 @@ def run_apply(run: ActionRun) -> int:
         result = verify_applied(
             plan, apply_plan(plan, client, concurrency=settings.concurrency), client
         )
+    record_deployment(run, settings, since, plan, None if result.ok else summary_line(result))
     table = _record_result(run, result)
     if run.inputs.comment != "false":
         _comment_result(run, plan, result, table, review)

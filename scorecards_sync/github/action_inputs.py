@@ -29,6 +29,8 @@ INPUT_BASE_REF = "INPUT_BASE_REF"
 INPUT_COMMENT = "INPUT_COMMENT"
 INPUT_AUTO_APPROVE = "INPUT_AUTO_APPROVE"
 INPUT_IMPACT = "INPUT_IMPACT"
+INPUT_ENVIRONMENT = "INPUT_ENVIRONMENT"
+DEFAULT_ENVIRONMENT = "cortex"
 INPUT_ARGS = "INPUT_ARGS"
 INPUT_COMMENT_AUTHOR = "INPUT_COMMENT_AUTHOR"
 INPUT_CORTEX_API_KEY = "INPUT_CORTEX_API_KEY"
@@ -51,6 +53,7 @@ class ActionInputs:
     args: tuple[str, ...] = ()
     comment_author: str = ACTIONS_BOT
     impact: bool = True
+    environment: str = DEFAULT_ENVIRONMENT
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> ActionInputs:
@@ -77,6 +80,12 @@ class ActionInputs:
         impact = get(INPUT_IMPACT).lower() or "true"
         if impact not in ("true", "false"):
             raise UsageError(f"input impact: expected true or false, got {impact!r}")
+        environment = get(INPUT_ENVIRONMENT) or DEFAULT_ENVIRONMENT
+        if len(environment) > 255 or any(ord(c) < 32 for c in environment):
+            raise UsageError(
+                "input environment: expected a GitHub environment name (at most 255 "
+                "characters, no control characters)"
+            )
         try:
             args = tuple(shlex.split(get(INPUT_ARGS)))
         except ValueError as exc:
@@ -90,6 +99,7 @@ class ActionInputs:
             args=args,
             comment_author=get(INPUT_COMMENT_AUTHOR) or ACTIONS_BOT,
             impact=impact == "true",
+            environment=environment,
         )
 
     @property

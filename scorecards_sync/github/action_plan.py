@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from scorecards_sync.console import EXIT_ERROR, EXIT_OK
 from scorecards_sync.errors import ScorecardsSyncError
+from scorecards_sync.github.action_deploy import since_deployment
 from scorecards_sync.github.action_report import caution_md, paths_md, warning_md
 from scorecards_sync.github.action_run import ActionRun
 from scorecards_sync.github.comments import (
@@ -58,6 +59,8 @@ def _plan(run: ActionRun) -> int:
         run.summary.append("Nothing was sent to Cortex: fix the errors above first.")
         return EXIT_ERROR
     settings = run.settings()
+    source, since = since_deployment(run, settings, source, base)
+    base = since.base
     with open_client(settings) as client:
         planned = run.make_plan(
             client, settings, source, server_check=True, impact=run.inputs.impact

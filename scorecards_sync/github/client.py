@@ -16,11 +16,11 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
 
@@ -82,8 +82,17 @@ class PullRequest:
         return self.merged_at is not None
 
 
+@dataclass(frozen=True)
+class Deployment:
+    id: int
+    sha: str
+    environment: str
+    created_at: str
+    payload: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+
 class GitHubClient:
-    """Issue comments and pull requests of one repository. A context manager."""
+    """Issue comments, pull requests and deployments of one repository. A context manager."""
 
     def __init__(
         self,
@@ -173,6 +182,60 @@ class GitHubClient:
             raise GitHubError(f"{sha!r} is not a commit SHA")
         path = f"/repos/{_repo_path(repository)}/commits/{sha}/pulls"
         return [_pull(item) for item in self._paginate(path)]
+
+    def list_deployments(self, repository: str, environment: str) -> list[Deployment]:
+        """The newest deployments (one page, newest first) to `environment`."""
+        path = f"/repos/{_repo_path(repository)}/deployments"
+        query = urlencode({"environment": environment, "per_page": PER_PAGE})
+        items = self._request("GET", f"{path}?{query}", display_path=path).json()
+        if not isinstance(items, list):
+            raise GitHubError(f"GitHub answered GET {path} with something other than a list")
+        return [_deployment(item) for item in items]
+
+    def deployment_state(self, repository: str, deployment_id: int) -> str | None:
+        """The state of a deployment's newest status (`success`, `failure`, ...), if any."""
+        path = f"/repos/{_repo_path(repository)}/deployments/{int(deployment_id)}/statuses"
+        items = self._request("GET", f"{path}?per_page=1", display_path=path).json()
+        if not isinstance(items, list):
+            raise GitHubError(f"GitHub answered GET {path} with something other than a list")
+        first = items[0] if items else None
+        return str(first.get("state")) if isinstance(first, dict) else None
+
+    def create_deployment(
+        self,
+        repository: str,
+        *,
+        ref: str,
+        environment: str,
+        description: str,
+        payload: Mapping[str, Any],
+    ) -> Deployment:
+        """A deployment of `ref`, made whatever the commit's checks say (they gate merging)."""
+        body = {
+            "ref": ref,
+            "environment": environment,
+            "description": description[:140],
+            "payload": dict(payload),
+            "auto_merge": False,
+            "required_contexts": [],
+        }
+        path = f"/repos/{_repo_path(repository)}/deployments"
+        return _deployment(self._request("POST", path, json=body).json())
+
+    def create_deployment_status(
+        self,
+        repository: str,
+        deployment_id: int,
+        *,
+        state: str,
+        description: str,
+        log_url: str | None = None,
+    ) -> None:
+        body: dict[str, Any] = {"state": state, "description": description[:140]}
+        if log_url:
+            body["log_url"] = log_url
+        path = f"/repos/{_repo_path(repository)}/deployments/{int(deployment_id)}/statuses"
+        self._request("POST", path, json=body)
 
     # -- transport -----------------------------------------------------------------------------
 
@@ -381,6 +444,19 @@ def _pull(item: Any) -> PullRequest:
         merged_at=str(item["merged_at"]) if item.get("merged_at") else None,
         merge_commit_sha=str(item["merge_commit_sha"]) if item.get("merge_commit_sha") else None,
         base_sha=str(base["sha"]) if isinstance(base, dict) and base.get("sha") else None,
+    )
+
+
+def _deployment(item: Any) -> Deployment:
+    if not isinstance(item, dict) or not isinstance(item.get("id"), int):
+        raise GitHubError("GitHub returned a deployment without an id")
+    payload = item.get("payload")
+    return Deployment(
+        id=item["id"],
+        sha=str(item.get("sha") or ""),
+        environment=str(item.get("environment") or ""),
+        created_at=str(item.get("created_at") or ""),
+        payload=payload if isinstance(payload, dict) else {},
     )
 
 
