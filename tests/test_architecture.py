@@ -32,6 +32,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "impact",
         "impact_fetch",
         "drift",
+        "record",
         "render",
         "config",
         "planfile",
