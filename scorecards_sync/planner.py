@@ -32,6 +32,7 @@ from scorecards_sync.plan import Action, Change, FieldChange, Plan, RuleChange
 __all__ = [
     "Desired",
     "Removal",
+    "compare",
     "make_plan",
     "parse_live",
     "remaining_differences",
@@ -182,6 +183,12 @@ def _index_desired(desired: Sequence[Desired]) -> dict[str, Desired]:
             )
         wanted[want.tag] = want
     return wanted
+
+
+def compare(want: Desired, live_text: str | None) -> Change:
+    """One desired scorecard against the descriptor Cortex serves (None: absent), as a
+    plan compares them: a create, an update with its differences, or unchanged."""
+    return _compare(want, live_text)
 
 
 def _compare(want: Desired, live_text: str | None) -> Change:

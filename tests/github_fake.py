@@ -60,6 +60,7 @@ class FakeGitHub:
     pulls_lag: int = 0
     # Per repository, newest first; statuses per deployment id, newest first.
     deployments: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    issues: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     statuses: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -286,6 +287,21 @@ class _Handler(BaseHTTPRequestHandler):
                         fake.pulls_lag -= 1
                         pulls = []
                 self._send_page(pulls, query)
+            case ("GET", ["repos", owner, name, "issues"]):
+                label = query.get("labels", [None])[0]
+                state = query.get("state", ["open"])[0]
+                with fake._lock:
+                    items = [
+                        dict(i)
+                        for i in reversed(fake.issues.get(f"{owner}/{name}", []))
+                        if (label is None or label in [x["name"] for x in i["labels"]])
+                        and (state == "all" or i["state"] == state)
+                    ]
+                self._send_page(items, query)
+            case ("POST", ["repos", owner, name, "issues"]):
+                self._create_issue(f"{owner}/{name}", body)
+            case ("PATCH", ["repos", owner, name, "issues", number]):
+                self._update_issue(f"{owner}/{name}", int(number), body)
             case ("GET", ["repos", owner, name, "deployments"]):
                 environment = query.get("environment", [None])[0]
                 with fake._lock:
@@ -305,6 +321,45 @@ class _Handler(BaseHTTPRequestHandler):
                 self._create_status(int(number), body)
             case _:
                 self._send(404, {"message": "Not Found"})
+
+    def _create_issue(self, repository: str, body: Any) -> None:
+        if not self._writable():
+            return
+        if not isinstance(body, dict) or not isinstance(body.get("title"), str):
+            self._send(422, {"message": "Invalid request.", "errors": ["title is missing"]})
+            return
+        with self.github._lock:
+            issues = self.github.issues.setdefault(repository, [])
+            number = 500 + len(issues)
+            issue = {
+                "number": number,
+                "state": "open",
+                "title": body["title"],
+                "body": body.get("body") or "",
+                "labels": [{"name": n} for n in body.get("labels") or []],
+                "user": {"login": BOT_LOGIN},
+                "html_url": f"https://github.example/{repository}/issues/{number}",
+            }
+            issues.append(issue)
+        self._send(201, issue)
+
+    def _update_issue(self, repository: str, number: int, body: Any) -> None:
+        if not self._writable():
+            return
+        with self.github._lock:
+            found = next(
+                (i for i in self.github.issues.get(repository, []) if i["number"] == number),
+                None,
+            )
+            if found is not None and isinstance(body, dict):
+                for key in ("body", "state", "title"):
+                    if key in body:
+                        found[key] = body[key]
+                found = dict(found)
+        if found is None:
+            self._send(404, {"message": "Not Found"})
+        else:
+            self._send(200, found)
 
     def _create_deployment(self, repository: str, body: Any) -> None:
         if not self._writable():

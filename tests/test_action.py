@@ -1107,3 +1107,84 @@ def test_a_token_that_cannot_write_deployments_only_warns(world: World) -> None:
     assert "level: Silver" in (world.emulator.descriptor_text("alpha") or "")
     warnings = [a.message for a in ran.annotations if a.kind == "warning"]
     assert any("deployments: write" in w for w in warnings)
+
+
+# -- drift: one issue that follows it ------------------------------------------------------------
+
+
+def drift_issues(world: World) -> list[dict[str, Any]]:
+    return world.github.issues.get(REPOSITORY, [])
+
+
+@pytest.mark.slow
+def test_drift_opens_one_issue_updates_it_closes_it_and_reopens_it(world: World) -> None:
+    base = live_alpha_beta(world)
+    applied = world.run(
+        "push",
+        world.push(base, base),
+        base,
+        command="apply",
+        auto_approve="true",
+        comment="false",
+    )
+    assert applied.returncode == 0, applied.log
+    schedule = {"schedule": "17 5 * * *"}
+
+    in_sync = world.run("schedule", schedule, base, command="drift")
+    assert in_sync.returncode == 0, in_sync.log
+    assert in_sync.outputs["in-sync"] == "true" and drift_issues(world) == []
+
+    world.emulator.put_descriptor(card("alpha", name="Edited In The UI"))
+    first = world.run("schedule", schedule, base, command="drift")
+    assert first.returncode == 0, first.log
+    (issue,) = drift_issues(world)
+    assert issue["state"] == "open" and issue["labels"] == [{"name": "scorecards-drift"}]
+    assert "<code>alpha</code>: edited in Cortex" in issue["body"]
+    assert first.outputs["in-sync"] == "false"
+    assert first.outputs["issue-url"] == issue["html_url"]
+
+    world.emulator.put_descriptor(card("beta", name="Also Edited"))
+    second = world.run("schedule", schedule, base, command="drift")
+    assert second.returncode == 0, second.log
+    (issue,) = drift_issues(world)  # updated in place, never a second issue
+    assert "<code>beta</code>: edited in Cortex" in issue["body"]
+
+    world.emulator.put_descriptor(card("alpha"))
+    world.emulator.put_descriptor(card("beta"))
+    synced = world.run("schedule", schedule, base, command="drift")
+    assert synced.returncode == 0, synced.log
+    (issue,) = drift_issues(world)
+    assert issue["state"] == "closed"
+    assert "back in sync" in world.github.comments_of(REPOSITORY, issue["number"])[-1]["body"]
+
+    world.emulator.put_descriptor(card("gamma-ui"))  # not claimed: unmanaged, not drift
+    world.emulator.put_descriptor(card("beta", level="Silver"))
+    back = world.run("schedule", schedule, base, command="drift")
+    assert back.returncode == 0, back.log
+    (issue,) = drift_issues(world)
+    assert issue["state"] == "open"
+    assert "Drift is back" in world.github.comments_of(REPOSITORY, issue["number"])[-1]["body"]
+
+
+@pytest.mark.slow
+def test_drift_heal_applies_the_repository_and_closes_nothing_it_did_not_open(
+    world: World,
+) -> None:
+    base = live_alpha_beta(world)
+    assert (
+        world.run(
+            "push",
+            world.push(base, base),
+            base,
+            command="apply",
+            auto_approve="true",
+            comment="false",
+        ).returncode
+        == 0
+    )
+    world.emulator.put_descriptor(card("alpha", name="Edited In The UI"))
+    healed = world.run("schedule", {}, base, command="drift", heal="true")
+    assert healed.returncode == 0, healed.log
+    assert healed.outputs["in-sync"] == "true"
+    assert "Edited In The UI" not in (world.emulator.descriptor_text("alpha") or "")
+    assert drift_issues(world) == []

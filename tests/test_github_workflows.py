@@ -161,3 +161,24 @@ def test_the_action_environment_is_cached_before_the_action_runs(path: Path) -> 
     script = (ROOT / "scripts" / "action-install.sh").read_text(encoding="utf-8")
     assert 'venv="$temp/scorecards-sync-venv"' in script
     assert f"hashFiles('.github/workflows/{path.name}')" in settings["key"]
+
+
+DRIFT = EXAMPLES / "drift.yml"
+
+
+def test_drift_runs_on_a_schedule_with_a_view_only_key_and_one_issue() -> None:
+    workflow = load(DRIFT)
+    assert set(workflow["on"]) == {"schedule", "workflow_dispatch"}
+    assert workflow["permissions"] == {
+        "contents": "read",
+        "issues": "write",
+        "deployments": "read",
+    }
+    all_steps = steps(workflow)
+    assert all_steps[0]["with"]["fetch-depth"] == 0
+    inputs = action_step(workflow)["with"]
+    assert inputs["command"] == "drift"
+    assert inputs["heal"] == "false"
+    assert inputs["cortex-api-key"] == "${{ secrets.CORTEX_API_KEY_READ }}"
+    assert DRIFT.read_text().count("secrets.") == 1
+    assert workflow["concurrency"]["cancel-in-progress"] is False

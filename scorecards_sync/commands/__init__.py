@@ -40,6 +40,11 @@ COMMANDS: tuple[CommandInfo, ...] = (
         "make Cortex match the repository (or apply a saved plan), after confirmation",
     ),
     CommandInfo(
+        "drift",
+        "drift",
+        "compare the repository, the last record and Cortex: pending, drifted, unmanaged",
+    ),
+    CommandInfo(
         "pull", "pull", "write the live descriptors from Cortex into files named after their tags"
     ),
     CommandInfo(

@@ -29,6 +29,7 @@ from scorecards_sync.config import Settings
 from scorecards_sync.console import EXIT_ERROR, EXIT_OK
 from scorecards_sync.errors import ScorecardsSyncError, UsageError
 from scorecards_sync.github.action_apply import run_apply
+from scorecards_sync.github.action_drift import run_drift
 from scorecards_sync.github.action_inputs import (
     COMMANDS,
     COMMENT_MODES,
@@ -88,6 +89,8 @@ def _dispatch(run: ActionRun) -> int:
         return _offline(run, reason)
     if command == "plan":
         return run_plan(run)
+    if command == "drift":
+        return run_drift(run)
     if event.kind in ("pull_request", "fork_pull_request"):
         raise UsageError(
             "command apply runs on a push to the default branch, after the merge; "

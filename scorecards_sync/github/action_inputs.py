@@ -20,7 +20,7 @@ from scorecards_sync.github.comments import ACTIONS_BOT, MERGED_PULL_DELAYS, pat
 from scorecards_sync.github.events import GitHubEvent, load_event
 from scorecards_sync.loader import DEFAULT_DIR
 
-COMMANDS = ("validate", "plan", "apply")
+COMMANDS = ("validate", "plan", "apply", "drift")
 COMMENT_MODES = ("true", "always", "false")
 # The inputs the action passes as environment variables (see action.yml).
 INPUT_COMMAND = "INPUT_COMMAND"
@@ -30,6 +30,7 @@ INPUT_COMMENT = "INPUT_COMMENT"
 INPUT_AUTO_APPROVE = "INPUT_AUTO_APPROVE"
 INPUT_IMPACT = "INPUT_IMPACT"
 INPUT_ENVIRONMENT = "INPUT_ENVIRONMENT"
+INPUT_HEAL = "INPUT_HEAL"
 DEFAULT_ENVIRONMENT = "cortex"
 INPUT_ARGS = "INPUT_ARGS"
 INPUT_COMMENT_AUTHOR = "INPUT_COMMENT_AUTHOR"
@@ -54,6 +55,7 @@ class ActionInputs:
     comment_author: str = ACTIONS_BOT
     impact: bool = True
     environment: str = DEFAULT_ENVIRONMENT
+    heal: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> ActionInputs:
@@ -86,6 +88,9 @@ class ActionInputs:
                 "input environment: expected a GitHub environment name (at most 255 "
                 "characters, no control characters)"
             )
+        heal = get(INPUT_HEAL).lower() or "false"
+        if heal not in ("true", "false"):
+            raise UsageError(f"input heal: expected true or false, got {heal!r}")
         try:
             args = tuple(shlex.split(get(INPUT_ARGS)))
         except ValueError as exc:
@@ -100,6 +105,7 @@ class ActionInputs:
             comment_author=get(INPUT_COMMENT_AUTHOR) or ACTIONS_BOT,
             impact=impact == "true",
             environment=environment,
+            heal=heal == "true",
         )
 
     @property

@@ -83,6 +83,15 @@ class PullRequest:
 
 
 @dataclass(frozen=True)
+class Issue:
+    number: int
+    state: str
+    body: str
+    html_url: str
+    user_login: str
+
+
+@dataclass(frozen=True)
 class Deployment:
     id: int
     sha: str
@@ -182,6 +191,29 @@ class GitHubClient:
             raise GitHubError(f"{sha!r} is not a commit SHA")
         path = f"/repos/{_repo_path(repository)}/commits/{sha}/pulls"
         return [_pull(item) for item in self._paginate(path)]
+
+    def issues_with_label(self, repository: str, label: str) -> list[Issue]:
+        """Issues (open and closed, newest first, one page) carrying `label`."""
+        path = f"/repos/{_repo_path(repository)}/issues"
+        query = urlencode({"labels": label, "state": "all", "per_page": PER_PAGE})
+        items = self._request("GET", f"{path}?{query}", display_path=path).json()
+        if not isinstance(items, list):
+            raise GitHubError(f"GitHub answered GET {path} with something other than a list")
+        return [_issue(item) for item in items if not _is_pull(item)]
+
+    def create_issue(
+        self, repository: str, *, title: str, body: str, labels: tuple[str, ...]
+    ) -> Issue:
+        path = f"/repos/{_repo_path(repository)}/issues"
+        body_json = {"title": title, "body": body, "labels": list(labels)}
+        return _issue(self._request("POST", path, json=body_json).json())
+
+    def update_issue(
+        self, repository: str, number: int, *, body: str | None = None, state: str | None = None
+    ) -> Issue:
+        path = f"/repos/{_repo_path(repository)}/issues/{int(number)}"
+        changes = {k: v for k, v in (("body", body), ("state", state)) if v is not None}
+        return _issue(self._request("PATCH", path, json=changes).json())
 
     def list_deployments(self, repository: str, environment: str) -> list[Deployment]:
         """The newest deployments (one page, newest first) to `environment`."""
@@ -445,6 +477,23 @@ def _pull(item: Any) -> PullRequest:
         merge_commit_sha=str(item["merge_commit_sha"]) if item.get("merge_commit_sha") else None,
         base_sha=str(base["sha"]) if isinstance(base, dict) and base.get("sha") else None,
     )
+
+
+def _issue(item: Any) -> Issue:
+    if not isinstance(item, dict) or not isinstance(item.get("number"), int):
+        raise GitHubError("GitHub returned an issue without a number")
+    user = item.get("user") or {}
+    return Issue(
+        number=item["number"],
+        state=str(item.get("state") or ""),
+        body=str(item.get("body") or ""),
+        html_url=str(item.get("html_url") or ""),
+        user_login=str(user.get("login") or "") if isinstance(user, dict) else "",
+    )
+
+
+def _is_pull(item: Any) -> bool:
+    return isinstance(item, dict) and "pull_request" in item
 
 
 def _deployment(item: Any) -> Deployment:
