@@ -14,7 +14,7 @@ fall back to the base they had, and say so.
 from __future__ import annotations
 
 from scorecards_sync.config import Settings
-from scorecards_sync.errors import GitHubError
+from scorecards_sync.errors import ScorecardsSyncError
 from scorecards_sync.github.action_run import ActionRun
 from scorecards_sync.github.client import GitHubClient
 from scorecards_sync.plan import Action, Plan
@@ -37,7 +37,7 @@ def since_deployment(
     try:
         with run.github() as client:
             record = _last_success(client, run, environment, target, paths)
-    except GitHubError as exc:
+    except ScorecardsSyncError as exc:  # GitHub refused, or no token to ask with
         run.annotate(
             "warning",
             f"cannot read the deployments of environment {environment} (does the job have "
@@ -110,7 +110,7 @@ def record_deployment(
                 description=description,
                 log_url=run.context.run_url,
             )
-    except GitHubError as exc:
+    except ScorecardsSyncError as exc:  # GitHub refused, or no token to ask with
         run.annotate(
             "warning",
             f"could not record the apply as a deployment to environment {environment} (does "
