@@ -3,11 +3,14 @@
 - Under faults (30% 429, 10% 500 on POST, 5% dropped connections) 500 descriptors are all
   fetched, byte-for-byte right, with no error surfaced.
 - Against the emulator's rate limit, the client's own limiter keeps the 429s at zero
-  (scaled down from 1000/minute so the test takes seconds; `bench/ratelimit.py` runs the
-  real figures).
+  (scaled down from 1000/minute, on a virtual clock shared by both sides so that the
+  count of tokens does not depend on the machine's speed; `bench/ratelimit.py` runs the
+  real figures in real time).
 """
 
 from __future__ import annotations
+
+import threading
 
 import pytest
 
@@ -114,36 +117,73 @@ def test_retry_after_of_random_429s_is_honoured_over_http() -> None:
     assert sleeps == [1.0] * client.stats.throttled
 
 
+class VirtualClock:
+    """Time that passes only when someone sleeps, shared by the client and the emulator's
+    rate limit: the two tests below then count tokens exactly, however loaded the machine.
+    """
+
+    def __init__(self) -> None:
+        self._now = 0.0
+        self._lock = threading.Lock()
+
+    def now(self) -> float:
+        with self._lock:
+            return self._now
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self._now += max(0.0, seconds)
+
+
 # Scaled from 1000/minute: the emulator's bucket holds 600 and refills 10 per second; ours
-# has a smaller burst at the same rate. 601 requests must therefore wait about 3 s.
+# has a smaller burst at the same rate. 601 requests must therefore wait.
 SCALED_LIMIT = 600
 SCALED_BURST = 570
 
 
-@pytest.mark.slow
+def limited(count: int, clock: VirtualClock) -> Emulator:
+    emulator = Emulator(rate_clock=clock.now)
+    for number in range(count):
+        emulator.put_descriptor(descriptor(number))
+    emulator.faults = Faults(rate_limit_per_minute=SCALED_LIMIT)
+    emulator.reset_stats()
+    return emulator
+
+
 def test_own_limiter_keeps_429s_at_zero_against_the_emulators_limit() -> None:
-    emulator = seeded(SCALED_LIMIT, Faults(rate_limit_per_minute=SCALED_LIMIT))
+    clock = VirtualClock()
+    emulator = limited(SCALED_LIMIT + 300, clock)
     with (
         emulator.serve() as server,
         CortexClient(
-            server.base_url, KEY, rate_limit_per_minute=SCALED_LIMIT, burst=SCALED_BURST
+            server.base_url,
+            KEY,
+            rate_limit_per_minute=SCALED_LIMIT,
+            burst=SCALED_BURST,
+            clock=clock.now,
+            sleep=clock.sleep,
         ) as client,
     ):
         fetched = client.fetch_descriptors(s.tag for s in client.list_scorecards())
-    assert len(fetched) == SCALED_LIMIT
+    assert len(fetched) == SCALED_LIMIT + 300
     assert emulator.stats.throttled == 0
-    assert dict(emulator.stats.by_status) == {200: SCALED_LIMIT + 1}
+    assert dict(emulator.stats.by_status) == {200: SCALED_LIMIT + 301}
     assert client.stats.throttled == 0
-    assert client.limiter.waited_seconds > 0  # the limiter did hold requests back
+    # The limiter held back the requests past its burst, 0.1 s apart (sleeps of threads
+    # that overlap can add up to more virtual time, never less).
+    assert client.limiter.waited_seconds > 0
+    assert clock.now() >= (SCALED_LIMIT + 301 - SCALED_BURST) * 0.1 - 1e-6
 
 
-@pytest.mark.slow
 def test_without_its_limiter_the_same_fetch_does_hit_the_limit() -> None:
     # The control for the test above: the load really exceeds the emulator's limit.
-    emulator = seeded(SCALED_LIMIT + 20, Faults(rate_limit_per_minute=SCALED_LIMIT))
+    clock = VirtualClock()
+    emulator = limited(SCALED_LIMIT + 20, clock)
     with (
         emulator.serve() as server,
-        CortexClient(server.base_url, KEY, rate_limit_per_minute=None) as client,
+        CortexClient(
+            server.base_url, KEY, rate_limit_per_minute=None, clock=clock.now, sleep=clock.sleep
+        ) as client,
     ):
         fetched = client.fetch_descriptors(emulator.tags())
     assert len(fetched) == SCALED_LIMIT + 20  # 429s are retried after their Retry-After

@@ -19,7 +19,7 @@ import logging
 import threading
 import time
 import urllib.parse
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -95,10 +95,13 @@ class Emulator:
         seed_dir: Path | None = None,
         catalog: Catalog | None = None,
         legacy_filter: LegacyFilterExport = LegacyFilterExport.AS_POSTED,
+        rate_clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """`rate_clock` is the time of the rate limit's token bucket (tests pass a virtual one)."""
         self._store = Store(state_file)
         self._api_keys = dict(api_keys) if api_keys is not None else None
-        self._dice = FaultDice(faults or Faults())
+        self._rate_clock = rate_clock
+        self._dice = FaultDice(faults or Faults(), rate_clock)
         self._counters = _Counters()
         self.catalog = self._catalog(catalog)
         self._handlers = Handlers(self._store, _utc_now, self.catalog, legacy_filter)
@@ -118,7 +121,7 @@ class Emulator:
 
     @faults.setter
     def faults(self, faults: Faults) -> None:
-        self._dice = FaultDice(faults)
+        self._dice = FaultDice(faults, self._rate_clock)
 
     @property
     def legacy_filter(self) -> LegacyFilterExport:

@@ -94,12 +94,12 @@ class RateLimiter:
 class FaultDice:
     """The seeded random source behind one `Faults` value."""
 
-    def __init__(self, faults: Faults) -> None:
+    def __init__(self, faults: Faults, clock: Callable[[], float] = time.monotonic) -> None:
         self.faults = faults
         self._random = random.Random(faults.seed)
         self._lock = threading.Lock()
         self.limiter = (
-            RateLimiter(faults.rate_limit_per_minute)
+            RateLimiter(faults.rate_limit_per_minute, clock)
             if faults.rate_limit_per_minute is not None
             else None
         )
