@@ -12,11 +12,21 @@ from typing import Any
 from scorecards_sync.commands.color import use_color as use_color  # re-exported
 from scorecards_sync.config import ENV_WORKSPACE, Settings, resolve_settings
 from scorecards_sync.console import Console
-from scorecards_sync.loader import PathProblem
+from scorecards_sync.loader import DEFAULT_DIR, PathProblem
 from scorecards_sync.problems import Problem
 from scorecards_sync.render.problems import REPORTERS
 
 logger = logging.getLogger(__name__)
+
+
+def add_paths_argument(parser: argparse.ArgumentParser) -> None:
+    """The PATH arguments of the commands that read descriptors (`args.paths`, a list)."""
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help=f"descriptor files or folders (default: the configured paths, else {DEFAULT_DIR})",
+    )
 
 
 def add_settings_options(parser: argparse.ArgumentParser, *, concurrency: bool = True) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from scorecards_sync.applier import apply_plan
 from scorecards_sync.commands.common import (
+    add_paths_argument,
     add_settings_options,
     report_problems,
     settings_from_args,
@@ -26,7 +27,6 @@ from scorecards_sync.config import Settings
 from scorecards_sync.console import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, Console
 from scorecards_sync.cortex.client import CortexClient
 from scorecards_sync.drift import applied_at, build_report
-from scorecards_sync.loader import DEFAULT_DIR
 from scorecards_sync.record import Since, since_record
 from scorecards_sync.render import plan_renderer
 from scorecards_sync.render.drift import JsonDrift, MarkdownDrift, TextDrift
@@ -57,12 +57,7 @@ NO_RECORD = (
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "paths",
-        nargs="*",
-        metavar="PATH",
-        help=f"descriptor files or folders (default: the configured paths, else {DEFAULT_DIR})",
-    )
+    add_paths_argument(parser)
     parser.add_argument("--format", choices=sorted(_RENDERERS), default="text")
     parser.add_argument(
         "--detailed-exitcode",

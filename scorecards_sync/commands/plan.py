@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from scorecards_sync.commands.common import (
+    add_paths_argument,
     add_prune_option,
     add_settings_options,
     report_problems,
@@ -27,7 +28,6 @@ from scorecards_sync.commands.common import (
 from scorecards_sync.config import FLAG_SOURCE, Settings, workspace_names
 from scorecards_sync.console import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, Console
 from scorecards_sync.errors import PlanError, ScorecardsSyncError, UsageError
-from scorecards_sync.loader import DEFAULT_DIR
 from scorecards_sync.planfile import write_plan
 from scorecards_sync.record import Since, since_record
 from scorecards_sync.render import RENDERERS, plan_renderer
@@ -95,12 +95,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def add_plan_options(parser: argparse.ArgumentParser) -> None:
     """Arguments `plan` and `apply` share."""
-    parser.add_argument(
-        "paths",
-        nargs="*",
-        metavar="PATH",
-        help=f"descriptor files or folders (default: the configured paths, else {DEFAULT_DIR})",
-    )
+    add_paths_argument(parser)
     parser.add_argument(
         "--base",
         metavar="REF",

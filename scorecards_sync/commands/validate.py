@@ -12,10 +12,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from scorecards_sync.commands.common import add_workspace_option
+from scorecards_sync.commands.common import add_paths_argument, add_workspace_option
 from scorecards_sync.config import resolve_paths
 from scorecards_sync.console import EXIT_ERROR, EXIT_OK, Console
-from scorecards_sync.loader import DEFAULT_DIR
 from scorecards_sync.problems import Severity
 from scorecards_sync.render.problems import REPORTERS
 from scorecards_sync.source import load_source, paths_origin
@@ -25,13 +24,7 @@ HELP = "check scorecard descriptors offline: schema and semantic checks, no netw
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "paths",
-        nargs="*",
-        metavar="PATH",
-        help=f"descriptor files or folders of them (default: the configured paths, else "
-        f"{DEFAULT_DIR})",
-    )
+    add_paths_argument(parser)
     parser.add_argument(
         "--config",
         metavar="FILE",
