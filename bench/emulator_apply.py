@@ -1,16 +1,21 @@
 """Benchmark: `apply` of N new scorecards against the embedded emulator (`--emulator FILE`).
 
-Runs the real command line in this process (`scorecards-sync apply DIR --emulator STATE
---auto-approve`) on N descriptor files and an empty state file, at several sizes, and
-prints the wall time and the CPU time (`time.process_time`: the emulator runs in this
-process, so its share is included; on a busy machine it varies less than the wall
-time) of each apply, the wall time per scorecard, and that figure relative to the
-smallest size: a ratio near 1 means the apply is linear in the number of
-scorecards; it grows with N when each write costs more as the state grows (as it did
-when every write rewrote the whole state file).
+Runs the real command line (`scorecards-sync apply DIR --emulator STATE --auto-approve`)
+on N descriptor files and an empty state file, at several sizes, each apply in a fresh
+process (after an apply of one scorecard there, so that imports are not measured), and
+prints the wall time and the CPU time of each (the emulator runs in the applying
+process, so its share is included; on a busy machine CPU time varies less than wall
+time), the CPU time per scorecard, and that figure relative to the smallest size: a
+ratio near 1 means the apply is linear in the number of scorecards; it grows with N
+when each write costs more as the state grows (as it did when every write rewrote the
+whole state file).
 
-    .venv/bin/python bench/emulator_apply.py                  # 250, 1000, 5000
-    .venv/bin/python bench/emulator_apply.py --sizes 250,1000
+With `--baseline REF`, the package as it is at git ref REF is measured too, in the same
+run, each size old then new, and the table gives new/old: a figure that does not depend
+on what else the machine is doing.
+
+    .venv/bin/python bench/emulator_apply.py                       # 250, 1000, 5000
+    .venv/bin/python bench/emulator_apply.py --sizes 250,5000 --baseline main~3
 
 Figures only: no assertion on time (a benchmark is not a test).
 """
@@ -20,60 +25,25 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import json
+import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from scorecards_sync.cli import main
-
-
-def descriptor(i: int) -> str:
-    """A realistic scorecard: a three-level ladder, three rules, a filter."""
-    tag = f"bench-{i:05d}"
-    return f"""tag: {tag}
-name: Service maturity {i}
-description: Maturity of services owned by team {i % 37}.
-ladder:
-  name: Maturity
-  levels:
-    - name: Bronze
-      rank: 1
-      color: "#CD7F32"
-    - name: Silver
-      rank: 2
-      color: "#C0C0C0"
-    - name: Gold
-      rank: 3
-      color: "#FFD700"
-rules:
-  - title: Has owner
-    expression: ownership.allOwners().length > 0
-    level: Bronze
-  - title: Has on-call
-    expression: oncall.numOfEscalations() > 0
-    level: Silver
-  - title: Has a runbook
-    expression: links("runbook").length > 0
-    level: Gold
-filter:
-  kind: GENERIC
-  types:
-    include:
-      - service
-"""
+from workload import REPO, write_descriptors
 
 
 def apply_seconds(size: int) -> tuple[float, float]:
-    """Wall and CPU seconds of one apply of `size` new scorecards."""
+    """Wall and CPU seconds of one apply of `size` new scorecards, in this process."""
+    from scorecards_sync.cli import main
+
     with tempfile.TemporaryDirectory(prefix="bench-emulator-apply-") as folder:
         root = Path(folder)
         cards = root / "cards"
-        cards.mkdir()
-        for i in range(size):
-            (cards / f"bench-{i:05d}.yaml").write_text(descriptor(i), encoding="utf-8")
+        write_descriptors(cards, size)
         state = root / "state.json"
         out, err = io.StringIO(), io.StringIO()
         started, cpu_started = time.perf_counter(), time.process_time()
@@ -86,22 +56,68 @@ def apply_seconds(size: int) -> tuple[float, float]:
         return seconds, cpu
 
 
+def measured_in_a_process(size: int, package_root: Path) -> tuple[float, float]:
+    """`apply_seconds(size)` in a fresh Python importing `scorecards_sync` from `package_root`."""
+    done = subprocess.run(
+        [sys.executable, __file__, "--one", str(size), "--package-root", str(package_root)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"the apply of {size} at {package_root} failed:\n{done.stderr[-2000:]}")
+    wall, cpu = json.loads(done.stdout.splitlines()[-1])
+    return float(wall), float(cpu)
+
+
+def extract_package(ref: str, into: Path) -> Path:
+    """The `scorecards_sync` package as it is at git ref `ref`, extracted under `into`."""
+    archive = subprocess.run(
+        ["git", "-C", str(REPO), "archive", "--format=tar", ref, "scorecards_sync"],
+        capture_output=True,
+        check=False,
+    )
+    if archive.returncode != 0:
+        raise SystemExit(f"cannot read {ref}: {archive.stderr.decode(errors='replace')}")
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(into, filter="data")
+    return into
+
+
 def main_bench() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--sizes", default="250,1000,5000")
+    parser.add_argument("--baseline", metavar="REF", help="also measure the package at REF")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--package-root", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    sys.path.insert(0, str(args.package_root or REPO))
+    if args.one is not None:
+        apply_seconds(1)  # imports and first-use caches are not what is measured
+        print(json.dumps(apply_seconds(args.one)))
+        return
     sizes = [int(size) for size in args.sizes.split(",")]
-    header = f"{'scorecards':>10}  {'wall s':>8}  {'CPU s':>8}  {'ms/scorecard':>12}"
-    print(f"{header}  {'vs smallest':>11}")
-    baseline: float | None = None
-    for size in sizes:
-        seconds, cpu = apply_seconds(size)
-        per_card = seconds / size
-        baseline = baseline or per_card
-        print(
-            f"{size:>10}  {seconds:>8.2f}  {cpu:>8.2f}  {per_card * 1000:>12.2f}"
-            f"  {per_card / baseline:>10.2f}x"
-        )
+    with tempfile.TemporaryDirectory(prefix="bench-baseline-") as folder:
+        old_root = extract_package(args.baseline, Path(folder)) if args.baseline else None
+        header = f"{'scorecards':>10}  {'wall s':>8}  {'CPU s':>8}  {'CPU ms/card':>11}"
+        header += f"  {'vs smallest':>11}"
+        if old_root is not None:
+            header += f"  {'old wall s':>10}  {'old CPU s':>9}  {'old ms/card':>11}"
+            header += f"  {'CPU new/old':>11}"
+        print(header)
+        smallest: float | None = None
+        for size in sizes:
+            old = measured_in_a_process(size, old_root) if old_root is not None else None
+            seconds, cpu = measured_in_a_process(size, REPO)
+            per_card = cpu / size
+            smallest = smallest or per_card
+            row = f"{size:>10}  {seconds:>8.2f}  {cpu:>8.2f}  {per_card * 1000:>11.2f}"
+            row += f"  {per_card / smallest:>10.2f}x"
+            if old is not None:
+                old_seconds, old_cpu = old
+                row += f"  {old_seconds:>10.2f}  {old_cpu:>9.2f}  {old_cpu / size * 1000:>11.2f}"
+                row += f"  {cpu / old_cpu:>11.2f}"
+            print(row, flush=True)
 
 
 if __name__ == "__main__":

@@ -26,9 +26,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from workload import cpu_seconds, descriptor, tag_of
 
 from scorecards_sync.config import Settings
 from scorecards_sync.cortex.client import CortexClient
@@ -38,70 +39,8 @@ from scorecards_sync.planner import Desired, make_plan, parse_live
 from scorecards_sync.workflow import build_plan
 
 CHANGED_SHARE = 0.10
-T = TypeVar("T")
-
-
-def descriptor(i: int, *, changed: bool = False) -> str:
-    """A realistic scorecard: a three-level ladder, five rules, filters, notifications."""
-    tag = f"bench-{i:05d}"
-    silver = "Gold" if changed else "Silver"
-    return f"""tag: {tag}
-name: {"Renamed " if changed else ""}Service maturity {i}
-description: |
-  Maturity of services owned by team {i % 37}.
-  Generated for the planning benchmark.
-draft: false
-notifications:
-  enabled: true
-  scoreDropNotificationsEnabled: false
-exemptions:
-  enabled: true
-  autoApprove: false
-evaluation:
-  window: 24
-ladder:
-  name: Maturity
-  levels:
-    - name: Bronze
-      rank: 1
-      color: "#CD7F32"
-    - name: Silver
-      rank: 2
-      color: "#C0C0C0"
-    - name: Gold
-      rank: 3
-      color: "#FFD700"
-rules:
-  - title: Has owner
-    expression: ownership.allOwners().length > 0
-    level: Bronze
-  - title: Has on-call
-    expression: oncall.numOfEscalations() > 0
-    level: Bronze
-  - title: Has runbook
-    expression: links("runbook").length > 0
-    level: {silver}
-    failureMessage: Add a runbook link to the entity descriptor.
-  - title: Uses TLS
-    expression: custom("tls") == true
-    level: Silver
-    filter:
-      kind: GENERIC
-      types:
-        include:
-          - service
-  - title: Fast deploys
-    expression: deploys(lookback=duration("P7D")).length > 3
-    level: Gold
-filter:
-  kind: GENERIC
-  types:
-    include:
-      - service
-  groups:
-    exclude:
-      - experimental
-"""
+# Not "bench": the client redacts its key from answers, and every tag holds that word.
+API_KEY = "plan-benchmark-key"
 
 
 @dataclass(frozen=True)
@@ -118,7 +57,7 @@ def scenario(size: int, faults: Faults | None = None) -> Scenario:
     for i in range(size):
         emulator.put_descriptor(descriptor(i))
         text = descriptor(i, changed=i % every == 0)
-        tag = f"bench-{i:05d}"
+        tag = tag_of(i)
         desired.append(Desired(tag, f"cards/{tag}.yaml", parse_live(tag, text), text))
     if faults is not None:
         emulator.faults = faults
@@ -128,7 +67,7 @@ def scenario(size: int, faults: Faults | None = None) -> Scenario:
 def in_process_client(emulator: Emulator) -> CortexClient:
     return CortexClient(
         "https://emulator.invalid",
-        "bench",
+        API_KEY,
         transport=emulator.transport(),
         rate_limit_per_minute=None,
     )
@@ -137,13 +76,6 @@ def in_process_client(emulator: Emulator) -> CortexClient:
 def plan_in_process(s: Scenario) -> Plan:
     with in_process_client(s.emulator) as client:
         return build_plan(client, Settings(), s.desired)
-
-
-def cpu_seconds(action: Callable[[], T]) -> tuple[float, T]:
-    gc.collect()
-    started = time.process_time()
-    result = action()
-    return time.process_time() - started, result
 
 
 def peak_bytes(action: Callable[[], object]) -> int:
@@ -192,7 +124,7 @@ def bench_loopback(size: int) -> None:
     s = scenario(size, Faults(latency_ms=latency_ms, rate_limit_per_minute=rate))
     with (
         s.emulator.serve() as server,
-        CortexClient(server.base_url, "bench", rate_limit_per_minute=rate) as client,
+        CortexClient(server.base_url, API_KEY, rate_limit_per_minute=rate) as client,
     ):
         s.emulator.reset_stats()
         started = time.perf_counter()
