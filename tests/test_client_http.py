@@ -239,6 +239,12 @@ def test_a_body_of_the_wrong_shape_is_a_clear_error() -> None:
         client.get_scorecard("a")
 
 
+def test_a_wrong_shape_names_the_kind_it_got_in_json_words() -> None:
+    client, _ = make_client(Script(ok_json({"scorecard": [1, 2]})))
+    with pytest.raises(CortexError, match=r"scorecard: expected an object, got a list$"):
+        client.get_scorecard("a")
+
+
 def test_redirects_are_not_followed() -> None:
     moved = httpx.Response(302, headers={"Location": "https://elsewhere.invalid/steal"})
     script = Script(moved)

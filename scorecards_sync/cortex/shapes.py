@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from scorecards_sync.value_kinds import kind_of
+
 
 class ResponseShapeError(ValueError):
     """A response body does not have the shape the spec documents."""
@@ -34,7 +36,7 @@ class Page:
 
 def as_object(value: Any, what: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
-        raise ResponseShapeError(f"{what}: expected an object, got {type(value).__name__}")
+        raise ResponseShapeError(f"{what}: expected an object, got {kind_of(value, 'json')}")
     return value
 
 
@@ -42,7 +44,7 @@ def as_array(value: Any, what: str) -> list[Any]:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise ResponseShapeError(f"{what}: expected an array, got {type(value).__name__}")
+        raise ResponseShapeError(f"{what}: expected an array, got {kind_of(value, 'json')}")
     return value
 
 
