@@ -10,11 +10,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from scorecards_sync.errors import ScorecardsSyncError
 from scorecards_sync.value_kinds import kind_of
 
 
-class ResponseShapeError(ValueError):
-    """A response body does not have the shape the spec documents."""
+class ResponseShapeError(ScorecardsSyncError):
+    """A response body does not have the shape the spec documents (the client turns it
+    into a `CortexError` naming the call)."""
 
 
 @dataclass(frozen=True)
