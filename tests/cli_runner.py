@@ -3,7 +3,8 @@
 `run_cli` calls `scorecards_sync.cli.main` with in-memory streams and hands back what it
 wrote; `read_github_output` reads back what a run appended to `$GITHUB_OUTPUT`;
 `enter_workdir` gives a test a working directory whose environment holds none of the
-settings a developer's shell or CI may have set; `ladder_card` and `rule_card` are the small
+settings a developer's shell or CI may have set (`enter_keyed_workdir`: and an API key, for a
+run that talks to Cortex or the emulator); `ladder_card` and `rule_card` are the small
 scorecard descriptors those tests write and plan.
 """
 
@@ -75,6 +76,14 @@ def enter_workdir(
         if name.startswith(prefixes):
             monkeypatch.delenv(name)
     monkeypatch.chdir(path)
+    return path
+
+
+def enter_keyed_workdir(path: Path, monkeypatch: pytest.MonkeyPatch, *, key: str) -> Path:
+    """`enter_workdir` without any of the tool's, Cortex's or GitHub's variables, then `key`
+    as the API key (`CORTEX_API_KEY`)."""
+    enter_workdir(path, monkeypatch, prefixes=("SCORECARDS_SYNC_", "CORTEX_", "GITHUB_"))
+    monkeypatch.setenv("CORTEX_API_KEY", key)
     return path
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cli_runner import enter_workdir, run_cli
+from cli_runner import enter_keyed_workdir, run_cli
 from cli_runner import ladder_card as card
 
 from scorecards_sync.applier import UNREACHABLE, Status, apply_plan
@@ -111,8 +111,7 @@ def test_apply_stops_sending_when_cortex_dies_mid_apply(dying: DyingServer) -> N
 def test_the_command_line_reports_the_rest_as_not_sent_and_exits_1(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dying: DyingServer
 ) -> None:
-    enter_workdir(tmp_path, monkeypatch, prefixes=("SCORECARDS_SYNC_", "CORTEX_", "GITHUB_"))
-    monkeypatch.setenv("CORTEX_API_KEY", KEY)
+    enter_keyed_workdir(tmp_path, monkeypatch, key=KEY)
     monkeypatch.setenv("SCORECARDS_SYNC_CONCURRENCY", str(CONCURRENCY))
     cards = tmp_path / "cards"
     cards.mkdir()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from cli_runner import enter_workdir, run_cli
+from cli_runner import enter_keyed_workdir, rule_card, run_cli
 
 from scorecards_sync.emulator import Emulator, Faults
 
@@ -17,21 +17,9 @@ KEY = "partial-failure-test-key"
 FAILING = "card-07"
 
 
-def card(tag: str, *, weight: int = 1) -> str:
-    return (
-        f"tag: {tag}\n"
-        f"name: Card {tag}\n"
-        "rules:\n"
-        "  - title: Has owner\n"
-        "    expression: ownership != null\n"
-        f"    weight: {weight}\n"
-    )
-
-
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    enter_workdir(tmp_path, monkeypatch, prefixes=("SCORECARDS_SYNC_", "CORTEX_", "GITHUB_"))
-    monkeypatch.setenv("CORTEX_API_KEY", KEY)
+    enter_keyed_workdir(tmp_path, monkeypatch, key=KEY)
     # One retry keeps the test quick while still exercising the retry of a 500.
     monkeypatch.setenv("SCORECARDS_SYNC_RETRIES", "1")
     return tmp_path
@@ -46,8 +34,8 @@ def test_one_permanent_failure_among_twenty_changes(workdir: Path) -> None:
     for i in range(20):
         tag = f"card-{i:02d}"
         if tag in live:
-            emulator.put_descriptor(card(tag))
-        (cards / f"{tag}.yaml").write_text(card(tag, weight=5 if tag in live else 1))
+            emulator.put_descriptor(rule_card(tag))
+        (cards / f"{tag}.yaml").write_text(rule_card(tag, weight=5 if tag in live else 1))
     emulator.faults = Faults(failing_tags=frozenset({FAILING}))
     with emulator.serve() as server:
         first = run_cli("apply", "cards", "--base-url", server.base_url, "--auto-approve")

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
-from cli_runner import enter_workdir, run_cli
+from cli_runner import enter_keyed_workdir, rule_card, run_cli
 
 from scorecards_sync.applier import apply_plan
 from scorecards_sync.cortex.client import CortexClient
@@ -22,34 +22,23 @@ from scorecards_sync.workflow import verify_applied
 
 KEY = "verified-apply-test-key"
 DIVERGING = "card-b"
-
-
-def card(tag: str, *, weight: int = 1) -> str:
-    return (
-        f"tag: {tag}\n"
-        f"name: Card {tag}\n"
-        "rules:\n"
-        "  - title: Has owner\n"
-        "    expression: ownership != null\n"
-        f"    weight: {weight}\n"
-    )
+NAME = DIVERGING.title()  # the name `rule_card` gives it
 
 
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    enter_workdir(tmp_path, monkeypatch, prefixes=("SCORECARDS_SYNC_", "CORTEX_", "GITHUB_"))
-    monkeypatch.setenv("CORTEX_API_KEY", KEY)
+    enter_keyed_workdir(tmp_path, monkeypatch, key=KEY)
     cards = tmp_path / "cards"
     cards.mkdir()
     for tag in ("card-a", "card-b", "card-c"):
-        (cards / f"{tag}.yaml").write_text(card(tag), encoding="utf-8")
+        (cards / f"{tag}.yaml").write_text(rule_card(tag), encoding="utf-8")
     return tmp_path
 
 
 @pytest.fixture
 def emulator() -> Emulator:
     emulator = Emulator()
-    emulator.put_descriptor(card("card-c", weight=3))  # so that one change is an update
+    emulator.put_descriptor(rule_card("card-c", weight=3))  # so that one change is an update
     emulator.faults = Faults(diverging_tags=frozenset({DIVERGING}))
     return emulator
 
@@ -63,7 +52,7 @@ def test_the_diverging_tag_is_not_converged_and_every_other_write_is_verified(
     assert "+ create card-a: done (created), verified" in ran.out
     assert f"+ create {DIVERGING}: done (created), not converged" in ran.out
     assert "~ update card-c: done (updated), verified" in ran.out
-    assert f'    name: Cortex serves "Card {DIVERGING}{DIVERGED_SUFFIX}", sent "Card ' in ran.out
+    assert f'    name: Cortex serves "{NAME}{DIVERGED_SUFFIX}", sent {NAME}\n' in ran.out
     assert "Apply complete: 3 done, 0 failed, 0 skipped. 1 not converged" in ran.out
     assert ran.out.count("not converged") == 2  # the outcome and the summary: one tag only
 
@@ -86,8 +75,8 @@ def test_json_says_verified_on_every_write_and_what_remains(
             {
                 "path": "name",
                 "kind": "changed",
-                "old": f"Card {DIVERGING}{DIVERGED_SUFFIX}",
-                "new": f"Card {DIVERGING}",
+                "old": f"{NAME}{DIVERGED_SUFFIX}",
+                "new": NAME,
             }
         ],
         "rules": [],
@@ -126,8 +115,8 @@ def _client(emulator: Emulator) -> CortexClient:
 
 
 def test_a_dry_run_and_a_delete_are_not_read_back(emulator: Emulator) -> None:
-    emulator.put_descriptor(card("old"))
-    desired = [Desired("card-a", "card-a.yaml", {}, card("card-a"))]
+    emulator.put_descriptor(rule_card("old"))
+    desired = [Desired("card-a", "card-a.yaml", {}, rule_card("card-a"))]
     live = {"old": emulator.descriptor_text("old") or ""}
     plan = make_plan(desired, live, prune=True, prune_patterns=["old"])
     with _client(emulator) as client:
@@ -139,7 +128,7 @@ def test_a_dry_run_and_a_delete_are_not_read_back(emulator: Emulator) -> None:
 
 
 def test_a_scorecard_gone_when_read_back_is_not_converged(emulator: Emulator) -> None:
-    desired = [Desired("card-a", "card-a.yaml", {}, card("card-a"))]
+    desired = [Desired("card-a", "card-a.yaml", {}, rule_card("card-a"))]
     plan = make_plan(desired, {})
     with _client(emulator) as client:
         result = apply_plan(plan, client)
