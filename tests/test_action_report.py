@@ -7,16 +7,16 @@ from pathlib import Path
 from scorecards_sync.applier import ApplyResult, Outcome, Status
 from scorecards_sync.config import Settings
 from scorecards_sync.github.action_inputs import ActionInputs, RunContext
-from scorecards_sync.github.action_report import (
+from scorecards_sync.github.action_run import ActionRun
+from scorecards_sync.github.client import GitHubClient
+from scorecards_sync.github.events import GitHubEvent
+from scorecards_sync.plan import Action, Change, Plan
+from scorecards_sync.review.summary import (
     SUMMARY_LIMIT_BYTES,
     assemble_summary,
     plan_section,
     result_section,
 )
-from scorecards_sync.github.action_run import ActionRun
-from scorecards_sync.github.client import GitHubClient
-from scorecards_sync.github.events import GitHubEvent
-from scorecards_sync.plan import Action, Change, Plan
 
 
 def big_plan(count: int) -> Plan:

@@ -34,6 +34,8 @@ def gitlab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
         monkeypatch.setenv("CI_COMMIT_SHA", SHA)
         monkeypatch.setenv("CI_DEFAULT_BRANCH", "main")
         monkeypatch.setenv("GITLAB_TOKEN", fake.token)
+        # Ask GitLab once more, at once, for the merged merge request (not after 1+2+4 s).
+        monkeypatch.setenv("SCORECARDS_SYNC_MERGED_PR_DELAYS", "0")
         yield fake
 
 
@@ -138,7 +140,7 @@ def test_a_failing_plan_withdraws_the_earlier_checksum(
     [note] = sticky_notes(gitlab)
     marker = parse_marker(note["body"])
     assert marker is not None and marker.checksum == ""
-    assert "No current plan" in note["body"]
+    assert "The descriptors have errors" in note["body"]
 
 
 def test_the_default_branch_applies_only_the_reviewed_plan(
@@ -167,7 +169,7 @@ def test_no_merged_merge_request_means_no_apply(
 ) -> None:
     default_branch(monkeypatch)
     ran = ci("--apply")
-    assert ran.code == 1 and "no merged merge request made commit" in ran.out
+    assert ran.code == 1 and "no merged merge request found for commit" in ran.out
     assert run_cli("plan", "cards", "--emulator", "state.json", "--detailed-exitcode").code == 2
 
 

@@ -2,8 +2,9 @@
 
 In a merge-request pipeline: validate, plan with Cortex's dry run, keep one plan note
 on the merge request, write the Code Quality report. In a default-branch pipeline
-with `--apply`: apply only the plan reviewed in the merged merge request's note. See
-`scorecards_sync.gitlab.pipeline` and the README, "GitLab in five minutes".
+with `--apply`: apply only the plan reviewed in the merged merge request's note, and
+post the outcome there. See `scorecards_sync.gitlab.pipeline` and the README, "GitLab
+in five minutes".
 
 Exit codes: 0 success, 1 invalid descriptors, a refused or failed plan or apply,
 64 a bad argument or a run outside GitLab CI.
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import tempfile
 from pathlib import Path
 
 from scorecards_sync.commands.common import (
@@ -26,9 +28,15 @@ from scorecards_sync.errors import ConfigError, OutputError
 from scorecards_sync.gitlab.client import GitLabClient
 from scorecards_sync.gitlab.codequality import REPORT_NAME
 from scorecards_sync.gitlab.pipeline import Pipeline, run_pipeline
+from scorecards_sync.review.merged import parse_delays
+from scorecards_sync.review.run import ReviewOptions
 
 NAME = "ci"
 HELP = "run in a CI pipeline (gitlab): plan on merge requests, apply the reviewed plan on merge"
+# Seconds to wait, comma-separated, before asking GitLab again for the merge request a
+# pushed commit merged (it links a merge a few seconds late); the Action reads it too.
+ENV_MERGED_DELAYS = "SCORECARDS_SYNC_MERGED_PR_DELAYS"
+COMMENT_MODES = ("true", "always", "false")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -52,6 +60,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="add each update's score impact to the merge-request note (needs 'View Scorecards')",
     )
+    parser.add_argument(
+        "--note",
+        choices=COMMENT_MODES,
+        default="true",
+        help="the plan note: true (when the plan changes something, or to update an earlier "
+        "one; the default), always, or false (no plan note and no applied note)",
+    )
     parser.add_argument("--force", action="store_true", help="override the safety thresholds")
     add_settings_options(parser)
     add_prune_option(parser)
@@ -60,10 +75,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, console: Console) -> int:
     environ = dict(os.environ)
     pipeline = Pipeline.from_env(environ)
+    delays = parse_delays(environ.get(ENV_MERGED_DELAYS), ENV_MERGED_DELAYS)
 
     def settings() -> Settings:
         resolved = settings_from_args(args, environ=environ)
         if resolved.api_key is None and not resolved.emulator:
+            if resolved.workspace:
+                resolved.require_api_key()  # names the workspace's own variable
             raise ConfigError(
                 "no Cortex API key: add CORTEX_API_KEY as a masked (and, for the apply job, "
                 "protected) CI/CD variable"
@@ -75,11 +93,30 @@ def run(args: argparse.Namespace, console: Console) -> int:
 
     # The paths without the settings: a fork's pipeline must not read the key.
     paths = list(args.paths) or list(
-        resolve_paths(config_file=Path(args.config) if args.config else None)[0]
+        resolve_paths(
+            environ,
+            config_file=Path(args.config) if args.config else None,
+            workspace_flag=args.workspace,
+        )[0]
     )
-    report = run_pipeline(
-        pipeline, paths, settings, gitlab, apply=args.apply, force=args.force, impact=args.impact
+    options = ReviewOptions(
+        command="apply" if args.apply else "plan",
+        paths=tuple(paths),
+        comment=args.note,
+        impact=args.impact,
+        force=args.force,
     )
+    with tempfile.TemporaryDirectory(prefix="scorecards-sync-") as temp:
+        report = run_pipeline(
+            pipeline,
+            options,
+            settings,
+            gitlab,
+            apply=args.apply,
+            temp_dir=Path(temp),
+            run_url=environ.get("CI_PIPELINE_URL") or None,
+            merged_delays=delays,
+        )
     try:
         Path(args.code_quality).write_text(report.code_quality, encoding="utf-8")
     except OSError as exc:

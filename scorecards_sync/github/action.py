@@ -8,17 +8,18 @@ the report where GitHub Actions reads it.
 
 - pull request: validate, plan against the base with server-side dry runs, keep one
   sticky comment per path up to date (its marker carries the plan checksum):
-  `action_plan`.
+  `review.plan_step`.
 - pull request without secrets (a fork, Dependabot, a fork's `pull_request_target`):
   validate offline and say why nothing was planned. The Cortex key is reached only
   through the `settings` factory, which this path never calls. `command: apply` in
   such a run fails (exit 1): nothing can be applied, and a green run would say otherwise.
 - push to the default branch: plan, refuse unless the plan has the checksum
   reviewed in the merged pull request's comment (or `auto-approve`), save the plan,
-  then apply that file after checking Cortex did not move: `action_apply`.
+  then apply that file after checking Cortex did not move: `review.apply_step`.
 
-The inputs and context are read in `action_inputs`; the texts GitHub reads are
-written by `action_report`; the steps the commands share are in `action_run`.
+The steps are the review core's (`review/`), with GitHub as their host
+(`github.host`); the inputs and context are read in `action_inputs`; the workflow
+commands GitHub reads are written by `action_report`; `action_run` makes the run.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from collections.abc import Callable
 from scorecards_sync.config import Settings
 from scorecards_sync.console import EXIT_ERROR, EXIT_OK
 from scorecards_sync.errors import ScorecardsSyncError, UsageError
-from scorecards_sync.github.action_apply import run_apply
 from scorecards_sync.github.action_drift import run_drift
 from scorecards_sync.github.action_inputs import (
     COMMANDS,
@@ -47,16 +47,13 @@ from scorecards_sync.github.action_inputs import (
     RunContext,
     cortex_environment,
 )
-from scorecards_sync.github.action_plan import run_plan
-from scorecards_sync.github.action_report import (
-    SUMMARY_LIMIT_BYTES,
-    ActionReport,
-    caution_md,
-    workflow_command,
-)
+from scorecards_sync.github.action_report import ActionReport, workflow_command
 from scorecards_sync.github.action_run import ActionRun
 from scorecards_sync.github.client import GitHubClient
 from scorecards_sync.render.plan_markdown import escape
+from scorecards_sync.review.apply_step import run_apply
+from scorecards_sync.review.plan_step import run_plan
+from scorecards_sync.review.summary import SUMMARY_LIMIT_BYTES, caution_md
 from scorecards_sync.workflow import github_output_text
 
 

@@ -13,30 +13,44 @@ fall back to the base they had, and say so.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from scorecards_sync.config import Settings
 from scorecards_sync.errors import ScorecardsSyncError
-from scorecards_sync.github.action_run import ActionRun
 from scorecards_sync.github.client import GitHubClient
 from scorecards_sync.plan import Action, Plan
 from scorecards_sync.record import Record, Since, repo_relative_paths, since_recorded
+from scorecards_sync.review.host import RunLog
 from scorecards_sync.workflow import Source, load_source, target_of
 
 # How many of the newest matching deployments are asked for their status, at most.
 _DEPLOYMENTS_CHECKED = 10
 
 
+@dataclass(frozen=True)
+class Deployments:
+    """The deployments of one repository to one environment, for descriptor `paths`."""
+
+    github: Callable[[], GitHubClient]
+    repository: str
+    environment: str
+    paths: tuple[str, ...]
+    run_url: str | None = None
+
+
 def since_deployment(
-    run: ActionRun, settings: Settings, source: Source, base: str | None
+    place: Deployments, run: RunLog, settings: Settings, source: Source, base: str | None
 ) -> tuple[Source, Since]:
     """`source` loaded again from where the last successful deployment says removals start
     (unchanged when that is `base`), and that starting point."""
-    environment, target = run.inputs.environment, target_of(settings)
-    paths = repo_relative_paths(run.inputs.paths)
+    environment, target = place.environment, target_of(settings)
+    paths = repo_relative_paths(place.paths)
     where = f"the last successful deployment to environment {environment}"
     missing = f"no successful deployment to environment {environment} for {target} yet"
     try:
-        with run.github() as client:
-            record = _last_success(client, run, environment, target, paths)
+        with place.github() as client:
+            record = _last_success(client, place.repository, environment, target, paths)
     except ScorecardsSyncError as exc:  # GitHub refused, or no token to ask with
         run.annotate(
             "warning",
@@ -46,18 +60,17 @@ def since_deployment(
         record = None
         missing = f"the deployments of environment {environment} could not be read"
     since = since_recorded(
-        record, target=target, paths=run.inputs.paths, fallback=base, where=where, missing=missing
+        record, target=target, paths=place.paths, fallback=base, where=where, missing=missing
     )
-    run.log.append(since.note[:1].upper() + since.note[1:] + ".")
+    run.say(since.note[:1].upper() + since.note[1:] + ".")
     if since.base == base:
         return source, since
-    return load_source(list(run.inputs.paths), since.base), since
+    return load_source(list(place.paths), since.base), since
 
 
 def _last_success(
-    client: GitHubClient, run: ActionRun, environment: str, target: str, paths: tuple[str, ...]
+    client: GitHubClient, repository: str, environment: str, target: str, paths: tuple[str, ...]
 ) -> Record | None:
-    repository = run.event.repository
     matching = [
         d
         for d in client.list_deployments(repository, environment)
@@ -82,33 +95,38 @@ def _paths_of(payload: object) -> list[str]:
 
 
 def record_deployment(
-    run: ActionRun, settings: Settings, since: Since, plan: Plan, failure: str | None
+    place: Deployments,
+    run: RunLog,
+    settings: Settings,
+    since: Since,
+    plan: Plan,
+    failure: str | None,
 ) -> None:
     """A deployment of the applied commit, with `success`, or `failure` and `failure`'s text.
 
     Only warns when GitHub refuses: what was applied stands, and the next run falls back to
     the base it has.
     """
-    environment = run.inputs.environment
+    environment = place.environment
     tags = sorted(c.tag for c in plan.changes if c.action is not Action.DELETE)
     payload = {"target": target_of(settings), "paths": list(since.paths), "tags": tags}
     state = "failure" if failure else "success"
     description = failure or f"Cortex matches this commit ({len(tags)} scorecards)"
     try:
-        with run.github() as client:
+        with place.github() as client:
             deployment = client.create_deployment(
-                run.event.repository,
+                place.repository,
                 ref=since.head,
                 environment=environment,
                 description=f"scorecards-sync apply to {target_of(settings)}",
                 payload=payload,
             )
             client.create_deployment_status(
-                run.event.repository,
+                place.repository,
                 deployment.id,
                 state=state,
                 description=description,
-                log_url=run.context.run_url,
+                log_url=place.run_url,
             )
     except ScorecardsSyncError as exc:  # GitHub refused, or no token to ask with
         run.annotate(
@@ -117,4 +135,4 @@ def record_deployment(
             f"the job have `deployments: write`?): {exc}",
         )
         return
-    run.log.append(f"Recorded deployment {deployment.id} to {environment}: {state}.")
+    run.say(f"Recorded deployment {deployment.id} to {environment}: {state}.")

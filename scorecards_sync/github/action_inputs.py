@@ -19,6 +19,7 @@ from scorecards_sync.errors import UsageError
 from scorecards_sync.github.comments import ACTIONS_BOT, MERGED_PULL_DELAYS, path_key
 from scorecards_sync.github.events import GitHubEvent, load_event
 from scorecards_sync.loader import DEFAULT_DIR
+from scorecards_sync.review.merged import parse_delays
 
 COMMANDS = ("validate", "plan", "apply", "drift")
 COMMENT_MODES = ("true", "always", "false")
@@ -133,18 +134,7 @@ class RunContext:
 
 
 def _delays(text: str | None) -> tuple[float, ...]:
-    if text is None or not text.strip():
-        return MERGED_PULL_DELAYS
-    try:
-        delays = tuple(float(part) for part in text.split(","))
-    except ValueError:
-        delays = (-1.0,)
-    if not all(0 <= delay <= 60 for delay in delays):
-        raise UsageError(
-            f"{ENV_MERGED_PR_DELAYS}: expected seconds between 0 and 60, comma-separated "
-            f"(e.g. 1,2,4), got {text!r}"
-        )
-    return delays
+    return parse_delays(text, ENV_MERGED_PR_DELAYS)
 
 
 def cortex_environment(environ: Mapping[str, str]) -> dict[str, str]:

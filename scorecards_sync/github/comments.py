@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from scorecards_sync.github.client import GitHubClient, IssueComment, PullRequest
 from scorecards_sync.review import sticky
+from scorecards_sync.review.merged import MERGED_DELAYS, merged_change_request
 from scorecards_sync.review.sticky import Marker, find_sticky, parse_marker, path_key
 
 # Who writes the comment when the workflow's own GITHUB_TOKEN posts it. Reading a reviewed
@@ -26,7 +27,7 @@ TRUNCATION_NOTE = (
     "The full plan is in the job summary of this workflow run.*\n"
 )
 # Right after a merge, GitHub's commits/{sha}/pulls often answers empty for a few seconds.
-MERGED_PULL_DELAYS = (1.0, 2.0, 4.0)
+MERGED_PULL_DELAYS = MERGED_DELAYS
 
 StickyResult = sticky.StickyResult
 
@@ -41,6 +42,7 @@ __all__ = [
     "StickyResult",
     "compose",
     "find_sticky",
+    "merged_numbers",
     "merged_pull_request",
     "parse_marker",
     "path_key",
@@ -118,6 +120,19 @@ def reviewed_checksum(
     )
 
 
+def merged_numbers(client: GitHubClient, repository: str, sha: str) -> list[int]:
+    """The merged pull requests whose `merge_commit_sha` is `sha`, asked once."""
+    return [p.number for p in _merged(client, repository, sha)]
+
+
+def _merged(client: GitHubClient, repository: str, sha: str) -> list[PullRequest]:
+    return [
+        p
+        for p in client.pulls_for_commit(repository, sha)
+        if p.merged and p.merge_commit_sha == sha
+    ]
+
+
 def merged_pull_request(
     client: GitHubClient,
     repository: str,
@@ -132,15 +147,9 @@ def merged_pull_request(
     that merely contains the commit was not what brought it to the branch. Without one,
     GitHub is asked again after each of `delays`: it links a merge a few seconds late.
     """
-    for delay in (*delays, None):
-        pulls = client.pulls_for_commit(repository, sha)
-        exact = [p for p in pulls if p.merged and p.merge_commit_sha == sha]
-        if exact:
-            return exact[0]
-        if delay is None:
-            break
-        sleep(delay)
-    return None
+    return merged_change_request(
+        lambda: _merged(client, repository, sha), delays=delays, sleep=sleep
+    )
 
 
 def reviewed_plan(

@@ -1,4 +1,9 @@
-"""The host-neutral half of the change-request flow: the sticky comment, its marker and
-the reviewed checksum. A Git host (GitHub, GitLab) implements `review.host.CommentThread`."""
+"""The host-neutral change-request flow, written once for every Git host.
+
+A host (GitHub, GitLab) implements `review.host.ReviewHost`; `review.run.ReviewRun` is
+one run on it, and `plan_step`, `apply_step` and `drift_step` are what a CI run does:
+plan into one sticky comment whose marker carries the plan checksum (`sticky`), apply on
+merge only the plan reviewed in the merged change request, follow drift.
+"""
 
 from __future__ import annotations
