@@ -37,6 +37,8 @@ class FakeGitLab:
     merge_requests: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
     requests: list[Recorded] = field(default_factory=list)
     failures: list[int] = field(default_factory=list)
+    # How many more times a commit's merge requests are answered empty (GitLab links late).
+    unlinked: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -75,10 +77,12 @@ class FakeGitLab:
         self.notes.setdefault((project, iid), []).append(note)
         return note
 
-    def merged(self, project: str, sha: str, iid: int) -> None:
+    def merged(self, project: str, sha: str, iid: int, *, linked_after: int = 0) -> None:
+        """Merge request `iid` made commit `sha`; the first `linked_after` asks do not say so."""
         self.merge_requests[(project, sha)] = [
             {"iid": iid, "state": "merged", "merge_commit_sha": sha, "web_url": ""}
         ]
+        self.unlinked[(project, sha)] = linked_after
 
     def writes(self) -> list[Recorded]:
         return [r for r in self.requests if r.method in ("POST", "PUT")]
@@ -168,6 +172,11 @@ class _Handler(BaseHTTPRequestHandler):
             and parts[2:4] == ["repository", "commits"]
             and parts[5] == ("merge_requests")
         ):
-            self._send(200, fake.merge_requests.get((parts[1], parts[4]), []))
+            key = (parts[1], parts[4])
+            if fake.unlinked.get(key, 0) > 0:
+                fake.unlinked[key] -= 1
+                self._send(200, [])
+                return
+            self._send(200, fake.merge_requests.get(key, []))
             return
         self._send(404, {"message": "404 Not found"})
