@@ -45,6 +45,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "descriptor",
         "descriptor_diff",
         "cortex",
+        "host_client",
         "gitsource",
         "schema_check",
         "thresholds",
@@ -258,8 +259,7 @@ def test_secrets_are_revealed_only_where_the_secret_module_says() -> None:
     expected = {
         "cortex.http": 3,  # the auth hook, `redact`, and the pattern that finds it in answers
         "cli": 1,  # scrubbing the key from an unexpected error
-        "github.client": 2,  # the GitHub token: sent, and redacted
-        "gitlab.client": 2,  # the GitLab token: sent, and redacted
+        "host_client": 2,  # the GitHub and GitLab tokens: sent, and redacted
     }
     found: dict[str, int] = {}
     for name, (_path, tree) in _modules().items():

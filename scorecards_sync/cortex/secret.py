@@ -5,8 +5,9 @@ to the value is `reveal()`. For the Cortex key it is called in four places: once
 it (the client's auth hook, `cortex/http.py`) and three times to scrub it from text (the
 client's `redact` for its own messages and `_key_token` for the answers it reads, and the
 CLI's handler of unexpected errors in `cli.py`). The GitHub and GitLab clients wrap
-their tokens the same way and reveal them to send them and to redact them. A test over the source
-(`tests/test_architecture.py`) keeps this list true.
+their tokens the same way; their shared transport (`host_client.py`) reveals them to send
+them and to redact them. A test over the source (`tests/test_architecture.py`) keeps this
+list true.
 """
 
 from __future__ import annotations

@@ -15,19 +15,18 @@ import logging
 import os
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from types import TracebackType
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlencode
 
 import httpx
 
-from scorecards_sync import __version__
 from scorecards_sync.cortex.retry import RetryKind, RetryPolicy, RetryState, parse_retry_after
 from scorecards_sync.cortex.secret import Secret
-from scorecards_sync.errors import ConfigError, GitHubError, redact
+from scorecards_sync.errors import ConfigError, GitHubError
+from scorecards_sync.host_client import DEFAULT_POLICY, PER_PAGE, HostClient, Page
 
 logger = logging.getLogger(__name__)
 
@@ -35,14 +34,8 @@ DEFAULT_API_URL = "https://api.github.com"
 ENV_API_URL = "GITHUB_API_URL"
 ENV_TOKEN = "GITHUB_TOKEN"  # noqa: S105 - the name of a variable, not a secret
 API_VERSION = "2022-11-28"
-PER_PAGE = 100
 # GitHub asks clients that hit a secondary rate limit without a Retry-After to wait a minute.
 SECONDARY_LIMIT_WAIT = 60.0
-# Far beyond any pull request's comment count; stops a server that links pages in a loop.
-MAX_PAGES = 1000
-DEFAULT_POLICY = RetryPolicy(
-    max_retries=4, max_throttled_retries=5, budget_seconds=150.0, backoff_base=1.0
-)
 
 _REPOSITORY = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*)/[A-Za-z0-9._-]+$")
 
@@ -100,8 +93,12 @@ class Deployment:
     payload: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
 
-class GitHubClient:
+class GitHubClient(HostClient):
     """Issue comments, pull requests and deployments of one repository. A context manager."""
+
+    host_name = "GitHub"
+    env_api_url = ENV_API_URL
+    error_type = GitHubError
 
     def __init__(
         self,
@@ -114,24 +111,15 @@ class GitHubClient:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._token = token if isinstance(token, Secret) else Secret(token)
-        parts = urlsplit(api_url.rstrip("/"))
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ConfigError(f"{ENV_API_URL} must be an http(s) URL, got {api_url!r}")
-        self.api_url = api_url.rstrip("/")
-        self._origin = (parts.scheme, parts.netloc)
-        self._policy = policy
-        self._sleep = sleep
-        self._clock = clock
-        self._http = httpx.Client(
+        super().__init__(
+            token,
+            api_url=api_url,
             transport=transport,
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-            headers={
-                "Accept": "application/vnd.github+json",
-                "X-GitHub-Api-Version": API_VERSION,
-                "User-Agent": f"scorecards-sync/{__version__}",
-            },
-            follow_redirects=False,
+            timeout=timeout,
+            policy=policy,
+            sleep=sleep,
+            clock=clock,
+            headers={"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": API_VERSION},
         )
 
     @classmethod
@@ -152,23 +140,6 @@ class GitHubClient:
             )
         api_url = env.get(ENV_API_URL, "").strip() or DEFAULT_API_URL
         return cls(chosen, api_url=api_url, **kwargs)
-
-    def __enter__(self) -> GitHubClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __repr__(self) -> str:
-        return f"GitHubClient(api_url={self.api_url!r})"
 
     # -- operations ----------------------------------------------------------------------------
 
@@ -271,70 +242,14 @@ class GitHubClient:
 
     # -- transport -----------------------------------------------------------------------------
 
-    def _paginate(self, path: str) -> Iterator[Mapping[str, Any]]:
-        url: str | None = f"{self.api_url}{path}?per_page={PER_PAGE}"
-        for _ in range(MAX_PAGES):
-            if url is None:
-                return
-            response = self._request("GET", url, display_path=path)
-            items = response.json()
-            if not isinstance(items, list):
-                raise GitHubError(f"GitHub answered GET {path} with something other than a list")
-            yield from items
-            url = response.links.get("next", {}).get("url")
-            if url is not None and not self._same_origin(url):
-                raise GitHubError(
-                    f"GitHub's next-page link for GET {path} leaves {self.api_url}; "
-                    "refusing to send the token there"
-                )
-        raise GitHubError(f"GET {path} has more than {MAX_PAGES} pages; giving up")
+    def _auth_header(self, token: str) -> Mapping[str, str]:
+        return {"Authorization": f"Bearer {token}"}
 
-    def _same_origin(self, url: str) -> bool:
-        parts = urlsplit(url)
-        return (parts.scheme, parts.netloc) == self._origin
-
-    def _request(
-        self,
-        method: str,
-        path_or_url: str,
-        *,
-        json: Mapping[str, Any] | None = None,
-        display_path: str | None = None,
-    ) -> httpx.Response:
-        url = path_or_url if "://" in path_or_url else f"{self.api_url}{path_or_url}"
-        shown = display_path or path_or_url
-        idempotent = method != "POST"
-        state = RetryState(self._policy, clock=self._clock)
-        while True:
-            try:
-                response = self._http.request(
-                    method,
-                    url,
-                    json=json,
-                    headers={"Authorization": f"Bearer {self._token.reveal()}"},
-                )
-            except httpx.TransportError as exc:
-                # A POST that may have reached GitHub is not repeated: it would post twice.
-                sent = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
-                retry = idempotent or not sent
-                delay = state.next_delay(RetryKind.TRANSIENT) if retry else None
-                reason = self._redact(f"{type(exc).__name__}: {exc}")
-                if delay is None:
-                    raise GitHubError(
-                        f"cannot reach GitHub at {self.api_url} ({method} {shown}): {reason}; "
-                        f"gave up after {state.retries + 1} attempts",
-                        method=method,
-                        path=shown,
-                    ) from None
-                logger.info("%s %s failed (%s); retrying in %.1fs", method, shown, reason, delay)
-                self._sleep(delay)
-                continue
-            if response.is_success:
-                return response
-            delay = self._retry_delay(response, state, method, shown, idempotent=idempotent)
-            if delay is None:
-                raise self._error(response, method, shown)
-            self._sleep(delay)
+    def _next_page(
+        self, response: httpx.Response, path: str, query: Mapping[str, str] | None
+    ) -> Page | None:
+        url = response.links.get("next", {}).get("url")
+        return (url, None) if url else None
 
     def _retry_delay(
         self,
@@ -355,13 +270,7 @@ class GitHubClient:
                 raise self._error(response, method, shown, extra=_throttle_hint(response, wait))
             logger.info("%s %s rate limited (%d); waiting %.1fs", method, shown, status, delay)
             return delay
-        if status >= 500 and idempotent:
-            retry_after = parse_retry_after(_header(response, "retry-after"))
-            delay = state.next_delay(RetryKind.TRANSIENT, retry_after)
-            if delay is not None:
-                logger.info("%s %s answered %d; retrying in %.1fs", method, shown, status, delay)
-            return delay
-        return None
+        return super()._retry_delay(response, state, method, shown, idempotent=idempotent)
 
     def _error(
         self, response: httpx.Response, method: str, shown: str, *, extra: str = ""
@@ -383,9 +292,6 @@ class GitHubClient:
             github_message=self._redact(github_message) if github_message else None,
             request_id=request_id,
         )
-
-    def _redact(self, text: str) -> str:
-        return redact(text, self._token.reveal())
 
 
 _HINTS = {

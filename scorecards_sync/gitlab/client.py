@@ -1,7 +1,8 @@
 """The few GitLab REST calls the merge-request flow needs, over httpx.
 
-Same hygiene as the GitHub client: the token lives in a `Secret`, is sent only to the
-configured API origin, and is redacted from every error. A project access token
+The transport is the one the GitHub client uses (`host_client.HostClient`): the token
+lives in a `Secret`, is sent only to the configured API origin, and is redacted from
+every error. A project access token
 (`GITLAB_TOKEN`, sent as `PRIVATE-TOKEN`) can read and write merge-request notes; the
 job's own `CI_JOB_TOKEN` (sent as `JOB-TOKEN`) cannot write notes, so without a
 `GITLAB_TOKEN` the flow reads what it can and says what it could not post. Pages
@@ -13,18 +14,17 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import httpx
 
-from scorecards_sync import __version__
-from scorecards_sync.cortex.retry import RetryKind, RetryPolicy, RetryState, parse_retry_after
+from scorecards_sync.cortex.retry import RetryPolicy
 from scorecards_sync.cortex.secret import Secret
-from scorecards_sync.errors import ConfigError, GitLabError, redact
+from scorecards_sync.errors import ConfigError, GitLabError
+from scorecards_sync.host_client import DEFAULT_POLICY, HostClient, Page
 
 logger = logging.getLogger(__name__)
 
@@ -32,12 +32,6 @@ ENV_API_URL = "CI_API_V4_URL"
 ENV_TOKEN = "GITLAB_TOKEN"  # noqa: S105 - the name of a variable, not a secret
 ENV_JOB_TOKEN = "CI_JOB_TOKEN"  # noqa: S105 - the name of a variable, not a secret
 DEFAULT_API_URL = "https://gitlab.com/api/v4"
-PER_PAGE = 100
-# Far beyond any merge request's note count; stops a server that pages in a loop.
-MAX_PAGES = 1000
-DEFAULT_POLICY = RetryPolicy(
-    max_retries=4, max_throttled_retries=5, budget_seconds=150.0, backoff_base=1.0
-)
 _HINTS = {
     401: "the token is missing, expired or wrong",
     403: "the token lacks a permission: notes need a project access token with the api "
@@ -74,8 +68,12 @@ class MergeRequest:
         return self.merged and sha in (self.merge_commit_sha, self.squash_commit_sha)
 
 
-class GitLabClient:
+class GitLabClient(HostClient):
     """Merge-request notes of one project. A context manager."""
+
+    host_name = "GitLab"
+    env_api_url = ENV_API_URL
+    error_type = GitLabError
 
     def __init__(
         self,
@@ -88,21 +86,11 @@ class GitLabClient:
         policy: RetryPolicy = DEFAULT_POLICY,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self._token = token if isinstance(token, Secret) else Secret(token)
+        super().__init__(
+            token, api_url=api_url, transport=transport, timeout=timeout, policy=policy, sleep=sleep
+        )
         self._header = "JOB-TOKEN" if job_token else "PRIVATE-TOKEN"
         self.can_write_notes = not job_token
-        parts = urlsplit(api_url.rstrip("/"))
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ConfigError(f"{ENV_API_URL} must be an http(s) URL, got {api_url!r}")
-        self.api_url = api_url.rstrip("/")
-        self._policy = policy
-        self._sleep = sleep
-        self._http = httpx.Client(
-            transport=transport,
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-            headers={"User-Agent": f"scorecards-sync/{__version__}"},
-            follow_redirects=False,
-        )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **kwargs: Any) -> GitLabClient:
@@ -119,29 +107,12 @@ class GitLabClient:
             "as a masked CI/CD variable"
         )
 
-    def __enter__(self) -> GitLabClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __repr__(self) -> str:
-        return f"GitLabClient(api_url={self.api_url!r})"
-
     # -- operations ----------------------------------------------------------------------------
 
     def list_notes(self, project: str, iid: int) -> list[Note]:
         """Every note of a merge request, oldest first, all pages."""
         path = f"/projects/{_project(project)}/merge_requests/{int(iid)}/notes"
-        return [_note(item) for item in self._paginate(path, {"sort": "asc"})]
+        return [_note(item) for item in self._paginate(path, {"sort": "asc", "page": "1"})]
 
     def create_note(self, project: str, iid: int, body: str) -> Note:
         path = f"/projects/{_project(project)}/merge_requests/{int(iid)}/notes"
@@ -164,93 +135,35 @@ class GitLabClient:
         if not sha.isalnum() or not 7 <= len(sha) <= 64:
             raise GitLabError(f"{sha!r} is not a commit SHA")
         path = f"/projects/{_project(project)}/repository/commits/{sha}/merge_requests"
-        return [_merge_request(item) for item in self._paginate(path, {})]
+        return [_merge_request(item) for item in self._paginate(path, {"page": "1"})]
 
     # -- transport -----------------------------------------------------------------------------
 
-    def _paginate(self, path: str, params: Mapping[str, str]) -> Iterator[Mapping[str, Any]]:
-        page = "1"
-        for _ in range(MAX_PAGES):
-            query = {**params, "per_page": str(PER_PAGE), "page": page}
-            items = self._request("GET", path, params=query)
-            body = items.json()
-            if not isinstance(body, list):
-                raise GitLabError(f"GitLab answered GET {path} with something other than a list")
-            yield from body
-            following = (items.headers.get("x-next-page") or "").strip()
-            if not following:
-                return
-            if not following.isdigit():
-                raise GitLabError(f"GitLab answered GET {path} with a bad X-Next-Page")
-            page = following
-        raise GitLabError(f"GET {path} has more than {MAX_PAGES} pages; giving up")
+    def _auth_header(self, token: str) -> Mapping[str, str]:
+        return {self._header: token}
 
-    def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        json: Mapping[str, Any] | None = None,
-        params: Mapping[str, str] | None = None,
-    ) -> httpx.Response:
-        state = RetryState(self._policy)
-        idempotent = method != "POST"
-        while True:
-            try:
-                response = self._http.request(
-                    method,
-                    f"{self.api_url}{path}",
-                    json=json,
-                    params=params,
-                    headers={self._header: self._token.reveal()},
-                )
-            except httpx.TransportError as exc:
-                # A POST that may have reached GitLab is not repeated: it would post twice.
-                sent = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
-                delay = state.next_delay(RetryKind.TRANSIENT) if idempotent or not sent else None
-                reason = self._redact(f"{type(exc).__name__}: {exc}")
-                if delay is None:
-                    raise GitLabError(
-                        f"cannot reach GitLab at {self.api_url} ({method} {path}): {reason}",
-                        method=method,
-                        path=path,
-                    ) from None
-                logger.info("%s %s failed (%s); retrying in %.1fs", method, path, reason, delay)
-                self._sleep(delay)
-                continue
-            if response.is_success:
-                return response
-            delay = self._retry_delay(response, state, idempotent=idempotent)
-            if delay is None:
-                raise self._error(response, method, path)
-            logger.info(
-                "%s %s answered %d; retrying in %.1fs", method, path, response.status_code, delay
-            )
-            self._sleep(delay)
+    def _next_page(
+        self, response: httpx.Response, path: str, query: Mapping[str, str] | None
+    ) -> Page | None:
+        following = (response.headers.get("x-next-page") or "").strip()
+        if not following:
+            return None
+        if not following.isdigit():
+            raise GitLabError(f"GitLab answered GET {path} with a bad X-Next-Page")
+        return f"{self.api_url}{path}", {**(query or {}), "page": following}
 
-    def _retry_delay(
-        self, response: httpx.Response, state: RetryState, *, idempotent: bool
-    ) -> float | None:
-        status = response.status_code
-        retry_after = parse_retry_after(response.headers.get("retry-after"))
-        if status == 429:
-            return state.next_delay(RetryKind.THROTTLED, retry_after)
-        if status >= 500 and idempotent:
-            return state.next_delay(RetryKind.TRANSIENT, retry_after)
-        return None
-
-    def _error(self, response: httpx.Response, method: str, path: str) -> GitLabError:
+    def _error(
+        self, response: httpx.Response, method: str, path: str, *, extra: str = ""
+    ) -> GitLabError:
         status = response.status_code
         said = _message(response)
         text = f"GitLab answered {status} to {method} {path}"
         if said:
             text += f": {said}"
-        if status in _HINTS:
-            text += f" ({_HINTS[status]})"
+        hint = extra or _HINTS.get(status, "")
+        if hint:
+            text += f" ({hint})"
         return GitLabError(self._redact(text), method=method, path=path, status=status)
-
-    def _redact(self, text: str) -> str:
-        return redact(text, self._token.reveal())
 
 
 def _project(project: str) -> str:
