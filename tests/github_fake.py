@@ -21,10 +21,11 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
+
+from fake_http import JsonHandler, Loopback
 
 MAX_COMMENT_CHARS = 65_536
 BOT_LOGIN = "github-actions[bot]"
@@ -68,23 +69,12 @@ class FakeGitHub:
         self._ids = itertools.count(1001)
         self._injected: deque[_Injected] = deque()
         self._delete_after_listing: set[int] = set()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._loopback = Loopback()
 
     # -- lifecycle -------------------------------------------------------------------------
 
     def __enter__(self) -> FakeGitHub:
-        fake = self
-
-        class Handler(_Handler):
-            github = fake
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), daemon=True
-        )
-        self._thread.start()
+        self._loopback.start(_Handler, github=self)
         return self
 
     def __exit__(
@@ -93,16 +83,11 @@ class FakeGitHub:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        assert self._server is not None and self._thread is not None
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        self._loopback.stop()
 
     @property
     def api_url(self) -> str:
-        assert self._server is not None, "use FakeGitHub as a context manager"
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self._loopback.origin
 
     # -- state set-up ----------------------------------------------------------------------
 
@@ -229,27 +214,16 @@ class FakeGitHub:
             return self._injected.popleft() if self._injected else None
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonHandler):
     github: FakeGitHub
     protocol_version = "HTTP/1.1"
+    content_type = "application/json; charset=utf-8"
+    extra_headers: ClassVar[dict[str, str]] = {"X-GitHub-Request-Id": "FAKE:0001"}
 
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        self._handle("GET")
-
-    def do_POST(self) -> None:
-        self._handle("POST")
-
-    def do_PATCH(self) -> None:
-        self._handle("PATCH")
-
-    def _handle(self, method: str) -> None:
+    def handle_method(self, method: str) -> None:
         parts = urlsplit(self.path)
         query = parse_qs(parts.query)
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
+        raw = self.read_body()
         try:
             body = json.loads(raw) if raw else None
         except ValueError:
@@ -464,15 +438,7 @@ class _Handler(BaseHTTPRequestHandler):
         if lost is not None:
             self._lost = None
             status, payload, headers = lost.status, lost.body, lost.headers
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("X-GitHub-Request-Id", "FAKE:0001")
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
+        self.send_json(status, payload, headers)
 
 
 def _all(fake: FakeGitHub, repository: str) -> list[dict[str, Any]]:

@@ -13,10 +13,11 @@ import itertools
 import json
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from fake_http import JsonHandler, Loopback
 
 BOT = "project_42_bot_scorecards"
 
@@ -43,17 +44,10 @@ class FakeGitLab:
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
         self._ids = itertools.count(5001)
-        self._server: ThreadingHTTPServer | None = None
+        self._loopback = Loopback()
 
     def __enter__(self) -> FakeGitLab:
-        fake = self
-
-        class Handler(_Handler):
-            gitlab = fake
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
+        self._loopback.start(_Handler, gitlab=self)
         return self
 
     def __exit__(
@@ -62,14 +56,11 @@ class FakeGitLab:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        assert self._server is not None
-        self._server.shutdown()
-        self._server.server_close()
+        self._loopback.stop()
 
     @property
     def api_url(self) -> str:
-        assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}/api/v4"
+        return f"{self._loopback.origin}/api/v4"
 
     def add_note(self, project: str, iid: int, body: str, author: str) -> dict[str, Any]:
         note = {"id": next(self._ids), "body": body, "author": {"username": author}}
@@ -88,37 +79,15 @@ class FakeGitLab:
         return [r for r in self.requests if r.method in ("POST", "PUT")]
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonHandler):
     gitlab: FakeGitLab
 
-    def log_message(self, format: str, *args: Any) -> None:
-        return
-
-    def do_GET(self) -> None:
-        self._handle("GET")
-
-    def do_POST(self) -> None:
-        self._handle("POST")
-
-    def do_PUT(self) -> None:
-        self._handle("PUT")
-
-    def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
-
-    def _handle(self, method: str) -> None:
+    def handle_method(self, method: str) -> None:
         fake = self.gitlab
         split = urlsplit(self.path)
         query = parse_qs(split.query)
-        length = int(self.headers.get("Content-Length") or 0)
-        body = json.loads(self.rfile.read(length)) if length else None
+        raw = self.read_body()
+        body = json.loads(raw) if raw else None
         private = self.headers.get("PRIVATE-TOKEN")
         job = self.headers.get("JOB-TOKEN")
         headers = {
@@ -128,13 +97,13 @@ class _Handler(BaseHTTPRequestHandler):
             fake.requests.append(Recorded(method, split.path, headers))
             if fake.failures:
                 status = fake.failures.pop(0)
-                self._send(status, {"message": "injected"}, {"Retry-After": "0"})
+                self.send_json(status, {"message": "injected"}, {"Retry-After": "0"})
                 return
         if private != fake.token and job != fake.job_token:
-            self._send(401, {"message": "401 Unauthorized"})
+            self.send_json(401, {"message": "401 Unauthorized"})
             return
         if job == fake.job_token and private is None and method != "GET":
-            self._send(403, {"message": "403 Forbidden"})
+            self.send_json(403, {"message": "403 Forbidden"})
             return
         parts = [unquote(p) for p in split.path.removeprefix("/api/v4/").split("/")]
         with fake._lock:
@@ -143,7 +112,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _route(self, method: str, parts: list[str], query: dict[str, list[str]], body: Any) -> None:
         fake = self.gitlab
         if parts == ["user"] and method == "GET":
-            self._send(200, {"username": fake.username})
+            self.send_json(200, {"username": fake.username})
             return
         if len(parts) >= 5 and parts[0] == "projects" and parts[2] == "merge_requests":
             key = (parts[1], int(parts[3]))
@@ -153,30 +122,30 @@ class _Handler(BaseHTTPRequestHandler):
                 page = int(query.get("page", ["1"])[0])
                 chunk = notes[(page - 1) * per_page : page * per_page]
                 more = len(notes) > page * per_page
-                self._send(200, chunk, {"X-Next-Page": str(page + 1) if more else ""})
+                self.send_json(200, chunk, {"X-Next-Page": str(page + 1) if more else ""})
                 return
             if len(parts) == 5 and method == "POST":
                 note = fake.add_note(parts[1], key[1], body["body"], fake.username)
-                self._send(201, note)
+                self.send_json(201, note)
                 return
             if len(parts) == 6 and method == "PUT":
                 for note in notes:
                     if note["id"] == int(parts[5]):
                         note["body"] = body["body"]
-                        self._send(200, note)
+                        self.send_json(200, note)
                         return
-                self._send(404, {"message": "404 Not found"})
+                self.send_json(404, {"message": "404 Not found"})
                 return
         if (
             len(parts) == 6
             and parts[2:4] == ["repository", "commits"]
             and parts[5] == ("merge_requests")
         ):
-            key = (parts[1], parts[4])
-            if fake.unlinked.get(key, 0) > 0:
-                fake.unlinked[key] -= 1
-                self._send(200, [])
+            commit = (parts[1], parts[4])
+            if fake.unlinked.get(commit, 0) > 0:
+                fake.unlinked[commit] -= 1
+                self.send_json(200, [])
                 return
-            self._send(200, fake.merge_requests.get(key, []))
+            self.send_json(200, fake.merge_requests.get(commit, []))
             return
-        self._send(404, {"message": "404 Not found"})
+        self.send_json(404, {"message": "404 Not found"})
