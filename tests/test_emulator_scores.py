@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from scorecards_sync.emulator import ENTITIES, Emulator
-from scorecards_sync.emulator.catalog import evaluate, find_entity, passes
+from scorecards_sync.emulator.catalog import DEFAULT_CATALOG, evaluate, passes
 
 DATA = Path(__file__).resolve().parent / "data" / "emulator"
 LADDER = "emulator-ladder"
@@ -94,7 +94,7 @@ def test_a_level_needs_every_rule_of_it_and_below(emu: Emulator) -> None:
         },
         "rules": [],
     }
-    entity = find_entity("checkout")
+    entity = DEFAULT_CATALOG.find("checkout")
     assert entity is not None
     passing = [f"id-{n}" for n in range(200) if passes(entity, f"id-{n}")]
     failing = [f"id-{n}" for n in range(200) if not passes(entity, f"id-{n}")]
@@ -146,7 +146,7 @@ def test_badge_is_shields_markdown(client: httpx.Client) -> None:
     value = response.json()["value"]
     assert value.startswith("[![Emulator Ladder](https://img.shields.io/badge/Emulator%20Ladder-")
     assert value.endswith(f"(https://app.getcortexapp.com/admin/scorecards/{LADDER})")
-    entity = find_entity("checkout")
+    entity = DEFAULT_CATALOG.find("checkout")
     assert entity is not None
     by_id = client.get(f"/api/v1/scorecards/{LADDER}/entity/{entity.id}/badge")
     assert by_id.json() == response.json()

@@ -129,15 +129,6 @@ class Catalog:
 DEFAULT_CATALOG = Catalog(ENTITIES)
 
 
-def find_entity(tag_or_id: str) -> Entity | None:
-    return DEFAULT_CATALOG.find(tag_or_id)
-
-
-def custom_entity_types() -> list[str]:
-    """Entity types of the default catalog beyond Cortex's built-in ones."""
-    return DEFAULT_CATALOG.custom_entity_types()
-
-
 def in_scope(entity: Entity, scope: Any) -> bool:
     """Does `scope` (a descriptor filter, current or legacy shape) select `entity`?"""
     if not isinstance(scope, Mapping):
@@ -158,10 +149,6 @@ def _include_exclude(value: Any, have: Collection[str]) -> bool:
     if isinstance(include, list) and include and not any(str(i) in have for i in include):
         return False
     return not (isinstance(exclude, list) and any(str(e) in have for e in exclude))
-
-
-def entities_in_scope(stored: Mapping[str, Any]) -> list[Entity]:
-    return DEFAULT_CATALOG.entities_in_scope(stored)
 
 
 def passes(entity: Entity, identifier: str) -> bool:
