@@ -5,11 +5,7 @@ rule identifiers assigned, keys in Cortex's order); `descriptor_yaml` writes it
 the way `GET .../descriptor` does; `scorecard_json` gives the lossy JSON of
 `GET /api/v1/scorecards/{tag}`.
 
-Cortex writes YAML with Jackson over SnakeYAML (a port of PyYAML's emitter), so
-PyYAML's emitter with Jackson's choices reproduces its layout: block style,
-list items at their parent key's indent, literal blocks for multi-line
-strings, plain scalars folded near 80 columns, double quotes where quoting is
-needed (so colors come out as "#D7AC58"), no trailing newline.
+The YAML itself, Jackson's layout and quoting, is `served_yaml.py`'s.
 
 Choices where the real service is not known exactly (easy to change here):
 - A rule posted without a filter is served without one. DESIGN.md reports
@@ -29,8 +25,6 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import yaml
-
 from scorecards_sync.descriptor import (
     LEVEL_KEY_ORDER,
     RULE_KEY_ORDER,
@@ -38,6 +32,8 @@ from scorecards_sync.descriptor import (
     rule_identifier,
     with_defaults,
 )
+from scorecards_sync.emulator.served_yaml import descriptor_yaml as descriptor_yaml
+from scorecards_sync.emulator.served_yaml import jackson_quotes as jackson_quotes
 
 _NESTED_KEY_ORDER: Mapping[str, tuple[str, ...]] = {
     "notifications": ("enabled", "scoreDropNotificationsEnabled"),
@@ -154,106 +150,6 @@ def _ordered_descriptor(data: Mapping[str, Any]) -> dict[str, Any]:
     if "filter" in result:
         result["filter"] = _ordered_filter(result["filter"])
     return result
-
-
-# --- YAML ---------------------------------------------------------------------------------
-
-
-class _JacksonLikeEmitter(yaml.emitter.Emitter):
-    def choose_scalar_style(self) -> str:
-        style: str = super().choose_scalar_style()
-        # Jackson quotes with double quotes whenever a plain scalar will not do.
-        return '"' if style == "'" else style
-
-
-class _Resolver(yaml.resolver.Resolver):
-    """YAML 1.1 resolution without timestamps: Jackson does not quote date-like strings."""
-
-
-_Resolver.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
-}
-
-
-class _Dumper(
-    _JacksonLikeEmitter,
-    yaml.serializer.Serializer,
-    yaml.representer.SafeRepresenter,
-    _Resolver,
-):
-    def __init__(self, stream: Any, **kwargs: Any) -> None:
-        _JacksonLikeEmitter.__init__(
-            self,
-            stream,
-            width=kwargs.get("width"),
-            allow_unicode=kwargs.get("allow_unicode"),
-        )
-        yaml.serializer.Serializer.__init__(self)
-        yaml.representer.SafeRepresenter.__init__(
-            self, default_flow_style=False, sort_keys=kwargs.get("sort_keys", False)
-        )
-        _Resolver.__init__(self)
-
-
-def jackson_quotes(value: str) -> bool:
-    """Whether Jackson's YAML writer double-quotes `value` (its `StringQuotingChecker`).
-
-    With MINIMIZE_QUOTES, Jackson writes a multi-line string as a literal block, and
-    double-quotes a one-line string that holds `[`, `]`, `{`, `}` or `,` anywhere, a
-    `#` after a space or tab, or a `:` before one (cortexapps/learn-cortex,
-    `learn-linux-shell-iterm2` export: the expression `... types = ["LEARN_CORTEX"])...`
-    is double-quoted where PyYAML alone would write it plain). A multi-line string
-    that a literal block cannot hold (a line ending in a space) falls back to double
-    quotes in the emitter, as its failure message shows.
-    """
-    for index, char in enumerate(value):
-        if char in "[]{},":
-            return True
-        if char == "#" and index > 0 and value[index - 1] in " \t":
-            return True
-        if char == ":" and index + 1 < len(value) and value[index + 1] in " \t":
-            return True
-    return False
-
-
-def _represent_str(dumper: yaml.representer.SafeRepresenter, value: str) -> yaml.ScalarNode:
-    if "\n" in value:
-        style: str | None = "|"
-    elif jackson_quotes(value):
-        style = '"'
-    else:
-        style = None  # plain where YAML allows it, else double-quoted (_JacksonLikeEmitter)
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-_Dumper.add_representer(str, _represent_str)
-
-
-def descriptor_yaml(stored: Mapping[str, Any]) -> str:
-    """The body of `GET /api/v1/scorecards/{tag}/descriptor` for a stored descriptor."""
-    text: str = yaml.dump(
-        dict(stored),
-        Dumper=_Dumper,
-        sort_keys=False,
-        allow_unicode=True,
-        width=80,
-    )
-    # Cortex serves no final newline; keep it only where it belongs to the last value.
-    last = _last_scalar(stored)
-    if isinstance(last, str) and last.endswith("\n") and "\n" in last:
-        return text
-    return text.removesuffix("\n")
-
-
-def _last_scalar(value: Any) -> Any:
-    while True:
-        if isinstance(value, Mapping) and value:
-            value = list(value.values())[-1]
-        elif isinstance(value, list) and value:
-            value = value[-1]
-        else:
-            return value
 
 
 # --- JSON (GET /api/v1/scorecards/{tag}) -------------------------------------------------
