@@ -59,10 +59,6 @@ def visible(char: str) -> str:
     return f"\\U{code:08x}"
 
 
-def has_unsafe(text: str) -> bool:
-    return UNSAFE.search(text) is not None
-
-
 def one_line(text: str) -> str:
     """`text` on one line, every control, separator, bidi or invisible character escaped."""
     return UNSAFE.sub(lambda m: visible(m.group()), text)

@@ -32,7 +32,7 @@ from scorecards_sync.problems import Problem, Severity
 from scorecards_sync.render import plan_renderer
 from scorecards_sync.render.problems import render_json, render_text
 from scorecards_sync.render.results import JsonResults, TextResults
-from scorecards_sync.safe_text import has_unsafe, one_line, terminal_output
+from scorecards_sync.safe_text import UNSAFE, one_line, terminal_output
 
 ENV_NAMES = ("CORTEX_API_KEY", "CORTEX_API_KEY_FILE", "CORTEX_BASE_URL", "GITHUB_OUTPUT")
 # Raw characters that must never reach a terminal from untrusted text.
@@ -125,7 +125,7 @@ def test_a_problem_stays_on_its_line_with_its_position() -> None:
 def test_terminal_output_keeps_only_the_tools_colours() -> None:
     assert terminal_output("\x1b[1;32mok\x1b[0m\tx\n") == "\x1b[1;32mok\x1b[0m\tx\n"
     assert terminal_output("\x1b]0;t\x07\x1b[2J\r\u202e") == "\\x1b]0;t\\x07\\x1b[2J\\r\\u202e"
-    assert not has_unsafe(one_line(HOSTILE))
+    assert not UNSAFE.search(one_line(HOSTILE))
 
 
 def test_validate_keeps_each_error_on_its_line(workdir: Path) -> None:

@@ -114,16 +114,6 @@ def verdict_summary(change: Change) -> str | None:
     return f"Cortex rejects it (dry run): {detail}"
 
 
-def change_headline(change: Change) -> str:
-    """What a change is about in a few words: path, reason, rename."""
-    parts = []
-    if change.path:
-        parts.append(change.path)
-    if change.reason:
-        parts.append(change.reason)
-    return one_line(" · ".join(parts))
-
-
 ACTION_WORDS = {
     Action.CREATE: "create",
     Action.UPDATE: "update",
