@@ -29,6 +29,11 @@ def add_paths_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def paths_of(args: argparse.Namespace, settings: Settings) -> list[str]:
+    """The PATH arguments, else the configured paths."""
+    return list(args.paths) or list(settings.paths)
+
+
 def add_settings_options(parser: argparse.ArgumentParser, *, concurrency: bool = True) -> None:
     group = parser.add_argument_group("settings (override the environment and the config file)")
     group.add_argument(

@@ -19,6 +19,7 @@ from scorecards_sync.applier import apply_plan
 from scorecards_sync.commands.common import (
     add_paths_argument,
     add_settings_options,
+    paths_of,
     report_problems,
     settings_from_args,
     use_color,
@@ -89,7 +90,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, console: Console) -> int:
     settings = settings_from_args(args)
-    paths = list(args.paths) or list(settings.paths)
+    paths = paths_of(args, settings)
     since = _since(args, settings, paths)
     source = load_source(paths, since.base if since else None)
     report_problems(console, source.problems, source.files)

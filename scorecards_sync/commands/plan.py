@@ -20,6 +20,7 @@ from scorecards_sync.commands.common import (
     add_paths_argument,
     add_prune_option,
     add_settings_options,
+    paths_of,
     report_problems,
     report_warnings_briefly,
     settings_from_args,
@@ -253,7 +254,7 @@ def make_checked_plan(
 
     Deletions are computed since `since.base` when given (a record), else since `--base`.
     """
-    paths = plan_paths(args, settings)
+    paths = paths_of(args, settings)
     # As `validate` says it: a configured folder that does not exist is named with its origin.
     hint = "" if args.paths else paths_origin(settings.source("paths"))
     base = since.base if since is not None else args.base
@@ -276,10 +277,6 @@ def make_checked_plan(
     return planned
 
 
-def plan_paths(args: argparse.Namespace, settings: Settings) -> list[str]:
-    return list(args.paths) or list(settings.paths)
-
-
 def read_since(
     args: argparse.Namespace, settings: Settings, console: Console, *, for_apply: bool
 ) -> Since | None:
@@ -289,7 +286,7 @@ def read_since(
     since = since_record(
         Path(args.record),
         target=target_of(settings),
-        paths=plan_paths(args, settings),
+        paths=paths_of(args, settings),
         fallback=args.base,
         refuse_other_target=for_apply,
     )
