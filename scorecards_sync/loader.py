@@ -340,10 +340,20 @@ def _parse(text: str) -> _Builder:
             root.start_mark.column + 1,
             "top-level-not-mapping",
         )
-    _check_expansion(root)
+    if _may_expand_past_bounds(text):
+        _check_expansion(root)
     builder = _Builder()
     builder.data = builder.build(root, ())
     return builder
+
+
+def _may_expand_past_bounds(text: str) -> bool:
+    """Whether the document in `text` could hold more values or characters than the bounds
+    allow. Without an anchor (`&`) there is no alias, and every value is written out: one
+    takes at least one character of the text (a `-`, a `,` or a `:` comes with each), so
+    a text shorter than half the bound on values holds fewer values, and fewer characters
+    than the bound on characters. Most descriptors are such texts: they skip the pass."""
+    return "&" in text or len(text) >= min(MAX_NODES, MAX_EXPANDED_CHARS) // 2
 
 
 def _check_expansion(root: yaml.Node) -> None:

@@ -175,6 +175,33 @@ def test_an_alias_bomb_is_refused_before_any_value_is_built(
     assert built == []
 
 
+def test_an_anchor_free_text_past_the_bound_on_values_is_refused_before_building(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Texts without an anchor skip the pass over the nodes only when too short to hold
+    # that many values: this one is long enough, and is refused by the pass.
+    raw = ("tag: t\nname: n\nrules: [" + "0, " * loader.MAX_NODES + "0]\n").encode()
+    built: list[object] = []
+    build = loader._Builder.build
+
+    def counting_build(self: loader._Builder, node: yaml.Node, pointer: Pointer) -> Any:
+        built.append(pointer)
+        return build(self, node, pointer)
+
+    monkeypatch.setattr(loader._Builder, "build", counting_build)
+    message, line, column, code = _refused(raw)
+    assert code == "too-many-nodes"
+    assert "more than 200,000 values" in message
+    assert (line, column) == (3, 8)
+    assert built == []
+
+
+def test_only_long_texts_or_texts_with_an_anchor_need_the_pass_over_the_nodes() -> None:
+    assert not loader._may_expand_past_bounds("tag: t\nname: n\nrules: [1, 2, 3]\n")
+    assert loader._may_expand_past_bounds("tag: t\nname: &n n\n")
+    assert loader._may_expand_past_bounds("[" + "0," * 50_000 + "]")
+
+
 def test_deep_nesting_is_refused() -> None:
     depth = MAX_DEPTH + 5
     message, line, _, code = _refused(f"tag: t\nname: {'[' * depth}{']' * depth}\n".encode())
