@@ -268,16 +268,17 @@ def _undecidable_service_default(wanted: Mapping[str, Any], live: Mapping[str, A
 
 
 def remaining_differences(
-    tag: str, desired_yaml: str, live_text: str
+    tag: str, desired_yaml: str, live_text: str, desired_data: dict[str, Any] | None = None
 ) -> tuple[tuple[FieldChange, ...], tuple[RuleChange, ...]]:
     """What still differs between a descriptor that was sent and what Cortex serves now,
     compared as a plan compares them (`((), ())` when it converged).
 
     This is how an apply verifies its writes: a difference here is a phantom diff (the
     next plan would show it again) or a normalization Cortex does that this tool does
-    not know yet.
+    not know yet. `desired_data` is `desired_yaml` already parsed, if the caller has it.
     """
-    change = _compare(Desired(tag, "", parse_live(tag, desired_yaml), desired_yaml), live_text)
+    data = parse_live(tag, desired_yaml) if desired_data is None else desired_data
+    change = _compare(Desired(tag, "", data, desired_yaml), live_text)
     return change.fields, change.rules
 
 

@@ -259,6 +259,8 @@ class RepositoryPlan:
     - `rejected`: the tags of the descriptors Cortex's dry run rejected.
     - `impacts`: with `impact`, the score impact of each update, by tag;
       `impact_skipped` says why there is none (a key that may not read scores).
+    - `desired`: the repository's descriptors the plan was made from, already parsed,
+      by tag (an apply's verification compares with them rather than parse them again).
     """
 
     plan: Plan
@@ -266,6 +268,7 @@ class RepositoryPlan:
     server_check_skipped: str | None = None
     impacts: Mapping[str, Impact] = field(default_factory=dict)
     impact_skipped: str | None = None
+    desired: Mapping[str, Desired] = field(default_factory=dict, repr=False)
 
     @property
     def rejected(self) -> tuple[str, ...]:
@@ -330,6 +333,7 @@ def plan_repository(
         skipped,
         impacts.by_tag,
         impacts.skipped,
+        {want.tag: want for want in desired},
     )
 
 
@@ -386,13 +390,21 @@ def already_applied(plan: Plan, client: CortexClient) -> bool:
 NOT_CONVERGED = "not converged"
 
 
-def verify_applied(plan: Plan, result: ApplyResult, client: CortexClient) -> ApplyResult:
+def verify_applied(
+    plan: Plan,
+    result: ApplyResult,
+    client: CortexClient,
+    parsed: Mapping[str, Desired] | None = None,
+) -> ApplyResult:
     """`result`, each create and update written re-read from Cortex and compared with the
     descriptor sent, as a plan compares them: `verified`, or not and what still differs.
 
     A dry run wrote nothing, and a change that failed or was skipped has nothing to
-    check: their outcomes are returned as they were.
+    check: their outcomes are returned as they were. `parsed` holds descriptors already
+    parsed, by tag (`RepositoryPlan.desired`): one whose text is the text sent is not
+    parsed again.
     """
+    parsed = parsed or {}
     sent = {c.tag: c.desired_yaml for c in plan.actionable if c.desired_yaml is not None}
     written = [
         o for o in result.outcomes if o.is_write and o.status is Status.DONE and o.tag in sent
@@ -414,7 +426,9 @@ def verify_applied(plan: Plan, result: ApplyResult, client: CortexClient) -> App
             checked[outcome.tag] = outcome.checked(False)
             logger.warning("%s: %s, absent from Cortex after the write", outcome.tag, NOT_CONVERGED)
             continue
-        fields, rules = remaining_differences(outcome.tag, sent[outcome.tag] or "", text)
+        known = parsed.get(outcome.tag)
+        data = known.data if known is not None and known.yaml_text == sent[outcome.tag] else None
+        fields, rules = remaining_differences(outcome.tag, sent[outcome.tag] or "", text, data)
         converged = not fields and not rules
         checked[outcome.tag] = outcome.checked(converged, fields, rules)
         if not converged:

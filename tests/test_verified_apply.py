@@ -17,7 +17,7 @@ from scorecards_sync.applier import apply_plan
 from scorecards_sync.cortex.client import CortexClient
 from scorecards_sync.emulator import Emulator, Faults
 from scorecards_sync.emulator.faults import DIVERGED_SUFFIX
-from scorecards_sync.planner import Desired, make_plan
+from scorecards_sync.planner import Desired, make_plan, parse_live
 from scorecards_sync.workflow import verify_applied
 
 KEY = "verified-apply-test-key"
@@ -136,3 +136,21 @@ def test_a_scorecard_gone_when_read_back_is_not_converged(emulator: Emulator) ->
         checked = verify_applied(plan, result, client)
     (outcome,) = checked.outcomes
     assert outcome.verified is False and not checked.ok
+
+
+def test_what_is_compared_is_the_parsed_descriptor_when_its_text_is_the_one_sent(
+    emulator: Emulator,
+) -> None:
+    # `apply` hands verification the descriptors it parsed while planning, so as not to
+    # parse each again: used only when its text is the text sent.
+    text = rule_card("card-a")
+    plan = make_plan([Desired("card-a", "card-a.yaml", parse_live("card-a", text), text)], {})
+    other = parse_live("card-a", text) | {"name": "Not what was sent"}
+    with _client(emulator) as client:
+        result = apply_plan(plan, client)
+        same_text = {"card-a": Desired("card-a", "card-a.yaml", other, text)}
+        edited = {"card-a": Desired("card-a", "card-a.yaml", other, text + "# edited\n")}
+        compared_with_parsed = verify_applied(plan, result, client, same_text)
+        compared_with_sent = verify_applied(plan, result, client, edited)
+    assert [o.verified for o in compared_with_parsed.outcomes] == [False]
+    assert [o.verified for o in compared_with_sent.outcomes] == [True]

@@ -20,6 +20,7 @@ import argparse
 import datetime
 import shlex
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from scorecards_sync.applier import ApplyResult, apply_plan, check_fresh, touched_tags
@@ -32,6 +33,7 @@ from scorecards_sync.cortex.client import CortexClient
 from scorecards_sync.errors import PlanError, StalePlan, UsageError
 from scorecards_sync.plan import Action, Plan, check_safety
 from scorecards_sync.planfile import read_plan
+from scorecards_sync.planner import Desired
 from scorecards_sync.record import Record, Since, write_record
 from scorecards_sync.render import plan_renderer
 from scorecards_sync.render.results import JsonResults, TextResults
@@ -116,7 +118,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if not args.auto_approve and not args.dry_run and not _confirmed(console):
         return EXIT_ERROR
     with open_client(settings) as client:
-        code = _apply(plan, client, settings, args, console)
+        code = _apply(plan, client, settings, args, console, parsed=planned.desired)
     if code == EXIT_OK:
         _record(since, plan, settings, args, console)
     return code
@@ -217,13 +219,15 @@ def _apply(
     settings: Settings,
     args: argparse.Namespace,
     console: Console,
+    *,
+    parsed: Mapping[str, Desired] | None = None,
 ) -> int:
     with stop_on_interrupt(console, client.interrupt) as stop:
         result = apply_plan(
             plan, client, dry_run=args.dry_run, concurrency=settings.concurrency, stop=stop
         )
     if not args.no_verify and not result.interrupted:
-        result = verify_applied(plan, result, client)
+        result = verify_applied(plan, result, client, parsed)
     if args.format == "json":
         console.out(JsonResults().render(result))
     else:
