@@ -140,15 +140,15 @@ def libyaml_text(stored: Mapping[str, Any]) -> str | None:
     outside what the two are known to write alike, or without libyaml."""
     if _CEmitter is None:
         return None
-    data = dict(stored)
-    styles = _libyaml_styles(data)
-    if styles is None:
+    try:
+        node = _Nodes().mapping(dict(stored), 0, 0)
+    except _OutsideTheProvenShapes:
         return None
     stream = io.StringIO()
-    dumper = _LibyamlDumper(stream, styles)
+    dumper = _LibyamlDumper(stream)
     try:
         dumper.open()
-        dumper.represent(data)
+        dumper.serialize(node)
         dumper.close()
     finally:
         dumper.dispose()
@@ -171,19 +171,12 @@ def _last_scalar(value: Any) -> Any:
 _LibyamlBase: Any = _CEmitter if _CEmitter is not None else yaml.emitter.Emitter
 
 
-class _LibyamlDumper(_LibyamlBase, yaml.representer.SafeRepresenter, _Resolver):  # type: ignore[misc]
-    def __init__(self, stream: Any, styles: Mapping[str, str | None]) -> None:
+class _LibyamlDumper(_LibyamlBase, _Resolver):  # type: ignore[misc]
+    """libyaml's emitter, given the nodes (`_Nodes`) rather than the data to represent."""
+
+    def __init__(self, stream: Any) -> None:
         _LibyamlBase.__init__(self, stream, width=WIDTH, allow_unicode=True)
-        yaml.representer.SafeRepresenter.__init__(self, default_flow_style=False, sort_keys=False)
         _Resolver.__init__(self)
-        self.styles = styles
-
-
-def _represent_decided(dumper: _LibyamlDumper, value: str) -> yaml.ScalarNode:
-    return dumper.represent_scalar(_STR, value, style=dumper.styles[value])
-
-
-_LibyamlDumper.add_representer(str, _represent_decided)
 
 
 # Characters both emitters write as they are, in plain scalars and literal blocks: printable
@@ -207,66 +200,73 @@ class _OutsideTheProvenShapes(Exception):
     pass
 
 
-def _libyaml_styles(data: dict[str, Any]) -> dict[str, str | None] | None:
-    """The style of every string in `data` as the pure-Python writer would choose it (None:
-    plain), or None when `data` holds something libyaml may write differently."""
-    styles: dict[str, str | None] = {}
-    seen: set[int] = set()
-    try:
-        _plan_mapping(data, 0, styles, seen, 0)
-    except _OutsideTheProvenShapes:
-        return None
-    return styles
+_MAP, _SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+_BOOL, _INT, _NULL = (f"tag:yaml.org,2002:{kind}" for kind in ("bool", "int", "null"))
+# PyYAML's way of writing a float (`.inf`, `1.0e+20`), borrowed: it keeps no state for it.
+_FLOATS = yaml.representer.SafeRepresenter()
 
 
-def _plan_mapping(
-    mapping: dict[str, Any], indent: int, styles: dict[str, str | None], seen: set[int], depth: int
-) -> None:
-    _enter(mapping, seen, depth)
-    for key, value in mapping.items():
-        if type(key) is not str or len(key) > _MAX_KEY or _style(key, styles) is not None:
+class _Nodes:
+    """The nodes PyYAML's representer makes of a descriptor, each string's style decided as
+    the pure-Python writer decides it; `_OutsideTheProvenShapes` for anything else.
+
+    `indent` is the column of a mapping's keys or of a sequence's dashes (a sequence under a
+    key is not indented, as in Cortex's exports); `column`, where a scalar value begins."""
+
+    def __init__(self) -> None:
+        self.styles: dict[str, str | None] = {}
+        self.seen: set[int] = set()
+
+    def mapping(self, mapping: dict[str, Any], indent: int, depth: int) -> yaml.MappingNode:
+        self._enter(mapping, depth)
+        pairs = []
+        for key, value in mapping.items():
+            if type(key) is not str or len(key) > _MAX_KEY or _style(key, self.styles) is not None:
+                raise _OutsideTheProvenShapes
+            pairs.append(
+                (
+                    yaml.ScalarNode(_STR, key),
+                    self.value(value, indent, indent + len(key) + 2, depth),
+                )
+            )
+        return yaml.MappingNode(_MAP, pairs, flow_style=False)
+
+    def sequence(self, sequence: list[Any], indent: int, depth: int) -> yaml.SequenceNode:
+        self._enter(sequence, depth)
+        items = []
+        for item in sequence:
+            if type(item) is list and item:
+                raise _OutsideTheProvenShapes  # `- - item`: not needed, not proven
+            items.append(self.value(item, indent, indent + 2, depth))
+        return yaml.SequenceNode(_SEQ, items, flow_style=False)
+
+    def value(self, value: Any, indent: int, column: int, depth: int) -> yaml.Node:
+        kind = type(value)
+        if kind is str:
+            style = _style(value, self.styles)
+            if style == '"' and column + _escaped_length(value) + 2 > WIDTH:
+                raise _OutsideTheProvenShapes  # a double-quoted string the writers may fold
+            return yaml.ScalarNode(_STR, value, style=style)
+        if kind is dict:
+            return self.mapping(value, indent + 2, depth + 1)
+        if kind is list:
+            return self.sequence(value, indent, depth + 1)
+        if kind is bool:
+            return yaml.ScalarNode(_BOOL, "true" if value else "false")
+        if kind is int:
+            return yaml.ScalarNode(_INT, str(value))
+        if kind is float:
+            node: yaml.Node = _FLOATS.represent_float(value)
+            return node
+        if value is None:
+            return yaml.ScalarNode(_NULL, "null")
+        raise _OutsideTheProvenShapes
+
+    def _enter(self, container: Any, depth: int) -> None:
+        # A container met twice would be written as an anchor and an alias: not proven.
+        if depth > _MAX_DEPTH or id(container) in self.seen:
             raise _OutsideTheProvenShapes
-        _plan_value(value, indent, indent + len(key) + 2, styles, seen, depth)
-
-
-def _plan_sequence(
-    sequence: list[Any], indent: int, styles: dict[str, str | None], seen: set[int], depth: int
-) -> None:
-    _enter(sequence, seen, depth)
-    for item in sequence:
-        if type(item) is list and item:
-            raise _OutsideTheProvenShapes  # `- - item`: not needed, not proven
-        _plan_value(item, indent + 2, indent + 2, styles, seen, depth)
-
-
-def _plan_value(
-    value: Any,
-    indent: int,
-    column: int,
-    styles: dict[str, str | None],
-    seen: set[int],
-    depth: int,
-) -> None:
-    """`value` written at `column` (a scalar, `{}` or `[]`), or below a key at `indent`."""
-    kind = type(value)
-    if kind is str:
-        if _style(value, styles) == '"' and column + _escaped_length(value) + 2 > WIDTH:
-            raise _OutsideTheProvenShapes  # a double-quoted string the writers may fold
-    elif kind is dict:
-        if value:
-            _plan_mapping(value, indent + 2, styles, seen, depth + 1)
-    elif kind is list:
-        if value:
-            _plan_sequence(value, indent, styles, seen, depth + 1)
-    elif value is not None and kind not in (bool, int, float):
-        raise _OutsideTheProvenShapes
-
-
-def _enter(container: Any, seen: set[int], depth: int) -> None:
-    # A container met twice would be written as an anchor and an alias: not proven.
-    if depth > _MAX_DEPTH or id(container) in seen:
-        raise _OutsideTheProvenShapes
-    seen.add(id(container))
+        self.seen.add(id(container))
 
 
 def _style(value: str, styles: dict[str, str | None]) -> str | None:
