@@ -7,26 +7,16 @@ delete, both sides changed, in sync; and `--heal`.
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import httpx
 import pytest
 from cli_runner import enter_workdir, rule_card, run_cli
+from git_repo import commit, git, init_repo
 
 from scorecards_sync.emulator import Emulator
 
 CARDS = ("card-edit", "card-gone", "card-pending", "card-retired", "card-both", "card-sync")
-
-
-def git(repo: Path, *args: str) -> str:
-    done = subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True)
-    return done.stdout.strip()
-
-
-def commit(repo: Path, message: str) -> None:
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", message)
 
 
 def emulator(repo: Path) -> Emulator:
@@ -44,9 +34,7 @@ def delete_live(repo: Path, tag: str) -> None:
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     enter_workdir(tmp_path, monkeypatch, prefixes=("SCORECARDS_SYNC_", "CORTEX_", "GITHUB_"))
-    git(tmp_path, "init", "-q", "-b", "main")
-    git(tmp_path, "config", "user.email", "test@example.invalid")
-    git(tmp_path, "config", "user.name", "Test")
+    init_repo(tmp_path)
     (tmp_path / ".scorecards-sync.yaml").write_text(
         'paths: [cards]\nmanaged: ["card-*"]\n', encoding="utf-8"
     )

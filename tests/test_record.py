@@ -7,11 +7,11 @@ threshold, a failure) is planned again by the next run, and happens once allowed
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 from cli_runner import enter_workdir, rule_card, run_cli
+from git_repo import commit, git, init_repo
 
 from scorecards_sync.emulator import Emulator, Faults
 from scorecards_sync.errors import RecordError
@@ -20,23 +20,10 @@ from scorecards_sync.record import Record, read_record, write_record
 TAGS = [f"card-{i}" for i in range(4)]
 
 
-def git(repo: Path, *args: str) -> str:
-    done = subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True)
-    return done.stdout.strip()
-
-
-def commit(repo: Path, message: str) -> str:
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "--allow-empty", "-m", message)
-    return git(repo, "rev-parse", "HEAD")
-
-
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     enter_workdir(tmp_path, monkeypatch, prefixes=("SCORECARDS_SYNC_", "CORTEX_", "GITHUB_"))
-    git(tmp_path, "init", "-q", "-b", "main")
-    git(tmp_path, "config", "user.email", "test@example.invalid")
-    git(tmp_path, "config", "user.name", "Test")
+    init_repo(tmp_path)
     # Any delete is over the thresholds without --force.
     (tmp_path / ".scorecards-sync.yaml").write_text(
         "paths: [cards]\nthresholds:\n  max_deletes: 0\n", encoding="utf-8"

@@ -6,37 +6,16 @@ Real temporary git repositories; the emulator kept in a state file (`--emulator`
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from cli_runner import Ran, enter_workdir, run_cli
 from cli_runner import rule_card as card
+from git_repo import commit, git, init_repo
 
 from scorecards_sync.emulator import Emulator
 
 CARDS = Path(".cortex/scorecards")
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Test",
-    "GIT_AUTHOR_EMAIL": "test@example.com",
-    "GIT_COMMITTER_NAME": "Test",
-    "GIT_COMMITTER_EMAIL": "test@example.com",
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
-
-
-def git(*args: str) -> str:
-    env = {**os.environ, **GIT_ENV}
-    done = subprocess.run(
-        ["git", "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main", *args],
-        check=True,
-        capture_output=True,
-        text=True,
-        env=env,
-    )
-    return done.stdout.strip()
 
 
 def plan_json(*argv: str) -> tuple[Ran, dict[str, list[str]]]:
@@ -50,22 +29,26 @@ def plan_json(*argv: str) -> tuple[Ran, dict[str, list[str]]]:
     return ran, actions
 
 
-@pytest.fixture
-def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A git repository with 20 committed descriptors, all applied to the emulator."""
+def applied_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cards: int) -> Path:
+    """A git repository with `cards` committed descriptors, all applied to the emulator."""
     enter_workdir(
         tmp_path, monkeypatch, prefixes=("SCORECARDS_SYNC_", "CORTEX_", "GITHUB_", "GIT_")
     )
-    git("init", "-q")
+    init_repo(tmp_path)
     (tmp_path / ".gitignore").write_text("state.json*\n.state.json*\n")
     (tmp_path / CARDS).mkdir(parents=True)
-    for i in range(20):
+    for i in range(cards):
         (tmp_path / CARDS / f"card-{i:02d}.yaml").write_text(card(f"card-{i:02d}"))
-    git("add", "-A")
-    git("commit", "-q", "-m", "twenty scorecards")
+    commit(tmp_path, f"{cards} scorecards")
     applied = run_cli("apply", "--emulator", "state.json", "--auto-approve")
     assert applied.code == 0, applied.err
-    yield tmp_path
+    return tmp_path
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """20 committed descriptors, applied."""
+    return applied_repo(tmp_path, monkeypatch, 20)
 
 
 def remove(repo: Path, *indexes: int) -> None:
@@ -115,8 +98,7 @@ def test_removing_2_of_20_passes_the_thresholds(repo: Path) -> None:
 
 def test_committed_removal_against_the_previous_commit(repo: Path) -> None:
     remove(repo, 5)
-    git("add", "-A")
-    git("commit", "-q", "-m", "drop card-05")
+    commit(repo, "drop card-05")
     _, actions = plan_json("--base", "HEAD~1")
     assert actions["delete"] == ["card-05"]
     _, nothing = plan_json("--base", "HEAD")
@@ -133,7 +115,7 @@ def test_without_base_a_removed_file_is_never_deleted(repo: Path) -> None:
 
 def test_renamed_file_keeping_its_tag_is_not_a_deletion(repo: Path) -> None:
     (repo / CARDS / "sub").mkdir()
-    git("mv", str(CARDS / "card-01.yaml"), str(CARDS / "sub" / "renamed.yaml"))
+    git(repo, "mv", str(CARDS / "card-01.yaml"), str(CARDS / "sub" / "renamed.yaml"))
     ran, actions = plan_json("--base", "HEAD", "--detailed-exitcode")
     assert ran.code == 0, ran.out
     assert "delete" not in actions and "create" not in actions
@@ -154,13 +136,12 @@ def test_retagged_file_is_a_flagged_delete_plus_create(repo: Path) -> None:
 
 
 def test_scorecard_added_on_the_base_branch_after_forking_is_not_deleted(repo: Path) -> None:
-    git("checkout", "-q", "-b", "feature")
-    git("checkout", "-q", "main")
+    git(repo, "checkout", "-q", "-b", "feature")
+    git(repo, "checkout", "-q", "main")
     (repo / CARDS / "late.yaml").write_text(card("late"))
-    git("add", "-A")
-    git("commit", "-q", "-m", "late scorecard on main")
+    commit(repo, "late scorecard on main")
     assert run_cli("apply", "--emulator", "state.json", "--auto-approve").code == 0
-    git("checkout", "-q", "feature")
+    git(repo, "checkout", "-q", "feature")
     ran, actions = plan_json("--base", "main")
     assert ran.code == 0, ran.err
     assert "delete" not in actions
@@ -272,18 +253,7 @@ def test_prune_with_the_configured_paths_spelled_differently_still_prunes(repo: 
 @pytest.fixture
 def small_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Three committed descriptors, applied: far fewer than `min_managed`."""
-    enter_workdir(
-        tmp_path, monkeypatch, prefixes=("SCORECARDS_SYNC_", "CORTEX_", "GITHUB_", "GIT_")
-    )
-    git("init", "-q")
-    (tmp_path / ".gitignore").write_text("state.json*\n.state.json*\n")
-    (tmp_path / CARDS).mkdir(parents=True)
-    for i in range(3):
-        (tmp_path / CARDS / f"card-{i:02d}.yaml").write_text(card(f"card-{i:02d}"))
-    git("add", "-A")
-    git("commit", "-q", "-m", "three scorecards")
-    assert run_cli("apply", "--emulator", "state.json", "--auto-approve").code == 0
-    return tmp_path
+    return applied_repo(tmp_path, monkeypatch, 3)
 
 
 def test_deleting_every_managed_scorecard_needs_force_below_min_managed(small_repo: Path) -> None:
@@ -327,8 +297,8 @@ def test_a_deletion_names_its_file_once(repo: Path) -> None:
 
 def test_removing_the_whole_folder_is_planned_with_base(small_repo: Path) -> None:
     # Git keeps no empty folder: deleting every descriptor removes the folder itself.
-    git("rm", "-q", "-r", str(CARDS))
-    git("commit", "-q", "-m", "drop every scorecard")
+    git(small_repo, "rm", "-q", "-r", str(CARDS))
+    git(small_repo, "commit", "-q", "-m", "drop every scorecard")
     assert not (small_repo / CARDS).exists()
     refused = run_cli("plan", "--emulator", "state.json", "--base", "HEAD~1")
     assert refused.code == 1
@@ -349,8 +319,8 @@ def test_removing_the_whole_folder_is_planned_with_base(small_repo: Path) -> Non
 def test_a_missing_folder_is_still_an_error_without_base_or_absent_at_base(
     small_repo: Path,
 ) -> None:
-    git("rm", "-q", "-r", str(CARDS))
-    git("commit", "-q", "-m", "drop every scorecard")
+    git(small_repo, "rm", "-q", "-r", str(CARDS))
+    git(small_repo, "commit", "-q", "-m", "drop every scorecard")
     ran = run_cli("plan", "--emulator", "state.json")
     assert ran.code == 1
     assert ".cortex/scorecards:1:1: error: no such file or directory" in ran.err
@@ -365,8 +335,8 @@ def test_with_base_git_is_asked_for_the_merge_base_once(
 ) -> None:
     # Loading needs the merge base (is the missing folder one that existed there?), and so
     # does planning the deletions: git's own trace counts how often it is computed.
-    git("rm", "-q", "-r", str(CARDS))
-    git("commit", "-q", "-m", "drop every scorecard")
+    git(small_repo, "rm", "-q", "-r", str(CARDS))
+    git(small_repo, "commit", "-q", "-m", "drop every scorecard")
     trace = tmp_path_factory.mktemp("trace") / "git-trace.log"
     monkeypatch.setenv("GIT_TRACE", str(trace))
     ran, actions = plan_json("--base", "HEAD~1", "--force")
