@@ -251,6 +251,7 @@ def test_action_is_composite_bash_with_inputs_through_env_only() -> None:
     }
     assert action["inputs"]["environment"]["default"] == "cortex"
     assert action["inputs"]["heal"]["default"] == "false"
+    assert action["inputs"]["all-workspaces"]["default"] == "false"
     # The key is masked by the first step, before anything else can print it.
     assert "::add-mask::" in steps[0]["run"] and "cortex-api-key" in str(steps[0]["env"])
     assert all("::add-mask::" not in step["run"] for step in steps[1:])

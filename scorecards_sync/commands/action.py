@@ -19,7 +19,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NoReturn, TextIO
 
-from scorecards_sync.commands.common import add_prune_option, add_settings_options
+from scorecards_sync.commands.common import (
+    add_prune_option,
+    add_settings_options,
+    workspace_targets,
+)
 from scorecards_sync.commands.common import settings_from_args as resolve_from_args
 from scorecards_sync.config import Settings
 from scorecards_sync.console import Console
@@ -67,8 +71,16 @@ def execute(environ: Mapping[str, str], console: Console) -> int:
         handler.addFilter(_no_workflow_commands)
     context = RunContext.from_env(environ)
 
-    def settings() -> Settings:
-        resolved = resolve_from_args(extra, environ=cortex_environment(environ))
+    def settings_of(given: argparse.Namespace) -> Settings:
+        resolved = resolve_from_args(given, environ=cortex_environment(environ))
+        if resolved.api_key is None and resolved.workspace and not resolved.emulator:
+            try:
+                resolved.require_api_key()  # names the variable the workspace reads
+            except ConfigError as exc:
+                raise (PlanError if inputs.command == "apply" else ConfigError)(
+                    f"{exc}; give it in the step's `env:`"
+                    + ("; nothing was applied" if inputs.command == "apply" else "")
+                ) from None
         if resolved.api_key is None and not resolved.emulator:
             # A missing key is a setup error (64) for a plan; an apply that cannot run
             # fails like any refused apply (1), so the run is never taken for applied.
@@ -83,12 +95,24 @@ def execute(environ: Mapping[str, str], console: Console) -> int:
             )
         return resolved
 
+    def settings() -> Settings:
+        return settings_of(extra)
+
     def github() -> GitHubClient:
         token = environ.get(INPUT_GITHUB_TOKEN, "").strip() or None
         return GitHubClient.from_env(environ, token=token)
 
+    workspaces = (
+        workspace_targets(extra, environ, settings=settings_of) if inputs.all_workspaces else None
+    )
     report = run_action(
-        inputs, context, settings=settings, github=github, force=extra.force, strict=extra.strict
+        inputs,
+        context,
+        settings=settings,
+        github=github,
+        force=extra.force,
+        strict=extra.strict,
+        workspaces=workspaces,
     )
     write_report(report, environ, console)
     return report.exit_code

@@ -21,10 +21,11 @@ from scorecards_sync.commands.common import (
     add_prune_option,
     add_settings_options,
     settings_from_args,
+    workspace_targets,
 )
 from scorecards_sync.config import Settings, resolve_paths
 from scorecards_sync.console import Console
-from scorecards_sync.errors import ConfigError, OutputError
+from scorecards_sync.errors import ConfigError, OutputError, UsageError
 from scorecards_sync.gitlab.client import GitLabClient
 from scorecards_sync.gitlab.codequality import REPORT_NAME
 from scorecards_sync.gitlab.pipeline import Pipeline, run_pipeline
@@ -67,6 +68,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="the plan note: true (when the plan changes something, or to update an earlier "
         "one; the default), always, or false (no plan note and no applied note)",
     )
+    parser.add_argument(
+        "--all-workspaces",
+        action="store_true",
+        help="every workspace of the config file: one note with a section per workspace; on "
+        "merge each reviewed section is applied to its own workspace with its own key",
+    )
     parser.add_argument("--force", action="store_true", help="override the safety thresholds")
     add_settings_options(parser)
     add_prune_option(parser)
@@ -77,8 +84,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
     pipeline = Pipeline.from_env(environ)
     delays = parse_delays(environ.get(ENV_MERGED_DELAYS), ENV_MERGED_DELAYS)
 
-    def settings() -> Settings:
-        resolved = settings_from_args(args, environ=environ)
+    def settings_of(given: argparse.Namespace) -> Settings:
+        resolved = settings_from_args(given, environ=environ)
         if resolved.api_key is None and not resolved.emulator:
             if resolved.workspace:
                 resolved.require_api_key()  # names the workspace's own variable
@@ -88,20 +95,33 @@ def run(args: argparse.Namespace, console: Console) -> int:
             )
         return resolved
 
+    def settings() -> Settings:
+        return settings_of(args)
+
     def gitlab() -> GitLabClient:
         return GitLabClient.from_env(environ)
 
     # The paths without the settings: a fork's pipeline must not read the key.
-    paths = list(args.paths) or list(
-        resolve_paths(
-            environ,
-            config_file=Path(args.config) if args.config else None,
-            workspace_flag=args.workspace,
-        )[0]
+    workspaces = (
+        workspace_targets(args, environ, settings=settings_of) if args.all_workspaces else None
+    )
+    if workspaces is not None and args.paths:
+        raise UsageError("--all-workspaces plans each workspace's own paths: give no PATH")
+    paths = (
+        [p for w in workspaces for p in w.paths]
+        if workspaces
+        else list(args.paths)
+        or list(
+            resolve_paths(
+                environ,
+                config_file=Path(args.config) if args.config else None,
+                workspace_flag=args.workspace,
+            )[0]
+        )
     )
     options = ReviewOptions(
         command="apply" if args.apply else "plan",
-        paths=tuple(paths),
+        paths=tuple(dict.fromkeys(paths)),
         comment=args.note,
         impact=args.impact,
         force=args.force,
@@ -116,6 +136,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
             temp_dir=Path(temp),
             run_url=environ.get("CI_PIPELINE_URL") or None,
             merged_delays=delays,
+            workspaces=workspaces,
         )
     try:
         Path(args.code_quality).write_text(report.code_quality, encoding="utf-8")

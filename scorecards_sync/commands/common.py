@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from scorecards_sync.commands.color import use_color as use_color  # re-exported
-from scorecards_sync.config import ENV_WORKSPACE, Settings, resolve_settings
+from scorecards_sync.config import (
+    ENV_WORKSPACE,
+    Settings,
+    resolve_paths,
+    resolve_settings,
+    workspace_names,
+)
 from scorecards_sync.console import Console
+from scorecards_sync.errors import UsageError
 from scorecards_sync.loader import DEFAULT_DIR, PathProblem
 from scorecards_sync.problems import Problem
 from scorecards_sync.render.problems import REPORTERS
+from scorecards_sync.review.workspaces_step import Workspace
 
 logger = logging.getLogger(__name__)
 
@@ -123,3 +132,31 @@ def report_warnings_briefly(console: Console, problems: Sequence[Problem], files
         console.err(
             f"warning: {len(inside)} warning(s) in {where}; `scorecards-sync validate` shows them"
         )
+
+
+def workspace_targets(
+    args: argparse.Namespace,
+    environ: Mapping[str, str],
+    *,
+    settings: Callable[[argparse.Namespace], Settings],
+) -> list[Workspace]:
+    """Every workspace of the config file, for `--all-workspaces` in a change request.
+
+    Each one's paths are resolved now (no key is read); its settings, with its key, only
+    when `settings` is called with `args` naming that workspace.
+    """
+    if getattr(args, "workspace", None):
+        raise UsageError("give either --workspace NAME or --all-workspaces, not both")
+    config = Path(args.config) if getattr(args, "config", None) else None
+    names = workspace_names(environ, config_file=config)
+    if not names:
+        raise UsageError(
+            "--all-workspaces: the config file defines no workspaces (see `workspaces:` in "
+            "docs/configuration.md)"
+        )
+    targets = []
+    for name in names:
+        paths = resolve_paths(environ, config_file=config, workspace_flag=name)[0]
+        one = argparse.Namespace(**{**vars(args), "workspace": name})
+        targets.append(Workspace(name, tuple(paths), functools.partial(settings, one)))
+    return targets

@@ -24,7 +24,8 @@ commands GitHub reads are written by `action_report`; `action_run` makes the run
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Callable, Sequence
 
 from scorecards_sync.config import Settings
 from scorecards_sync.console import EXIT_ERROR, EXIT_OK
@@ -54,6 +55,7 @@ from scorecards_sync.render.plan_markdown import escape
 from scorecards_sync.review.apply_step import run_apply
 from scorecards_sync.review.plan_step import run_plan
 from scorecards_sync.review.summary import SUMMARY_LIMIT_BYTES, caution_md
+from scorecards_sync.review.workspaces_step import Workspace, run_apply_all, run_plan_all
 from scorecards_sync.workflow import github_output_text
 
 
@@ -65,17 +67,25 @@ def run_action(
     github: Callable[[], GitHubClient],
     force: bool = False,
     strict: bool = False,
+    workspaces: Sequence[Workspace] | None = None,
 ) -> ActionReport:
-    """Do what the event calls for; errors become an `::error::`, a summary line and an exit."""
+    """Do what the event calls for; errors become an `::error::`, a summary line and an exit.
+
+    With `workspaces` (input `all-workspaces`), plan and apply go through every one of
+    them (`review.workspaces_step`); validating checks all their paths.
+    """
+    if workspaces is not None:
+        every = tuple(dict.fromkeys(p for w in workspaces for p in w.paths))
+        inputs = dataclasses.replace(inputs, paths=every)
     run = ActionRun(inputs, context, settings, github, force=force, strict=strict)
     try:
-        code = _dispatch(run)
+        code = _dispatch(run, workspaces)
     except ScorecardsSyncError as exc:
         code = run.fail(exc)
     return ActionReport(code, tuple(run.log), run.summary_text(), dict(run.outputs))
 
 
-def _dispatch(run: ActionRun) -> int:
+def _dispatch(run: ActionRun, workspaces: Sequence[Workspace] | None) -> int:
     command, event = run.inputs.command, run.event
     if command == "validate":
         return EXIT_OK if run.validate() is not None else EXIT_ERROR
@@ -85,7 +95,7 @@ def _dispatch(run: ActionRun) -> int:
             return _cannot_apply(run, reason)
         return _offline(run, reason)
     if command == "plan":
-        return run_plan(run)
+        return run_plan(run) if workspaces is None else run_plan_all(run, workspaces)
     if command == "drift":
         return run_drift(run)
     if event.kind in ("pull_request", "fork_pull_request"):
@@ -93,7 +103,7 @@ def _dispatch(run: ActionRun) -> int:
             "command apply runs on a push to the default branch, after the merge; "
             "on pull requests use command: plan"
         )
-    return run_apply(run)
+    return run_apply(run) if workspaces is None else run_apply_all(run, workspaces)
 
 
 def _cannot_apply(run: ActionRun, reason: str) -> int:

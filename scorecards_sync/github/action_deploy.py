@@ -45,7 +45,8 @@ def since_deployment(
     """`source` loaded again from where the last successful deployment says removals start
     (unchanged when that is `base`), and that starting point."""
     environment, target = place.environment, target_of(settings)
-    paths = repo_relative_paths(place.paths)
+    given = source.paths or place.paths  # a workspace's own paths, when it has them
+    paths = repo_relative_paths(given)
     where = f"the last successful deployment to environment {environment}"
     missing = f"no successful deployment to environment {environment} for {target} yet"
     try:
@@ -60,12 +61,12 @@ def since_deployment(
         record = None
         missing = f"the deployments of environment {environment} could not be read"
     since = since_recorded(
-        record, target=target, paths=place.paths, fallback=base, where=where, missing=missing
+        record, target=target, paths=given, fallback=base, where=where, missing=missing
     )
     run.say(since.note[:1].upper() + since.note[1:] + ".")
     if since.base == base:
         return source, since
-    return load_source(list(place.paths), since.base), since
+    return load_source(list(given), since.base), since
 
 
 def _last_success(

@@ -32,6 +32,7 @@ INPUT_AUTO_APPROVE = "INPUT_AUTO_APPROVE"
 INPUT_IMPACT = "INPUT_IMPACT"
 INPUT_ENVIRONMENT = "INPUT_ENVIRONMENT"
 INPUT_HEAL = "INPUT_HEAL"
+INPUT_ALL_WORKSPACES = "INPUT_ALL_WORKSPACES"
 DEFAULT_ENVIRONMENT = "cortex"
 INPUT_ARGS = "INPUT_ARGS"
 INPUT_COMMENT_AUTHOR = "INPUT_COMMENT_AUTHOR"
@@ -57,6 +58,7 @@ class ActionInputs:
     impact: bool = True
     environment: str = DEFAULT_ENVIRONMENT
     heal: bool = False
+    all_workspaces: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> ActionInputs:
@@ -92,6 +94,11 @@ class ActionInputs:
         heal = get(INPUT_HEAL).lower() or "false"
         if heal not in ("true", "false"):
             raise UsageError(f"input heal: expected true or false, got {heal!r}")
+        every = get(INPUT_ALL_WORKSPACES).lower() or "false"
+        if every not in ("true", "false"):
+            raise UsageError(f"input all-workspaces: expected true or false, got {every!r}")
+        if every == "true" and command == "drift":
+            raise UsageError("input all-workspaces goes with command plan or apply, not drift")
         try:
             args = tuple(shlex.split(get(INPUT_ARGS)))
         except ValueError as exc:
@@ -107,6 +114,7 @@ class ActionInputs:
             impact=impact == "true",
             environment=environment,
             heal=heal == "true",
+            all_workspaces=every == "true",
         )
 
     @property

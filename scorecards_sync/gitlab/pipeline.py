@@ -17,7 +17,7 @@ module reads the pipeline's predefined variables and dispatches.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +32,7 @@ from scorecards_sync.review.host import RunEvent
 from scorecards_sync.review.merged import MERGED_DELAYS
 from scorecards_sync.review.plan_step import run_plan
 from scorecards_sync.review.run import ReviewOptions, ReviewRun
+from scorecards_sync.review.workspaces_step import Workspace, run_apply_all, run_plan_all
 
 _NO_BASE = "0" * 40
 
@@ -116,18 +117,21 @@ def run_pipeline(
     temp_dir: Path,
     run_url: str | None = None,
     merged_delays: tuple[float, ...] = MERGED_DELAYS,
+    workspaces: Sequence[Workspace] | None = None,
 ) -> PipelineReport:
     """Do what the pipeline calls for; errors become an `error:` line and an exit code."""
     host = GitLabHost(gitlab, pipeline.project, sha=pipeline.sha, merged_delays=merged_delays)
     run = ReviewRun(host, pipeline.event(), options, settings, temp_dir=temp_dir, run_url=run_url)
     try:
-        code = _dispatch(run, pipeline, apply=apply)
+        code = _dispatch(run, pipeline, apply=apply, workspaces=workspaces)
     except ScorecardsSyncError as exc:
         code = run.fail(exc)
     return PipelineReport(run.log, report_json(run.problems), code, run.summary_text())
 
 
-def _dispatch(run: ReviewRun, pipeline: Pipeline, *, apply: bool) -> int:
+def _dispatch(
+    run: ReviewRun, pipeline: Pipeline, *, apply: bool, workspaces: Sequence[Workspace] | None
+) -> int:
     if pipeline.fork:
         source = run.validate(pipeline.base)
         if source is None:
@@ -139,5 +143,5 @@ def _dispatch(run: ReviewRun, pipeline: Pipeline, *, apply: bool) -> int:
         )
         return EXIT_OK
     if apply and pipeline.merge_request is None:
-        return run_apply(run)
-    return run_plan(run)
+        return run_apply(run) if workspaces is None else run_apply_all(run, workspaces)
+    return run_plan(run) if workspaces is None else run_plan_all(run, workspaces)

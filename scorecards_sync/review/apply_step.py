@@ -42,21 +42,12 @@ class Review:
 
 
 def run_apply(run: ReviewRun) -> int:
-    event, words = run.run_event, run.host.words
-    if not run.options.auto_approve and event.kind != "default_push":
-        where = (
-            f"a push to {event.branch}"
-            if event.kind in ("push", "default_push") and event.branch
-            else f"a {event.name} event"
-        )
-        raise UsageError(
-            f"{words.apply_name} checks the plan reviewed in the merged {words.change_request}, "
-            f"which needs a push to the default branch; this run is {where}.{words.approve_hint}"
-        )
+    check_event(run)
+    event = run.run_event
     base = run.options.base_ref or (event.base if event.kind != "change_request" else None)
     source = run.validate(base)
     if source is None:
-        run.summary.append("Nothing was sent to Cortex: fix the errors above first.")
+        run.summary.append(NOT_SENT)
         return EXIT_ERROR
     settings = run.settings()
     source, since = run.host.since(run, settings, source, base)
@@ -74,10 +65,9 @@ def run_apply(run: ReviewRun) -> int:
             raise unsafe
         review = None if run.options.auto_approve else reviewed(run, run.options.key)
         if review is not None:
-            refusal = _refusal(run, plan, review)
+            refusal = unreviewed(run, review) or _mismatch(run, plan, review)
             if refusal is not None:
-                run.annotate("error", refusal)
-                run.summary.append(caution_md(f"**Not applied.** {escape(refusal)}"))
+                refuse(run, refusal)
                 run.host.record(run, settings, since, plan, "not applied: " + refusal)
                 return EXIT_ERROR
         # Apply the saved file, as `apply --plan` does: exactly what was checked.
@@ -89,8 +79,38 @@ def run_apply(run: ReviewRun) -> int:
     run.host.record(run, settings, since, plan, None if result.ok else summary_line(result))
     table = record_result(run, result)
     if run.options.comment != "false":
-        comment_result(run, plan, result, table, review)
+        icon = "✅" if result.ok else "❌"
+        parts = [
+            f"### {icon} Scorecards applied · {paths_md(run.options.paths)}",
+            f"**{escape(summary_line(result))}**",
+            table,
+            run.footer(plan, None),
+        ]
+        comment_result(run, run.options.key, plan.checksum(), parts, review)
     return EXIT_OK if result.ok else EXIT_ERROR
+
+
+NOT_SENT = "Nothing was sent to Cortex: fix the errors above first."
+
+
+def check_event(run: ReviewRun) -> None:
+    """A usage error unless the event lets the reviewed plan be checked (or auto-approve)."""
+    event, words = run.run_event, run.host.words
+    if not run.options.auto_approve and event.kind != "default_push":
+        where = (
+            f"a push to {event.branch}"
+            if event.kind in ("push", "default_push") and event.branch
+            else f"a {event.name} event"
+        )
+        raise UsageError(
+            f"{words.apply_name} checks the plan reviewed in the merged {words.change_request}, "
+            f"which needs a push to the default branch; this run is {where}.{words.approve_hint}"
+        )
+
+
+def refuse(run: ReviewRun, refusal: str) -> None:
+    run.annotate("error", refusal)
+    run.summary.append(caution_md(f"**Not applied.** {escape(refusal)}"))
 
 
 def reviewed(run: ReviewRun, key: str) -> Review:
@@ -112,8 +132,8 @@ def reviewed(run: ReviewRun, key: str) -> Review:
     return Review(number, comment, checksum, author)
 
 
-def _refusal(run: ReviewRun, plan: Plan, review: Review) -> str | None:
-    """Why this plan must not be applied, or None when it is the one reviewed."""
+def unreviewed(run: ReviewRun, review: Review) -> str | None:
+    """Why there is no reviewed plan to check against, or None when there is one."""
     words = run.host.words
     if review.cannot_read is not None:
         return f"the reviewed plan cannot be read: {review.cannot_read}"
@@ -136,6 +156,13 @@ def _refusal(run: ReviewRun, plan: Plan, review: Review) -> str | None:
             f"planned: merge its branch through a {words.change_request} from this "
             "repository). Nothing reviewed, nothing applied."
         )
+    return None
+
+
+def _mismatch(run: ReviewRun, plan: Plan, review: Review) -> str | None:
+    """Why this plan is not the one reviewed, or None (said in the log) when it is."""
+    assert review.number is not None
+    words, ref = run.host.words, run.host.words.ref(review.number)
     if review.checksum != plan.checksum():
         return (
             f"the plan to apply (checksum {plan.checksum()}) is not the plan reviewed in "
@@ -167,9 +194,10 @@ def record_result(run: ReviewRun, result: ApplyResult) -> str:
 
 
 def comment_result(
-    run: ReviewRun, plan: Plan, result: ApplyResult, table: str, review: Review | None
+    run: ReviewRun, key: str, checksum: str, parts: list[str], review: Review | None
 ) -> None:
-    """The outcome on the merged change request; a failure here only warns: it is applied."""
+    """The outcome (`parts`, joined) on the merged change request, as the sticky comment
+    `key` + `#apply`; a failure here only warns: it is applied."""
     comment = run.host.words.comment
     try:
         with run.host.session() as session:
@@ -186,20 +214,11 @@ def comment_result(
             )
             if number is None:
                 return
-            icon = "✅" if result.ok else "❌"
-            body = "\n\n".join(
-                [
-                    f"### {icon} Scorecards applied · {paths_md(run.options.paths)}",
-                    f"**{escape(summary_line(result))}**",
-                    table,
-                    run.footer(plan, None),
-                ]
-            )
             posted = run.upsert(
                 session.thread(number),
-                run.options.key + APPLY_KEY_SUFFIX,
-                plan.checksum(),
-                body,
+                key + APPLY_KEY_SUFFIX,
+                checksum,
+                "\n\n".join(parts),
                 author=session.author(),
             )
     except ScorecardsSyncError as exc:

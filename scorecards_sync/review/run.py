@@ -113,14 +113,16 @@ class ReviewRun:
             self._stop_token = secrets.token_hex(16)
         self.log += self.host.untrusted(text, self._stop_token)
 
-    def validate(self, base: str | None = None) -> Source | None:
+    def validate(
+        self, base: str | None = None, paths: Sequence[str] | None = None
+    ) -> Source | None:
         """Check every descriptor offline; problems in the log. None when it fails.
 
         With `base`, a descriptor folder removed since then counts as empty (see
-        `load_source`).
+        `load_source`). `paths` default to the run's.
         """
-        source = load_source(list(self.options.paths), base)
-        self.problems = tuple(source.problems)
+        source = load_source(list(self.options.paths if paths is None else paths), base)
+        self.problems += tuple(source.problems)
         self.log += self.host.problem_lines(source.problems, source.files)
         self.summary.append(problems_md(source.problems, source.files))
         failing = not source.ok or (self.options.strict and bool(source.problems))
@@ -153,9 +155,14 @@ class ReviewRun:
                 self.summary.append(warning_md(escape(skipped)))
         return planned
 
-    def record(self, plan: Plan, base: str | None, problems: Sequence[str]) -> Path:
-        """Save the plan; show it in the log and the summary; set the outputs."""
-        path = self.save(plan)
+    def record(
+        self, plan: Plan, base: str | None, problems: Sequence[str], *, label: str = ""
+    ) -> Path:
+        """Save the plan; show it in the log and the summary; set the outputs.
+
+        `label` tells apart the plans of one run (one per workspace).
+        """
+        path = self.save(plan, label=label)
         self.log.append("")
         self.log_untrusted(TextPlanRenderer(color=False).render(plan))
         self.log.append(f"Plan checksum: {plan.checksum()}")
@@ -170,8 +177,9 @@ class ReviewRun:
         )
         return path
 
-    def save(self, plan: Plan) -> Path:
-        digest = hashlib.sha256(self.options.key.encode()).hexdigest()[:12]
+    def save(self, plan: Plan, *, label: str = "") -> Path:
+        named = self.options.key + (f"\0{label}" if label else "")
+        digest = hashlib.sha256(named.encode()).hexdigest()[:12]
         target = self.temp_dir / "scorecards-sync" / f"plan-{digest}.json"
         write_plan(plan, target)
         return target

@@ -1,0 +1,128 @@
+"""The Action with `all-workspaces: true`: one plan comment with a section per workspace,
+and on the merge each reviewed section applied to its own Cortex with its own key (two
+loopback emulators, two keys, the fake GitHub on loopback, a real git repository).
+
+In process (`commands.action.execute`), like tests/test_action_plan_failures.py.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from cli_runner import ladder_card
+from test_action import PR_NUMBER, REPOSITORY, World
+from test_action import world as world
+
+from scorecards_sync.commands.action import execute
+from scorecards_sync.console import Console
+from scorecards_sync.emulator import ALL_PERMISSIONS, Emulator
+from scorecards_sync.review.sticky import parse_marker
+from scorecards_sync.review.workspaces_step import reviewed_sections
+
+STAGING_KEY = "staging-key-for-the-action-0b3f"
+PRODUCTION_KEY = "production-key-for-the-action-9d21"
+CONFIG = """\
+workspaces:
+  staging: {{base_url: "{staging}", api_key_env: CORTEX_KEY_STAGING, paths: [staging]}}
+  production: {{base_url: "{production}", api_key_env: CORTEX_KEY_PRODUCTION, paths: [prod]}}
+"""
+
+
+@dataclass
+class Two:
+    world: World
+    staging: Emulator
+    production: Emulator
+    keys: dict[str, str]
+
+    def run(self, event: str, payload: Mapping[str, object], sha: str, command: str) -> int:
+        self.world.runs += 1
+        path = self.world.tmp / f"event-{self.world.runs}.json"
+        path.write_text(json.dumps(payload), encoding="utf-8")
+        environ = {
+            **self.world.env,
+            **self.keys,
+            "GITHUB_EVENT_NAME": event,
+            "GITHUB_EVENT_PATH": str(path),
+            "GITHUB_REPOSITORY": REPOSITORY,
+            "GITHUB_SHA": sha,
+            "GITHUB_API_URL": self.world.github.api_url,
+            "GITHUB_STEP_SUMMARY": str(self.world.tmp / "summary.md"),
+            "GITHUB_OUTPUT": str(self.world.tmp / "output.txt"),
+            "RUNNER_TEMP": str(self.world.tmp),
+            "INPUT_COMMAND": command,
+            "INPUT_ALL_WORKSPACES": "true",
+            "INPUT_GITHUB_TOKEN": self.world.github.token,
+        }
+        self.out, self.err = io.StringIO(), io.StringIO()
+        return execute(environ, Console(self.out, self.err))
+
+    @property
+    def log(self) -> str:
+        return self.out.getvalue() + self.err.getvalue()
+
+
+@pytest.fixture
+def two(world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[Two]:
+    staging = Emulator(api_keys={STAGING_KEY: ALL_PERMISSIONS})
+    production = Emulator(api_keys={PRODUCTION_KEY: ALL_PERMISSIONS})
+    with staging.serve() as staging_server, production.serve() as production_server:
+        (world.repo / ".scorecards-sync.yaml").write_text(
+            CONFIG.format(staging=staging_server.base_url, production=production_server.base_url),
+            encoding="utf-8",
+        )
+        monkeypatch.chdir(world.repo)
+        keys = {"CORTEX_KEY_STAGING": STAGING_KEY, "CORTEX_KEY_PRODUCTION": PRODUCTION_KEY}
+        yield Two(world, staging, production, keys)
+
+
+def write(repo: Path, folder: str, tag: str) -> None:
+    (repo / folder).mkdir(exist_ok=True)
+    (repo / folder / f"{tag}.yaml").write_text(ladder_card(tag), encoding="utf-8")
+
+
+def reviewed_branch(two: Two) -> tuple[str, str]:
+    world = two.world
+    base = world.commit("the workspaces")
+    world.git("switch", "-q", "-c", "both")
+    write(world.repo, "staging", "alpha")
+    write(world.repo, "prod", "beta")
+    head = world.commit("alpha to staging, beta to production")
+    return base, head
+
+
+def test_a_two_workspace_plan_in_one_comment_is_applied_to_both(two: Two) -> None:
+    world = two.world
+    base, head = reviewed_branch(two)
+    assert two.run("pull_request", world.pull_request(base, head), head, "plan") == 0, two.log
+    [comment] = world.comments()
+    sections = reviewed_sections(comment["body"])
+    assert set(sections) == {"staging", "production"} and all(sections.values())
+    marker = parse_marker(comment["body"])
+    assert marker is not None and marker.checksum.startswith("sha256:")
+
+    world.git("switch", "-q", "main")
+    world.git("merge", "-q", "--no-ff", "-m", "Merge pull request #42", "both")
+    merged = world.git("rev-parse", "HEAD")
+    world.github.add_pull(REPOSITORY, merged, PR_NUMBER)
+    assert two.run("push", world.push(base, merged), merged, "apply") == 0, two.log
+    assert two.staging.tags() == ["alpha"] and two.production.tags() == ["beta"]
+    assert "Scorecards applied · every workspace" in world.comments()[-1]["body"]
+    everything = two.log + "".join(c["body"] for c in world.comments())
+    assert STAGING_KEY not in everything and PRODUCTION_KEY not in everything
+
+
+def test_a_missing_key_names_the_workspaces_variable(two: Two) -> None:
+    world = two.world
+    base, head = reviewed_branch(two)
+    del two.keys["CORTEX_KEY_PRODUCTION"]
+    assert two.run("pull_request", world.pull_request(base, head), head, "plan") == 1
+    assert "workspace production" in two.log and "CORTEX_KEY_PRODUCTION" in two.log
+    [comment] = world.comments()
+    marker = parse_marker(comment["body"])
+    assert marker is not None and marker.checksum == ""
