@@ -8,7 +8,7 @@ import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scorecards_sync.commands.color import use_color as use_color  # re-exported
 from scorecards_sync.config import (
@@ -23,7 +23,10 @@ from scorecards_sync.errors import UsageError
 from scorecards_sync.loader import DEFAULT_DIR, PathProblem
 from scorecards_sync.problems import Problem
 from scorecards_sync.render.problems import REPORTERS
-from scorecards_sync.review.workspaces_step import Workspace
+
+if TYPE_CHECKING:
+    # Only the CI commands need it; `validate` must not load the planner and the client.
+    from scorecards_sync.review.workspaces_step import Workspace
 
 logger = logging.getLogger(__name__)
 
@@ -154,6 +157,8 @@ def workspace_targets(
             "--all-workspaces: the config file defines no workspaces (see `workspaces:` in "
             "docs/configuration.md)"
         )
+    from scorecards_sync.review.workspaces_step import Workspace
+
     targets = []
     for name in names:
         paths = resolve_paths(environ, config_file=config, workspace_flag=name)[0]
