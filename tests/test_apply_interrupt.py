@@ -12,38 +12,20 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_runner import ladder_card as card
+from apply_process import apply_command, apply_env, write_cards
 
 from scorecards_sync.applier import NOT_STARTED
 from scorecards_sync.emulator import Emulator, Faults
 
-ROOT = Path(__file__).resolve().parents[1]
 KEY = "interrupt-test-key"
 CARDS = 40
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="SIGINT to a child process is POSIX")
-
-
-def _command(base_url: str, cards: Path, *extra: str) -> list[str]:
-    return [
-        sys.executable, "-m", "scorecards_sync", "apply", str(cards), "--base-url", base_url,
-        "--auto-approve", "--concurrency", "2", *extra,
-    ]  # fmt: skip
-
-
-def _env() -> dict[str, str]:
-    keep = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("SCORECARDS_SYNC_", "CORTEX_", "GITHUB_"))
-    }
-    return {**keep, "CORTEX_API_KEY": KEY, "PYTHONPATH": str(ROOT)}
 
 
 def _wait_for(condition: Any, what: str, timeout: float = 120.0) -> None:
@@ -59,17 +41,14 @@ def test_an_interrupted_apply_accounts_for_every_tag_and_a_rerun_converges(
     tmp_path: Path, sig: signal.Signals
 ) -> None:
     cards = tmp_path / "cards"
-    cards.mkdir()
-    tags = [f"card-{index:03d}" for index in range(CARDS)]
-    for tag in tags:
-        (cards / f"{tag}.yaml").write_text(card(tag))
+    tags = write_cards(cards, CARDS)
     emulator = Emulator()
     emulator.faults = Faults(latency_ms=100)
     with emulator.serve() as server:
         process = subprocess.Popen(
-            _command(server.base_url, cards, "--format", "json"),
+            apply_command(server.base_url, cards, "--format", "json"),
             cwd=tmp_path,
-            env=_env(),
+            env=apply_env(KEY),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -95,9 +74,9 @@ def test_an_interrupted_apply_accounts_for_every_tag_and_a_rerun_converges(
         assert "Traceback" not in err
 
         rerun = subprocess.run(
-            _command(server.base_url, cards),
+            apply_command(server.base_url, cards),
             cwd=tmp_path,
-            env=_env(),
+            env=apply_env(KEY),
             capture_output=True,
             text=True,
             timeout=300,

@@ -9,18 +9,16 @@ from __future__ import annotations
 import io
 import os
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
-from cli_runner import ladder_card as card
+from apply_process import apply_command, apply_env, write_cards
 
 from scorecards_sync.commands.progress_view import LogProgress, TerminalProgress
 from scorecards_sync.emulator import Emulator, Faults
 
-ROOT = Path(__file__).resolve().parents[1]
 KEY = "progress-test-key"
 
 
@@ -73,39 +71,16 @@ def test_a_short_phase_leaves_nothing_on_the_terminal() -> None:
     assert stream.getvalue().endswith("\r\033[K")
 
 
-def _cards(folder: Path, count: int) -> None:
-    folder.mkdir()
-    for index in range(count):
-        tag = f"card-{index:03d}"
-        (folder / f"{tag}.yaml").write_text(card(tag))
-
-
-def _apply(base_url: str, cards: Path, *extra: str) -> list[str]:
-    return [
-        sys.executable, "-m", "scorecards_sync", "apply", str(cards), "--base-url", base_url,
-        "--auto-approve", "--concurrency", "2", *extra,
-    ]  # fmt: skip
-
-
-def _env() -> dict[str, str]:
-    keep = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("SCORECARDS_SYNC_", "CORTEX_", "GITHUB_", "NO_COLOR"))
-    }
-    return {**keep, "CORTEX_API_KEY": KEY, "PYTHONPATH": str(ROOT)}
-
-
 def test_progress_lines_reach_a_pipe_while_the_apply_runs_and_stay_few(tmp_path: Path) -> None:
     cards = tmp_path / "cards"
-    _cards(cards, 30)
+    write_cards(cards, 30)
     emulator = Emulator()
     emulator.faults = Faults(latency_ms=60)
     with emulator.serve() as server:
         process = subprocess.Popen(
-            _apply(server.base_url, cards),
+            apply_command(server.base_url, cards),
             cwd=tmp_path,
-            env=_env(),
+            env=apply_env(KEY),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -141,15 +116,15 @@ def test_on_a_terminal_the_line_is_redrawn_and_results_appear_as_they_finish(
     import pty
 
     cards = tmp_path / "cards"
-    _cards(cards, 6)
+    write_cards(cards, 6)
     emulator = Emulator()
     emulator.faults = Faults(latency_ms=200)
     primary, secondary = pty.openpty()
     with emulator.serve() as server:
         process = subprocess.Popen(
-            _apply(server.base_url, cards),
+            apply_command(server.base_url, cards),
             cwd=tmp_path,
-            env=_env(),
+            env=apply_env(KEY),
             stdout=subprocess.PIPE,
             stderr=secondary,
             stdin=subprocess.DEVNULL,
