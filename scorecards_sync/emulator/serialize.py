@@ -52,7 +52,7 @@ def prepare(data: Mapping[str, Any], previous: Mapping[str, Any] | None) -> dict
     same title keeps its identifier even when its expression changed.
     """
     known = _identifiers_by_title(previous)
-    result = with_defaults(_plain(_drop_nulls(data)))
+    result = with_defaults(_plain(data), copied=True)
     for rule in result.get("rules") or []:
         if isinstance(rule, dict) and not rule.get("identifier"):
             title = rule.get("title")
@@ -85,18 +85,11 @@ def _identifiers_by_title(previous: Mapping[str, Any] | None) -> dict[str, str]:
     return found
 
 
-def _drop_nulls(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {k: _drop_nulls(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_drop_nulls(item) for item in value]
-    return value
-
-
 def _plain(value: Any) -> Any:
-    """JSON-compatible values only: YAML timestamps become ISO strings."""
+    """A copy of `value` with JSON-compatible values only: keys posted with a null value
+    dropped, YAML timestamps written as ISO strings."""
     if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): _plain(v) for k, v in value.items() if v is not None}
     if isinstance(value, list):
         return [_plain(item) for item in value]
     if isinstance(value, dt.datetime):
