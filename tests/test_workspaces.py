@@ -4,6 +4,8 @@ saved plans bound to their workspace, and plan + apply against two Cortex instan
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -195,31 +197,42 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def test_plan_and_apply_each_workspace_with_its_own_key(repo: Path) -> None:
+@dataclass(frozen=True)
+class TwoWorkspaces:
+    """Staging and production: an emulator each, served, that accepts only its own key."""
+
+    staging: Emulator
+    production: Emulator
+    staging_url: str
+    production_url: str
+
+
+@pytest.fixture
+def two(repo: Path) -> Iterator[TwoWorkspaces]:
     staging = Emulator(api_keys={STAGING_KEY: frozenset({"view", "edit"})})
     production = Emulator(api_keys={PRODUCTION_KEY: frozenset({"view", "edit"})})
     with staging.serve() as staging_server, production.serve() as production_server:
-        _config(
-            repo,
-            TWO_EMULATORS.format(
-                staging=staging_server.base_url, production=production_server.base_url
-            ),
-        )
-        planned = run_cli("plan", "--workspace", "staging", "--out", "staging.json")
-        assert planned.code == 0, planned.err
-        saved = json.loads((repo / "staging.json").read_text(encoding="utf-8"))
-        assert saved["workspace"] == "staging"
-        assert saved["base_url"] == staging_server.base_url
-        applied = run_cli("apply", "--plan", "staging.json", "--workspace", "staging")
-        assert applied.code == 0, applied.err
-        assert staging.tags() == ["alpha"] and production.tags() == []
+        urls = {"staging": staging_server.base_url, "production": production_server.base_url}
+        _config(repo, TWO_EMULATORS.format(**urls))
+        yield TwoWorkspaces(staging, production, urls["staging"], urls["production"])
 
-        # The same commit promoted: production gets it with production's key.
-        promoted = run_cli("apply", "--workspace", "production", "--auto-approve")
-        assert promoted.code == 0, promoted.err
-        assert production.tags() == ["alpha"]
-        again = run_cli("plan", "--workspace", "production", "--detailed-exitcode")
-        assert again.code == 0, again.out + again.err
+
+def test_plan_and_apply_each_workspace_with_its_own_key(repo: Path, two: TwoWorkspaces) -> None:
+    planned = run_cli("plan", "--workspace", "staging", "--out", "staging.json")
+    assert planned.code == 0, planned.err
+    saved = json.loads((repo / "staging.json").read_text(encoding="utf-8"))
+    assert saved["workspace"] == "staging"
+    assert saved["base_url"] == two.staging_url
+    applied = run_cli("apply", "--plan", "staging.json", "--workspace", "staging")
+    assert applied.code == 0, applied.err
+    assert two.staging.tags() == ["alpha"] and two.production.tags() == []
+
+    # The same commit promoted: production gets it with production's key.
+    promoted = run_cli("apply", "--workspace", "production", "--auto-approve")
+    assert promoted.code == 0, promoted.err
+    assert two.production.tags() == ["alpha"]
+    again = run_cli("plan", "--workspace", "production", "--detailed-exitcode")
+    assert again.code == 0, again.out + again.err
     everything = "".join(
         [planned.out, planned.err, applied.out, applied.err, promoted.out, promoted.err]
     )
@@ -228,42 +241,32 @@ def test_plan_and_apply_each_workspace_with_its_own_key(repo: Path) -> None:
 
 
 def test_a_saved_plan_is_refused_by_another_workspace(
-    repo: Path, monkeypatch: pytest.MonkeyPatch
+    repo: Path, two: TwoWorkspaces, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    staging = Emulator(api_keys={STAGING_KEY: frozenset({"view", "edit"})})
-    production = Emulator(api_keys={PRODUCTION_KEY: frozenset({"view", "edit"})})
-    with staging.serve() as staging_server, production.serve() as production_server:
-        _config(
-            repo,
-            TWO_EMULATORS.format(
-                staging=staging_server.base_url, production=production_server.base_url
-            ),
-        )
-        assert run_cli("plan", "--workspace", "staging", "--out", "plan.json").code == 0
-        refused = run_cli("apply", "--plan", "plan.json", "--workspace", "production")
-        assert refused.code == 1
-        assert (
-            f"the plan plan.json was made for workspace 'staging' ({staging_server.base_url}), "
-            f"but this run targets workspace 'production' ({production_server.base_url})"
-        ) in refused.err
-        assert "Run: scorecards-sync apply --plan plan.json --workspace staging" in refused.err
-        # Without a workspace the plan is refused too, with the same way out.
-        assert "--workspace staging" in run_cli("apply", "--plan", "plan.json").err
-        assert production.tags() == [] and staging.tags() == []
+    assert run_cli("plan", "--workspace", "staging", "--out", "plan.json").code == 0
+    refused = run_cli("apply", "--plan", "plan.json", "--workspace", "production")
+    assert refused.code == 1
+    assert (
+        f"the plan plan.json was made for workspace 'staging' ({two.staging_url}), "
+        f"but this run targets workspace 'production' ({two.production_url})"
+    ) in refused.err
+    assert "Run: scorecards-sync apply --plan plan.json --workspace staging" in refused.err
+    # Without a workspace the plan is refused too, with the same way out.
+    assert "--workspace staging" in run_cli("apply", "--plan", "plan.json").err
+    assert two.production.tags() == [] and two.staging.tags() == []
 
-        # A plan made without a workspace is refused by one chosen in the environment.
-        monkeypatch.setenv("CORTEX_API_KEY", STAGING_KEY)
-        base = ("--base-url", staging_server.base_url)
-        assert run_cli("plan", *base, "--out", "plain.json").code == 0
-        monkeypatch.setenv("SCORECARDS_SYNC_WORKSPACE", "staging")
-        plain = run_cli("apply", "--plan", "plain.json", *base)
-        assert plain.code == 1
-        assert "made for no workspace" in plain.err
-        assert (
-            "Run: env -u SCORECARDS_SYNC_WORKSPACE scorecards-sync apply --plan plain.json"
-            in plain.err
-        )
-        assert staging.tags() == []
+    # A plan made without a workspace is refused by one chosen in the environment.
+    monkeypatch.setenv("CORTEX_API_KEY", STAGING_KEY)
+    base = ("--base-url", two.staging_url)
+    assert run_cli("plan", *base, "--out", "plain.json").code == 0
+    monkeypatch.setenv("SCORECARDS_SYNC_WORKSPACE", "staging")
+    plain = run_cli("apply", "--plan", "plain.json", *base)
+    assert plain.code == 1
+    assert "made for no workspace" in plain.err
+    assert (
+        "Run: env -u SCORECARDS_SYNC_WORKSPACE scorecards-sync apply --plan plain.json" in plain.err
+    )
+    assert two.staging.tags() == []
 
 
 def test_a_missing_key_variable_is_named_in_the_error(
@@ -280,46 +283,37 @@ def test_a_missing_key_variable_is_named_in_the_error(
 
 
 def test_plan_all_workspaces_plans_each_in_turn(
-    repo: Path, monkeypatch: pytest.MonkeyPatch
+    repo: Path, two: TwoWorkspaces, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    staging = Emulator(api_keys={STAGING_KEY: frozenset({"view", "edit"})})
-    production = Emulator(api_keys={PRODUCTION_KEY: frozenset({"view", "edit"})})
-    with staging.serve() as staging_server, production.serve() as production_server:
-        _config(
-            repo,
-            TWO_EMULATORS.format(
-                staging=staging_server.base_url, production=production_server.base_url
-            ),
-        )
-        assert run_cli("apply", "--workspace", "staging", "--auto-approve").code == 0
-        ran = run_cli("plan", "--all-workspaces", "--format", "json", "--detailed-exitcode")
-        assert ran.code == 2, ran.err  # production has a change, nothing failed
-        body = json.loads(ran.out)["workspaces"]
-        assert list(body) == ["staging", "production"]
-        assert body["staging"]["has_changes"] is False
-        assert body["staging"]["base_url"] == staging_server.base_url
-        assert body["production"]["has_changes"] is True
-        assert body["production"]["workspace"] == "production"
-        assert [c["action"] for c in body["production"]["changes"]] == ["create"]
+    assert run_cli("apply", "--workspace", "staging", "--auto-approve").code == 0
+    ran = run_cli("plan", "--all-workspaces", "--format", "json", "--detailed-exitcode")
+    assert ran.code == 2, ran.err  # production has a change, nothing failed
+    body = json.loads(ran.out)["workspaces"]
+    assert list(body) == ["staging", "production"]
+    assert body["staging"]["has_changes"] is False
+    assert body["staging"]["base_url"] == two.staging_url
+    assert body["production"]["has_changes"] is True
+    assert body["production"]["workspace"] == "production"
+    assert [c["action"] for c in body["production"]["changes"]] == ["create"]
 
-        text = run_cli("plan", "--all-workspaces")
-        assert text.code == 0, text.err
-        assert text.out.index("=== workspace staging ===") < text.out.index(
-            "=== workspace production ==="
-        )
-        assert text.out.count("Plan checksum: sha256:") == 2
+    text = run_cli("plan", "--all-workspaces")
+    assert text.code == 0, text.err
+    assert text.out.index("=== workspace staging ===") < text.out.index(
+        "=== workspace production ==="
+    )
+    assert text.out.count("Plan checksum: sha256:") == 2
 
-        # A workspace that fails (its key is missing) does not hide the other: exit 1.
-        monkeypatch.delenv("CORTEX_API_KEY_STAGING")
-        failed = run_cli("plan", "--all-workspaces", "--format", "json")
-        assert failed.code == 1
-        body = json.loads(failed.out)["workspaces"]
-        assert "CORTEX_API_KEY_STAGING" in body["staging"]["error"]
-        assert body["production"]["has_changes"] is True
-        assert "error: workspace staging: no Cortex API key" in failed.err
-        assert STAGING_KEY not in failed.out + failed.err
-        assert PRODUCTION_KEY not in ran.out + text.out + failed.out + failed.err
-    assert production.tags() == []  # plans never write
+    # A workspace that fails (its key is missing) does not hide the other: exit 1.
+    monkeypatch.delenv("CORTEX_API_KEY_STAGING")
+    failed = run_cli("plan", "--all-workspaces", "--format", "json")
+    assert failed.code == 1
+    body = json.loads(failed.out)["workspaces"]
+    assert "CORTEX_API_KEY_STAGING" in body["staging"]["error"]
+    assert body["production"]["has_changes"] is True
+    assert "error: workspace staging: no Cortex API key" in failed.err
+    assert STAGING_KEY not in failed.out + failed.err
+    assert PRODUCTION_KEY not in ran.out + text.out + failed.out + failed.err
+    assert two.production.tags() == []  # plans never write
 
 
 def test_plan_all_workspaces_usage_errors(repo: Path) -> None:
