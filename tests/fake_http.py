@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, ClassVar
+from types import TracebackType
+from typing import Any, ClassVar, Self
 
 
 class Loopback:
@@ -39,6 +40,32 @@ class Loopback:
         assert self._server is not None, "use the fake as a context manager"
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}"
+
+
+class LoopbackFake:
+    """A fake host as a context manager: serving its handler while inside `with`.
+
+    A subclass sets `self._loopback = Loopback()` and says which handler serves it and
+    under which class attribute the handler finds the fake (`_served_by`).
+    """
+
+    _loopback: Loopback
+
+    def _served_by(self) -> tuple[type[BaseHTTPRequestHandler], str]:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        handler, attribute = self._served_by()
+        self._loopback.start(handler, **{attribute: self})
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._loopback.stop()
 
 
 class JsonHandler(BaseHTTPRequestHandler):

@@ -21,11 +21,10 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
-from fake_http import JsonHandler, Loopback
+from fake_http import JsonHandler, Loopback, LoopbackFake
 
 MAX_COMMENT_CHARS = 65_536
 BOT_LOGIN = "github-actions[bot]"
@@ -50,7 +49,7 @@ class _Injected:
 
 
 @dataclass
-class FakeGitHub:
+class FakeGitHub(LoopbackFake):
     token: str = "ghs_fake-token-0123456789"
     read_only: bool = False
     max_per_page: int = 100
@@ -73,17 +72,8 @@ class FakeGitHub:
 
     # -- lifecycle -------------------------------------------------------------------------
 
-    def __enter__(self) -> FakeGitHub:
-        self._loopback.start(_Handler, github=self)
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._loopback.stop()
+    def _served_by(self) -> tuple[type[JsonHandler], str]:
+        return _Handler, "github"
 
     @property
     def api_url(self) -> str:

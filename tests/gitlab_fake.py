@@ -13,11 +13,10 @@ import itertools
 import json
 import threading
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from fake_http import JsonHandler, Loopback
+from fake_http import JsonHandler, Loopback, LoopbackFake
 
 BOT = "project_42_bot_scorecards"
 
@@ -30,7 +29,7 @@ class Recorded:
 
 
 @dataclass
-class FakeGitLab:
+class FakeGitLab(LoopbackFake):
     token: str = "glpat-fake-token-0123456789"
     job_token: str = "glcbt-fake-job-token"
     username: str = BOT
@@ -46,17 +45,8 @@ class FakeGitLab:
         self._ids = itertools.count(5001)
         self._loopback = Loopback()
 
-    def __enter__(self) -> FakeGitLab:
-        self._loopback.start(_Handler, gitlab=self)
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._loopback.stop()
+    def _served_by(self) -> tuple[type[JsonHandler], str]:
+        return _Handler, "gitlab"
 
     @property
     def api_url(self) -> str:

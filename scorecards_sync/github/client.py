@@ -26,7 +26,7 @@ import httpx
 from scorecards_sync.cortex.retry import RetryKind, RetryPolicy, RetryState, parse_retry_after
 from scorecards_sync.cortex.secret import Secret
 from scorecards_sync.errors import ConfigError, GitHubError
-from scorecards_sync.host_client import DEFAULT_POLICY, PER_PAGE, HostClient, Page
+from scorecards_sync.host_client import DEFAULT_POLICY, PER_PAGE, HostClient, Page, error_body
 
 logger = logging.getLogger(__name__)
 
@@ -338,12 +338,9 @@ def _rate_limit_wait(response: httpx.Response, *, now: float | None = None) -> f
 
 
 def _message(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text.strip()[:200]
-    if not isinstance(body, dict):
-        return ""
+    body = error_body(response)
+    if isinstance(body, str):
+        return body
     message = str(body.get("message") or "")
     errors = body.get("errors")
     if isinstance(errors, list) and errors:

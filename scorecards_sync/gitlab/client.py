@@ -24,7 +24,7 @@ import httpx
 from scorecards_sync.cortex.retry import RetryPolicy
 from scorecards_sync.cortex.secret import Secret
 from scorecards_sync.errors import ConfigError, GitLabError
-from scorecards_sync.host_client import DEFAULT_POLICY, HostClient, Page
+from scorecards_sync.host_client import DEFAULT_POLICY, HostClient, Page, error_body
 
 logger = logging.getLogger(__name__)
 
@@ -174,12 +174,9 @@ def _project(project: str) -> str:
 
 
 def _message(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text.strip()[:200]
-    if not isinstance(body, dict):
-        return ""
+    body = error_body(response)
+    if isinstance(body, str):
+        return body
     said = body.get("message") or body.get("error") or ""
     return str(said)[:500]
 

@@ -104,7 +104,6 @@ class PipelineReport:
     log: list[str] = field(default_factory=list)
     code_quality: str = "[]\n"
     exit_code: int = EXIT_OK
-    summary: str = ""
 
 
 def run_pipeline(
@@ -126,7 +125,7 @@ def run_pipeline(
         code = _dispatch(run, pipeline, apply=apply, workspaces=workspaces)
     except ScorecardsSyncError as exc:
         code = run.fail(exc)
-    return PipelineReport(run.log, report_json(run.problems), code, run.summary_text())
+    return PipelineReport(run.log, report_json(run.problems), code)
 
 
 def _dispatch(
