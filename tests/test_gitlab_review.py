@@ -6,12 +6,12 @@ The real entry point, a fake GitLab API on loopback, the in-process Cortex emula
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cli_runner import enter_workdir, ladder_card, run_cli
+from git_repo import commit, init_repo
 from gitlab_fake import FakeGitLab
 
 from scorecards_sync.emulator import Emulator
@@ -114,28 +114,9 @@ def test_the_job_token_cannot_read_the_reviewed_plan_so_nothing_is_applied(
     assert gitlab.writes() == [] and not in_sync("cards")
 
 
-def git(repo: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-c", "commit.gpgsign=false", *args],
-        cwd=repo,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return done.stdout.strip()
-
-
-def commit(repo: Path, message: str) -> str:
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", message)
-    return git(repo, "rev-parse", "HEAD")
-
-
 @pytest.fixture
 def repo(gitlab: FakeGitLab, tmp_path: Path) -> Path:
-    git(tmp_path, "init", "-q", "-b", "main")
-    git(tmp_path, "config", "user.email", "test@example.invalid")
-    git(tmp_path, "config", "user.name", "Test")
+    init_repo(tmp_path)
     (tmp_path / ".gitignore").write_text("state.json\ngl-code-quality-report.json\n", "utf-8")
     (tmp_path / "cards" / "gone.yaml").write_text(ladder_card("gone"), encoding="utf-8")
     return tmp_path
