@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from apply_process import apply_command, apply_env, write_cards
+from cli_process import apply_command, apply_env, write_cards
 
 from scorecards_sync.applier import NOT_STARTED
 from scorecards_sync.emulator import Emulator, Faults

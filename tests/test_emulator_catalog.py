@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from cli_process import running_emulator
 
 from scorecards_sync.cortex.client import CortexClient
 from scorecards_sync.emulator import Emulator
@@ -18,7 +16,6 @@ from scorecards_sync.emulator.catalog import Catalog, Entity, entity_id, passes
 from scorecards_sync.emulator.catalog_file import catalog_from_data, catalog_json, load_catalog
 from scorecards_sync.errors import ConfigError
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data" / "emulator"
 BAD = sorted((DATA / "catalog-bad").glob("*.yaml"))
 TAG = "catalog-ladder"
@@ -158,30 +155,10 @@ def test_a_bad_catalog_is_a_config_error_naming_the_problem(path: Path) -> None:
 
 
 @pytest.fixture
-def running(tmp_path: Path) -> Iterator[str]:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "scorecards_sync",
-            "emulator",
-            "--catalog",
-            str(DATA / "catalog" / "small.yaml"),
-            "--seed-dir",
-            str(DATA / "catalog" / "scorecards"),
-        ],
-        cwd=REPO_ROOT,
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        yield process.stdout.readline().strip()
-    finally:
-        process.kill()
-        process.wait(timeout=30)
+def running() -> Iterator[str]:
+    catalog, seeds = DATA / "catalog" / "small.yaml", DATA / "catalog" / "scorecards"
+    with running_emulator("--catalog", str(catalog), "--seed-dir", str(seeds)) as (_, base_url):
+        yield base_url
 
 
 def test_the_command_serves_the_catalog(running: str) -> None:

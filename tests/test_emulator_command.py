@@ -2,42 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
+from cli_process import run_command, running_emulator
 
 from scorecards_sync.cli import main
 from scorecards_sync.console import EXIT_USAGE, Console
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data" / "emulator"
-
-
-@contextmanager
-def _running(*args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "scorecards_sync", "emulator", *args],
-        cwd=REPO_ROOT,
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        base_url = process.stdout.readline().strip()
-        yield process, base_url
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=30)
 
 
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
@@ -48,7 +25,7 @@ def test_prints_its_url_first_serves_and_exits_0_on_a_signal(
     seeds.mkdir()
     (seeds / "emulator-ladder.yaml").write_text((DATA / "valid-ladder.yaml").read_text())
     state = tmp_path / "state.json"
-    with _running("--port", "0", "--seed-dir", str(seeds), "--state", str(state)) as (
+    with running_emulator("--port", "0", "--seed-dir", str(seeds), "--state", str(state)) as (
         process,
         base_url,
     ):
@@ -68,7 +45,7 @@ def test_prints_its_url_first_serves_and_exits_0_on_a_signal(
 
 def test_api_key_restricts_access_and_is_never_printed() -> None:
     key = "canary-emulator-key-5be1"
-    with _running("--api-key", key, "--rate-limit", "1000") as (process, base_url):
+    with running_emulator("--api-key", key, "--rate-limit", "1000") as (process, base_url):
         assert httpx.get(f"{base_url}/api/v1/scorecards").status_code == 401
         wrong = httpx.get(f"{base_url}/api/v1/scorecards", headers={"Authorization": "Bearer x"})
         assert wrong.status_code == 401
@@ -103,7 +80,7 @@ def test_impossible_options_are_usage_errors_naming_the_flag(
 def test_api_keys_with_limited_permissions() -> None:
     viewer, editor = "canary-viewer-3f1a", "canary-editor-9c2e"
     descriptor = (DATA / "valid-ladder.yaml").read_text()
-    with _running("--api-key", f"{viewer}:view", "--api-key", f"{editor}:view,edit") as (
+    with running_emulator("--api-key", f"{viewer}:view", "--api-key", f"{editor}:view,edit") as (
         process,
         base_url,
     ):
@@ -129,15 +106,7 @@ def test_api_keys_with_limited_permissions() -> None:
 
 def _refused(*args: str) -> subprocess.CompletedProcess[str]:
     """The command run in a process of its own: were it to serve instead, the timeout fails it."""
-    return subprocess.run(
-        [sys.executable, "-m", "scorecards_sync", "emulator", *args],
-        cwd=REPO_ROOT,
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    return run_command("emulator", *args, cwd=REPO_ROOT, timeout=30)
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from apply_process import apply_command, apply_env, write_cards
+from cli_process import apply_command, apply_env, write_cards
 
 from scorecards_sync.commands.progress_view import LogProgress, TerminalProgress
 from scorecards_sync.emulator import Emulator, Faults

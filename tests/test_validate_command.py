@@ -10,14 +10,13 @@ The problems reported must be exactly the declared ones: no more, no fewer.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from cli_process import run_command
 from cli_runner import enter_workdir, run_cli
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -225,19 +224,6 @@ def test_github_format_annotates_lines(monkeypatch: pytest.MonkeyPatch) -> None:
     ]
 
 
-def _subprocess(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "scorecards_sync", "validate", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
 @pytest.mark.parametrize(
     ("relative", "expected"),
     [
@@ -248,7 +234,7 @@ def _subprocess(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     ],
 )
 def test_a_real_process_shows_no_traceback(relative: str, expected: str) -> None:
-    result = _subprocess([f"tests/data/bad/{relative}"], REPO_ROOT)
+    result = run_command("validate", f"tests/data/bad/{relative}", cwd=REPO_ROOT, timeout=60)
     assert result.returncode == 1
     assert "Traceback" not in result.stdout + result.stderr
     assert expected in result.stdout
