@@ -21,6 +21,8 @@ from test_action import world as world
 from scorecards_sync.commands.action import execute
 from scorecards_sync.console import Console
 from scorecards_sync.emulator import ALL_PERMISSIONS, Emulator
+from scorecards_sync.errors import UsageError
+from scorecards_sync.github.action_inputs import ActionInputs
 from scorecards_sync.review.sticky import parse_marker
 from scorecards_sync.review.workspaces_step import reviewed_sections
 
@@ -126,3 +128,18 @@ def test_a_missing_key_names_the_workspaces_variable(two: Two) -> None:
     [comment] = world.comments()
     marker = parse_marker(comment["body"])
     assert marker is not None and marker.checksum == ""
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        ({"INPUT_ALL_WORKSPACES": "yes"}, "input all-workspaces: expected true or false"),
+        (
+            {"INPUT_ALL_WORKSPACES": "true", "INPUT_COMMAND": "drift"},
+            "all-workspaces goes with command plan or apply",
+        ),
+    ],
+)
+def test_the_all_workspaces_input_is_checked(given: dict[str, str], said: str) -> None:
+    with pytest.raises(UsageError, match=said):
+        ActionInputs.from_env(given)

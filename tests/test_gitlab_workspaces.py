@@ -140,3 +140,31 @@ def test_a_missing_key_variable_is_named_and_the_note_is_no_reviewed_plan(
     monkeypatch.setenv("CORTEX_KEY_PRODUCTION", PRODUCTION_KEY)
     refused = run_cli("ci", "gitlab", "--all-workspaces", "--apply")
     assert refused.code == 1 and world.staging.tags() == [] and world.production.tags() == []
+
+
+def test_a_fork_validates_every_workspace_offline_and_reads_no_key(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CI_MERGE_REQUEST_SOURCE_PROJECT_ID", "99")
+    (world.repo / "prod" / "bad.yaml").write_text("tag: bad\nrules: 3\n", encoding="utf-8")
+    ran = run_cli("ci", "gitlab", "--all-workspaces")
+    assert ran.code == 1 and "prod/bad.yaml:" in ran.out
+    (world.repo / "prod" / "bad.yaml").unlink()
+    for name in ("CORTEX_KEY_STAGING", "CORTEX_KEY_PRODUCTION"):
+        monkeypatch.delenv(name)
+    fine = run_cli("ci", "gitlab", "--all-workspaces")
+    assert fine.code == 0 and "validated offline only" in fine.out
+    assert world.gitlab.requests == []
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [("staging",), ("--workspace", "staging")],
+    ids=["a path", "a workspace"],
+)
+def test_all_workspaces_takes_no_path_and_no_workspace(
+    world: World, extra: tuple[str, ...]
+) -> None:
+    ran = run_cli("ci", "gitlab", "--all-workspaces", *extra)
+    assert ran.code == 64
+    assert world.gitlab.requests == []
