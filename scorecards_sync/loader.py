@@ -9,6 +9,7 @@ bad input.
 
 from __future__ import annotations
 
+import functools
 import os
 import stat
 import sys
@@ -195,10 +196,16 @@ def display_path(path: Path) -> str:
     Symbolic links are not resolved: a problem names the file the user gave or has.
     """
     absolute = Path(os.path.normpath(path.absolute()))
-    for base in (Path.cwd(), Path.cwd().resolve()):
+    for base in _working_folder(Path.cwd()):
         if absolute.is_relative_to(base):
             return absolute.relative_to(base).as_posix() or "."
     return absolute.as_posix() if path.is_absolute() else Path(os.path.normpath(path)).as_posix()
+
+
+@functools.lru_cache(maxsize=8)
+def _working_folder(cwd: Path) -> tuple[Path, Path]:
+    """The working folder as given and resolved: resolved once per folder, not per file."""
+    return cwd, cwd.resolve()
 
 
 def too_large(size: int) -> str:
@@ -209,7 +216,8 @@ def too_large(size: int) -> str:
 def _discover(given: list[Path], missing_hint: str) -> Iterator[tuple[Path, Problem | None]]:
     seen: set[Path] = set()
     for root in given:
-        if root.is_dir():
+        folder = root.is_dir()
+        if folder:
             candidates: Iterable[tuple[Path, Problem | None]] = _walk(root)
         elif root.exists():
             candidates = [(root, None)]  # load_file refuses what is not a regular file
@@ -220,6 +228,7 @@ def _discover(given: list[Path], missing_hint: str) -> Iterator[tuple[Path, Prob
             yield root, _problem(display_path(root), message, code=PathProblem.MISSING)
             continue
         found = False
+        real_root = root.resolve() if folder else None
         for path, problem in candidates:
             found = True
             if problem is not None:
@@ -229,7 +238,7 @@ def _discover(given: list[Path], missing_hint: str) -> Iterator[tuple[Path, Prob
             if resolved in seen:
                 continue
             seen.add(resolved)
-            if root.is_dir() and not resolved.is_relative_to(root.resolve()):
+            if real_root is not None and not resolved.is_relative_to(real_root):
                 yield path, _escape_problem(root, path, resolved)
                 continue
             yield path, None
