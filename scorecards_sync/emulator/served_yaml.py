@@ -10,7 +10,7 @@ Two writers produce that text. PyYAML's pure-Python emitter, told Jackson's
 choices as it writes (`_JacksonLikeEmitter`), writes any descriptor; it is most of
 what a write to the emulator costs. libyaml's emitter (PyYAML's C extension, when
 PyYAML was built with it) is the same algorithm, about five times faster, but it
-cannot be told those choices as it writes: `_libyaml_styles` decides each string's
+cannot be told those choices as it writes: `_Nodes` decides each string's
 style first, exactly as the pure-Python writer would, and only for descriptors on
 which the two are known to write the same bytes: every string made of characters
 both treat alike and, where double-quoted, short enough never to be folded (the two
@@ -21,6 +21,7 @@ same bytes on real descriptors, the fixtures and generated documents.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from collections.abc import Callable, Mapping
@@ -88,14 +89,10 @@ def jackson_quotes(value: str) -> bool:
     that a literal block cannot hold (a line ending in a space) falls back to double
     quotes in the emitter, as its failure message shows.
     """
-    for index, char in enumerate(value):
-        if char in "[]{},":
-            return True
-        if char == "#" and index > 0 and value[index - 1] in " \t":
-            return True
-        if char == ":" and index + 1 < len(value) and value[index + 1] in " \t":
-            return True
-    return False
+    return _JACKSON_QUOTES.search(value) is not None
+
+
+_JACKSON_QUOTES = re.compile(r"[\[\]{},]|[ \t]#|:[ \t]")
 
 
 def _represent_str(dumper: yaml.representer.SafeRepresenter, value: str) -> yaml.ScalarNode:
@@ -214,14 +211,13 @@ class _Nodes:
     key is not indented, as in Cortex's exports); `column`, where a scalar value begins."""
 
     def __init__(self) -> None:
-        self.styles: dict[str, str | None] = {}
         self.seen: set[int] = set()
 
     def mapping(self, mapping: dict[str, Any], indent: int, depth: int) -> yaml.MappingNode:
         self._enter(mapping, depth)
         pairs = []
         for key, value in mapping.items():
-            if type(key) is not str or len(key) > _MAX_KEY or _style(key, self.styles) is not None:
+            if type(key) is not str or len(key) > _MAX_KEY or _style(key) is not None:
                 raise _OutsideTheProvenShapes
             pairs.append(
                 (
@@ -243,7 +239,7 @@ class _Nodes:
     def value(self, value: Any, indent: int, column: int, depth: int) -> yaml.Node:
         kind = type(value)
         if kind is str:
-            style = _style(value, self.styles)
+            style = _style(value)
             if style == '"' and column + _escaped_length(value) + 2 > WIDTH:
                 raise _OutsideTheProvenShapes  # a double-quoted string the writers may fold
             return yaml.ScalarNode(_STR, value, style=style)
@@ -269,16 +265,17 @@ class _Nodes:
         self.seen.add(id(container))
 
 
-def _style(value: str, styles: dict[str, str | None]) -> str | None:
+def _style(value: str) -> str | None:
     """The style the pure-Python writer gives `value`; `_OutsideTheProvenShapes` when
     libyaml may write it otherwise."""
-    style = styles.get(value, _REFUSED)
+    # Keys and many values recur from one descriptor to the next: short ones are decided once.
+    style = _decided(value) if len(value) <= _REMEMBERED_LENGTH else _decide(value)
     if style == _REFUSED:
-        style = _decide(value)
-        if style == _REFUSED:
-            raise _OutsideTheProvenShapes
-        styles[value] = style
+        raise _OutsideTheProvenShapes
     return style
+
+
+_REMEMBERED_LENGTH = 200
 
 
 def _decide(value: str) -> str | None:
@@ -318,6 +315,9 @@ def _plain_in_block(value: str) -> bool:
         or ": " in value
         or " #" in value
     )
+
+
+_decided = functools.lru_cache(maxsize=4096)(_decide)
 
 
 def _escaped_length(value: str) -> int:
