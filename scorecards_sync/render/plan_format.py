@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from scorecards_sync.plan import Action, Change, DiffKind, FieldChange, Plan, RuleChange
@@ -57,12 +57,13 @@ def text_diff(old: Any, new: Any) -> list[str]:
     return shown or ["(whitespace only)"]
 
 
-def change_values(change: FieldChange) -> str:
-    """`Bronze → Silver`; a side without the field shows as `(none)`."""
+def change_values(change: FieldChange, show: Callable[[Any], str] = format_value) -> str:
+    """`Bronze → Silver`, each value as `show` shows it; a side without the field shows as
+    `(none)`."""
     if is_multiline(change):
         return f"{change.kind.value} (text below)"
-    old = "(none)" if change.kind is DiffKind.ADDED else format_value(change.old)
-    new = "(none)" if change.kind is DiffKind.REMOVED else format_value(change.new)
+    old = "(none)" if change.kind is DiffKind.ADDED else show(change.old)
+    new = "(none)" if change.kind is DiffKind.REMOVED else show(change.new)
     return f"{old} → {new}"
 
 

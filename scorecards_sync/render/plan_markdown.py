@@ -21,6 +21,7 @@ from scorecards_sync.render.impact_format import (
     unknown_text,
 )
 from scorecards_sync.render.plan_format import (
+    change_values,
     is_multiline,
     quote_title,
     raw_value,
@@ -239,19 +240,10 @@ def checksum_line(plan: Plan) -> str:
 def _field_bullet(field: FieldChange, *, creating: bool) -> list[str]:
     if creating and field.kind is DiffKind.ADDED and not is_multiline(field):
         return [f"- {code(field.path)}: {value_code(field.new)}"]
-    line = f"- {code(field.path)}: {_change_values(field)}"
+    line = f"- {code(field.path)}: {change_values(field, value_code)}"
     if not is_multiline(field):
         return [line]
     return [line, *_diff_block(field, "  ")]
-
-
-def _change_values(field: FieldChange) -> str:
-    """`<code>Bronze</code> → <code>Silver</code>`; a side without the field is `(none)`."""
-    if is_multiline(field):
-        return f"{field.kind.value} (text below)"
-    old = "(none)" if field.kind is DiffKind.ADDED else value_code(field.old)
-    new = "(none)" if field.kind is DiffKind.REMOVED else value_code(field.new)
-    return f"{old} → {new}"
 
 
 def _rule_summary(rule: RuleChange) -> str:
@@ -259,7 +251,8 @@ def _rule_summary(rule: RuleChange) -> str:
     name = escape(f"rule {quote_title(rule.title)}")
     if rule.kind is not DiffKind.CHANGED:
         return f"{name} {rule.kind.value}"
-    return f"{name}: " + "; ".join(f"{escape(f.path)} {_change_values(f)}" for f in rule.fields)
+    changed = (f"{escape(f.path)} {change_values(f, value_code)}" for f in rule.fields)
+    return f"{name}: " + "; ".join(changed)
 
 
 def _rule_bullet(rule: RuleChange) -> list[str]:
