@@ -19,7 +19,7 @@ import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from scorecards_sync.cql_lint import lint_expression
 from scorecards_sync.problems import Problem, Severity, sort_problems
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 SCHEMA_PACKAGE = "scorecards_sync.schemas"
 SCHEMA_FILE = "scorecard.schema.json"
 _DESCRIPTOR_SUFFIXES = (".yaml", ".yml")
+_Key = TypeVar("_Key")
 
 # Keys people reach for that Cortex refuses ("Invalid scorecard yaml"), and what to write instead.
 _KEY_SUGGESTIONS: Mapping[str, str] = {"entityType": "types", "entityTypes": "types"}
@@ -344,21 +345,17 @@ def _check_ladder(document: Document, problems: list[Problem]) -> _Ladder:
             continue
         at: Pointer = ("ladder", "levels", index)
         name = level.get("name")
-        if isinstance(name, str):
-            if name in names:
-                problems.append(
-                    _duplicate(document, (*at, "name"), "level name", name, names[name])
-                )
-            else:
-                names[name] = index
+        if isinstance(name, str) and (first := _seen_before(names, name, index)) is not None:
+            problems.append(_duplicate(document, (*at, "name"), "level name", name, first))
         rank = level.get("rank")
-        if isinstance(rank, int) and not isinstance(rank, bool):
-            if rank in ranks:
-                problems.append(
-                    _duplicate(document, (*at, "rank"), "level rank", rank, ranks[rank], "levels")
-                )
-            else:
-                ranks[rank] = index
+        if (
+            isinstance(rank, int)
+            and not isinstance(rank, bool)
+            and (first := _seen_before(ranks, rank, index)) is not None
+        ):
+            problems.append(
+                _duplicate(document, (*at, "rank"), "level rank", rank, first, "levels")
+            )
     return _Ladder(present=True, level_names=tuple(names))
 
 
@@ -374,13 +371,8 @@ def _check_rules(document: Document, ladder: _Ladder, problems: list[Problem]) -
             continue
         at: Pointer = ("rules", index)
         title = rule.get("title")
-        if isinstance(title, str):
-            if title in titles:
-                problems.append(
-                    _duplicate(document, (*at, "title"), "rule title", title, titles[title])
-                )
-            else:
-                titles[title] = index
+        if isinstance(title, str) and (first := _seen_before(titles, title, index)) is not None:
+            problems.append(_duplicate(document, (*at, "title"), "rule title", title, first))
         identifier = rule.get("identifier")
         if isinstance(identifier, str):
             key = identifier.lower()
@@ -507,6 +499,13 @@ def _check_legacy_filter(
         f"Cortex still accepts it, but prefer `types: {{include: [{type_name}]}}`"
     )
     problems.append(_warning(document, (*at, "category"), message, "legacy-filter", key=True))
+
+
+def _seen_before(seen: dict[_Key, int], key: _Key, index: int) -> int | None:
+    """The index `key` was first seen at, if before `index`; else None, and `key` is noted
+    as seen at `index`."""
+    first = seen.setdefault(key, index)
+    return None if first == index else first
 
 
 def _duplicate(
