@@ -34,6 +34,7 @@ class World:
     gitlab: FakeGitLab
     staging: Emulator
     production: Emulator
+    urls: dict[str, str]
 
     def notes(self) -> list[dict[str, Any]]:
         return [n for n in self.gitlab.notes.get((PROJECT, 7), []) if parse_marker(n["body"])]
@@ -72,7 +73,8 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
             "CI_MERGE_REQUEST_SOURCE_PROJECT_ID": PROJECT,
         }.items():
             monkeypatch.setenv(name, value)
-        yield World(tmp_path, gitlab, staging, production)
+        urls = {"staging": staging_server.base_url, "production": production_server.base_url}
+        yield World(tmp_path, gitlab, staging, production, urls)
 
 
 def merged(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -168,3 +170,59 @@ def test_all_workspaces_takes_no_path_and_no_workspace(
     ran = run_cli("ci", "gitlab", "--all-workspaces", *extra)
     assert ran.code == 64
     assert world.gitlab.requests == []
+
+
+SHARED = """\
+workspaces:
+  staging: {{base_url: "{staging}", api_key_env: CORTEX_KEY_STAGING, paths: [staging]}}
+  production: {{base_url: "{production}", api_key_env: CORTEX_KEY_PRODUCTION, paths: [staging]}}
+"""
+
+
+def _config(world: World, template: str, *, drop: str | None = None) -> None:
+    text = template.format(**world.urls)
+    if drop is not None:
+        text = "".join(line for line in text.splitlines(True) if not line.startswith(f"  {drop}:"))
+    (world.repo / ".scorecards-sync.yaml").write_text(text, encoding="utf-8")
+
+
+def test_a_workspace_dropped_from_the_config_after_review_means_nothing_is_applied(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Both workspaces plan the same folder: the comment's key does not change when one goes.
+    _config(world, SHARED)
+    assert run_cli("ci", "gitlab", "--all-workspaces").code == 0
+    assert set(reviewed_sections(world.notes()[0]["body"])) == {"staging", "production"}
+    _config(world, SHARED, drop="production")
+    merged(world, monkeypatch)
+    refused = run_cli("ci", "gitlab", "--all-workspaces", "--apply")
+    assert refused.code == 1, refused.out
+    assert "production" in refused.out and "not in the config" in refused.out
+    assert world.staging.tags() == [] and world.production.tags() == []
+
+
+def test_a_section_marker_edited_to_the_plan_of_the_merge_is_refused(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sections must hash to the comment's own checksum: an edited section (here one
+    made to match what the merge plans now) is no reviewed plan."""
+    assert run_cli("ci", "gitlab", "--all-workspaces").code == 0
+    [note] = world.notes()
+    reviewed = reviewed_sections(note["body"])
+    (world.repo / "prod" / "beta.yaml").write_text(
+        ladder_card("beta", name="Never reviewed"), encoding="utf-8"
+    )
+    replanned = run_cli("ci", "gitlab", "--all-workspaces", "--note", "false")
+    assert replanned.code == 0
+    [new] = [
+        line.removeprefix("Plan checksum: ")
+        for line in replanned.out.splitlines()
+        if line.startswith("Plan checksum: ")
+        and line.removeprefix("Plan checksum: ") not in reviewed.values()
+    ]
+    note["body"] = note["body"].replace(reviewed["production"], new)
+    assert reviewed_sections(note["body"])["production"] == new
+    merged(world, monkeypatch)
+    refused = run_cli("ci", "gitlab", "--all-workspaces", "--apply")
+    assert refused.code == 1, refused.out
+    assert world.staging.tags() == [] and world.production.tags() == []

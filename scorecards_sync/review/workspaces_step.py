@@ -16,8 +16,9 @@ a plan Cortex rejects or over the thresholds): the reviewed plan is the set of
 sections, so one failed section means nothing stands as reviewed.
 
 **Apply.** On the merge, every workspace is planned again; all are checked before any
-is applied: if one has no reviewed section or another checksum, nothing is applied
-anywhere. Then each workspace's saved plan is applied to its own Cortex with its own
+is applied: if one has no reviewed section or another checksum, or a reviewed section
+has no workspace any more (the sections must hash to the comment's own checksum), nothing
+is applied anywhere. Then each workspace's saved plan is applied to its own Cortex with its own
 key, and one "applied" comment lists each workspace's outcome.
 """
 
@@ -280,7 +281,7 @@ def run_apply_all(run: ReviewRun, workspaces: Sequence[Workspace]) -> int:
         checksums = {s.workspace.name: s.checksum for s in sections}
         comment_result(
             run,
-            key.removesuffix(KEY_SUFFIX) + KEY_SUFFIX,
+            key,
             combined_checksum(checksums),
             parts,
             None,
@@ -301,11 +302,19 @@ def _refusal(run: ReviewRun, key: str, sections: Sequence[_Section]) -> str | No
         for s in sections
         if wanted.get(_named(s)) != s.checksum
     ]
+    planned = {_named(s) for s in sections}
+    moved += [f"{name} (reviewed, but not in the config)" for name in wanted if name not in planned]
+    # The reviewed plan is the set of sections: the comment's own checksum covers them all,
+    # so a section edited, added or lost since the plan run is no reviewed plan either.
+    current = combined_checksum({s.workspace.name: s.checksum for s in sections})
+    if not moved and current != review.checksum:
+        moved.append(f"every workspace (plans {current}, reviewed {review.checksum})")
     if moved:
         return (
             f"the plans to apply are not the plans reviewed in {ref} for workspace(s) "
-            f"{'; '.join(moved)}: Cortex or the repository changed since. Nothing was applied "
-            f"to any workspace; re-plan in a {run.host.words.change_request}."
+            f"{'; '.join(moved)}: Cortex, the repository or the {run.host.words.comment} "
+            f"changed since. Nothing was applied to any workspace; re-plan in a "
+            f"{run.host.words.change_request}."
         )
     run.say(f"Every workspace's plan matches the one reviewed in {ref}.")
     run.summary.append(f"✅ These are the plans reviewed in {ref}.")
