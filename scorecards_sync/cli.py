@@ -24,6 +24,7 @@ from scorecards_sync.commands.color import colors_allowed, use_color
 from scorecards_sync.console import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, Console
 from scorecards_sync.cortex.secret import ENV_API_KEY, api_key_from_env
 from scorecards_sync.errors import ScorecardsSyncError, UsageError, redact
+from scorecards_sync.gc_policy import fewer_collections
 from scorecards_sync.safe_text import terminal_output
 
 logger = logging.getLogger(__name__)
@@ -131,7 +132,11 @@ def main(argv: Sequence[str] | None = None, console: Console | None = None) -> i
             parser.print_help(console.stderr)
             return EXIT_USAGE
         no_color = args.no_color or getattr(args, "no_color_after", False)
-        with colors_allowed(not no_color), progress.listening(_progress_view(console, quiet)):
+        with (
+            colors_allowed(not no_color),
+            progress.listening(_progress_view(console, quiet)),
+            fewer_collections(),
+        ):
             return commands[args.command].run(args, console)
     except UsageError as exc:
         if isinstance(exc, _ArgumentError):

@@ -61,6 +61,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "value_kinds",
         "schemas",
         "progress",
+        "gc_policy",
         "",
     ),
 )
