@@ -15,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from cli_runner import run_cli
 
 from scorecards_sync.emulator import Emulator
 from scorecards_sync.emulator.store import read_state_file
@@ -136,3 +137,28 @@ def test_text_after_a_hand_written_state_is_refused(tmp_path: Path) -> None:
     state.write_text('{"format": 1, "nextId": 1, "scorecards": {}, "exemptions": []}\nmore')
     with pytest.raises(ConfigError, match="extra data after the document"):
         Emulator(state_file=state)
+
+
+@pytest.mark.skipif(not PROC_IO.exists(), reason="needs Linux's /proc/self/io")
+def test_bytes_an_apply_writes_per_scorecard_do_not_grow_with_the_number_of_scorecards(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The whole command line, as a user runs it against the embedded emulator: the bytes
+    # written per scorecard (state file, journal and all) stay the same from 50 to 200.
+    monkeypatch.chdir(tmp_path)
+    per_scorecard = []
+    for count in (50, 200):
+        cards = tmp_path / f"cards-{count}"
+        cards.mkdir()
+        for index in range(count):
+            tag = f"card-{index:04d}"
+            (cards / f"{tag}.yaml").write_text(DESCRIPTOR.format(tag=tag), encoding="utf-8")
+        state = tmp_path / f"state-{count}.json"
+        before = _bytes_written()
+        ran = run_cli("apply", str(cards), "--emulator", str(state), "--auto-approve")
+        written = _bytes_written() - before
+        assert ran.code == 0, ran.err
+        assert len(read_state_file(state)["scorecards"]) == count
+        per_scorecard.append(written / count)
+    # Rewriting the state file on every write makes the second figure about 4 times the first.
+    assert per_scorecard[1] <= 1.5 * per_scorecard[0], per_scorecard
