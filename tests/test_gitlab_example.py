@@ -37,3 +37,14 @@ def test_the_key_is_a_variable_never_written_in_the_file() -> None:
     text = PIPELINE.read_text(encoding="utf-8")
     assert "CORTEX_API_KEY:" not in text.split("stages:")[1]
     assert "masked and protected" in text
+
+
+def test_only_the_apply_job_records_applies_in_the_environment_every_job_reads() -> None:
+    data = yaml.safe_load(PIPELINE.read_text(encoding="utf-8"))
+    jobs = _jobs()
+    assert data["variables"]["SCORECARDS_SYNC_ENVIRONMENT"] == "cortex"
+    assert jobs["scorecards-apply"]["environment"]["name"] == "$SCORECARDS_SYNC_ENVIRONMENT"
+    assert "action" not in jobs["scorecards-apply"]["environment"]  # start: a deployment
+    # A plan job that declared it would record, as applied, commits that never were.
+    assert "environment" not in jobs["scorecards-plan"]
+    assert data[".scorecards-sync"]["variables"]["GIT_DEPTH"] == "0"

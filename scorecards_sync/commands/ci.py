@@ -3,8 +3,10 @@
 In a merge-request pipeline: validate, plan with Cortex's dry run, keep one plan note
 on the merge request, write the Code Quality report. In a default-branch pipeline
 with `--apply`: apply only the plan reviewed in the merged merge request's note, and
-post the outcome there. See `scorecards_sync.gitlab.pipeline` and the README, "GitLab
-in five minutes".
+post the outcome there. Both compute deletions from the last successful deployment of
+the apply job to `--environment` (default `cortex`), GitLab's record of the last
+complete apply (`scorecards_sync.gitlab.deployments`). See `scorecards_sync.gitlab.pipeline`
+and the README, "GitLab in five minutes".
 
 Exit codes: 0 success, 1 invalid descriptors, a refused or failed plan or apply,
 64 a bad argument or a run outside GitLab CI.
@@ -28,6 +30,11 @@ from scorecards_sync.console import Console
 from scorecards_sync.errors import ConfigError, OutputError, UsageError
 from scorecards_sync.gitlab.client import GitLabClient
 from scorecards_sync.gitlab.codequality import REPORT_NAME
+from scorecards_sync.gitlab.deployments import (
+    DEFAULT_ENVIRONMENT,
+    ENV_ENVIRONMENT,
+    environment_name,
+)
 from scorecards_sync.gitlab.pipeline import Pipeline, run_pipeline
 from scorecards_sync.review.merged import parse_delays
 from scorecards_sync.review.run import ReviewOptions
@@ -74,6 +81,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="every workspace of the config file: one note with a section per workspace; on "
         "merge each reviewed section is applied to its own workspace with its own key",
     )
+    parser.add_argument(
+        "--environment",
+        metavar="NAME",
+        default=None,
+        help="the GitLab environment the apply job declares (`environment:`), whose last "
+        "successful deployment is the last complete apply that deletions are computed from "
+        f"(default ${ENV_ENVIRONMENT}, else {DEFAULT_ENVIRONMENT})",
+    )
     parser.add_argument("--force", action="store_true", help="override the safety thresholds")
     add_settings_options(parser)
     add_prune_option(parser)
@@ -82,6 +97,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, console: Console) -> int:
     environ = dict(os.environ)
     pipeline = Pipeline.from_env(environ)
+    environment = environment_name(args.environment, environ)
     delays = parse_delays(environ.get(ENV_MERGED_DELAYS), ENV_MERGED_DELAYS)
 
     def settings_of(given: argparse.Namespace) -> Settings:
@@ -137,6 +153,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
             run_url=environ.get("CI_PIPELINE_URL") or None,
             merged_delays=delays,
             workspaces=workspaces,
+            environment=environment,
         )
     try:
         Path(args.code_quality).write_text(report.code_quality, encoding="utf-8")

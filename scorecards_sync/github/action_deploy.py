@@ -20,9 +20,10 @@ from scorecards_sync.config import Settings
 from scorecards_sync.errors import ScorecardsSyncError
 from scorecards_sync.github.client import GitHubClient
 from scorecards_sync.plan import Action, Plan
-from scorecards_sync.record import Record, Since, repo_relative_paths, since_recorded
+from scorecards_sync.record import Record, Since
 from scorecards_sync.review.host import RunLog
-from scorecards_sync.workflow import Source, load_source, target_of
+from scorecards_sync.review.last_apply import since_last_deployment
+from scorecards_sync.workflow import Source, target_of
 
 # How many of the newest matching deployments are asked for their status, at most.
 _DEPLOYMENTS_CHECKED = 10
@@ -43,30 +44,22 @@ def since_deployment(
     place: Deployments, run: RunLog, settings: Settings, source: Source, base: str | None
 ) -> tuple[Source, Since]:
     """`source` loaded again from where the last successful deployment says removals start
-    (unchanged when that is `base`), and that starting point."""
-    environment, target = place.environment, target_of(settings)
-    given = source.paths or place.paths  # a workspace's own paths, when it has them
-    paths = repo_relative_paths(given)
-    where = f"the last successful deployment to environment {environment}"
-    missing = f"no successful deployment to environment {environment} for {target} yet"
-    try:
+    (unchanged when that is `base`), and that starting point (`review.last_apply`)."""
+
+    def read(target: str, paths: tuple[str, ...]) -> Record | None:
         with place.github() as client:
-            record = _last_success(client, place.repository, environment, target, paths)
-    except ScorecardsSyncError as exc:  # GitHub refused, or no token to ask with
-        run.annotate(
-            "warning",
-            f"cannot read the deployments of environment {environment} (does the job have "
-            f"`deployments: read`?): {exc}",
-        )
-        record = None
-        missing = f"the deployments of environment {environment} could not be read"
-    since = since_recorded(
-        record, target=target, paths=given, fallback=base, where=where, missing=missing
+            return _last_success(client, place.repository, place.environment, target, paths)
+
+    return since_last_deployment(
+        run,
+        settings,
+        source,
+        base,
+        environment=place.environment,
+        paths=place.paths,
+        read=read,
+        permission="does the job have `deployments: read`?",
     )
-    run.say(since.note[:1].upper() + since.note[1:] + ".")
-    if since.base == base:
-        return source, since
-    return load_source(list(given), since.base), since
 
 
 def _last_success(

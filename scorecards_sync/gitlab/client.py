@@ -38,6 +38,10 @@ _HINTS = {
     "scope and the Reporter role, in GITLAB_TOKEN",
     404: "check CI_PROJECT_ID and that the token can see the project",
 }
+# GitLab sorts deployments by `finished_at` only together with a `finished_*` filter and
+# the `success` status (its DeploymentsFinder refuses the sort alone with a 400): this
+# filter keeps every finished deployment.
+_FINISHED_AFTER = "1970-01-01T00:00:00Z"
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,18 @@ class MergeRequest:
     def brought(self, sha: str) -> bool:
         """Whether merging this merge request made commit `sha` (merge, squash or fast-forward)."""
         return self.merged and sha in (self.merge_commit_sha, self.squash_commit_sha)
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """One deployment to an environment: the commit deployed and how it ended."""
+
+    id: int
+    sha: str
+    ref: str
+    status: str
+    finished_at: str  # when its job finished (when it was last updated, without a job)
+    job_url: str = ""
 
 
 class GitLabClient(HostClient):
@@ -137,6 +153,22 @@ class GitLabClient(HostClient):
         path = f"/projects/{_project(project)}/repository/commits/{sha}/merge_requests"
         return [_merge_request(item) for item in self._paginate(path, {"page": "1"})]
 
+    def last_successful_deployment(self, project: str, environment: str) -> Deployment | None:
+        """The deployment to `environment` that finished last with status `success`, if any."""
+        path = f"/projects/{_project(project)}/deployments"
+        query = {
+            "environment": environment,
+            "status": "success",
+            "order_by": "finished_at",
+            "sort": "desc",
+            "finished_after": _FINISHED_AFTER,
+            "per_page": "1",
+        }
+        items = self._request("GET", path, params=query).json()
+        if not isinstance(items, list):
+            raise GitLabError(f"GitLab answered GET {path} with something other than a list")
+        return _deployment(items[0]) if items else None
+
     # -- transport -----------------------------------------------------------------------------
 
     def _auth_header(self, token: str) -> Mapping[str, str]:
@@ -203,4 +235,20 @@ def _merge_request(item: Any) -> MergeRequest:
         web_url=str(item.get("web_url") or ""),
         merge_commit_sha=str(item["merge_commit_sha"]) if item.get("merge_commit_sha") else None,
         squash_commit_sha=str(item["squash_commit_sha"]) if item.get("squash_commit_sha") else None,
+    )
+
+
+def _deployment(item: Any) -> Deployment:
+    if not isinstance(item, dict) or not isinstance(item.get("id"), int):
+        raise GitLabError("GitLab returned a deployment without an id")
+    job = item.get("deployable")
+    job = job if isinstance(job, dict) else {}
+    finished = job.get("finished_at") or item.get("updated_at") or item.get("created_at")
+    return Deployment(
+        id=item["id"],
+        sha=str(item.get("sha") or ""),
+        ref=str(item.get("ref") or ""),
+        status=str(item.get("status") or ""),
+        finished_at=str(finished or ""),
+        job_url=str(job.get("web_url") or ""),
     )

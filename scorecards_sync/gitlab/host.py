@@ -3,8 +3,9 @@
 Merge requests and their notes (system notes left out), the token's own user as the
 only author whose notes count (a project access token's bot: nobody else can plant a
 marker), plain `error:`/`warning:` lines and `path:line:column` problems in the job log
-(the Code Quality report is written beside it from the same problems). GitLab keeps no
-record of the last complete apply here: removals start at the pipeline's base.
+(the Code Quality report is written beside it from the same problems), and the record
+of the last complete apply: the apply job's own deployments to its environment, which
+GitLab ends with the job's exit status (`gitlab.deployments`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 
 from scorecards_sync.config import Settings
 from scorecards_sync.gitlab.client import GitLabClient, Note
+from scorecards_sync.gitlab.deployments import Environment, record_lines, since_deployment
 from scorecards_sync.plan import Plan
 from scorecards_sync.problems import Problem
 from scorecards_sync.record import Since
@@ -95,12 +97,15 @@ class GitLabHost:
         project: str,
         *,
         sha: str,
+        environment: Environment,
         merged_delays: tuple[float, ...],
     ) -> None:
         self.gitlab = gitlab
         self.project = project
         self.sha = sha
+        self.environment = environment
         self.merged_delays = merged_delays
+        self._said: set[str] = set()  # one job, one deployment: said once for all workspaces
 
     @contextmanager
     def session(self) -> Iterator[GitLabSession]:
@@ -120,10 +125,16 @@ class GitLabHost:
     def since(
         self, log: RunLog, settings: Settings, source: Source, base: str | None
     ) -> tuple[Source, Since]:
-        note = f"deletions are computed since {base}" if base else "no base: no deletions"
-        return source, Since(base, note, self.sha, ())
+        return since_deployment(self.environment, log, settings, source, base, sha=self.sha)
 
     def record(
         self, log: RunLog, settings: Settings, since: Since, plan: Plan, failure: str | None
     ) -> None:
-        return None
+        for level, line in record_lines(self.environment, self.sha, failure):
+            if line in self._said:
+                continue
+            self._said.add(line)
+            if level:
+                log.annotate("warning", line)
+            else:
+                log.say(line)

@@ -10,6 +10,9 @@
   apply the saved plan only when it has the checksum reviewed in its note (posted by
   the token's own user, so nobody else can plant a marker); refuse otherwise. The
   outcome goes to an "applied" note on that merge request (`review.apply_step`).
+- Both compute deletions from the commit of the apply job's last successful deployment
+  to its environment, GitLab's record of the last complete apply (`gitlab.deployments`),
+  so that a deletion that failed or was refused is planned again.
 
 The steps are the review core's, with GitLab as their host (`gitlab.host`); this
 module reads the pipeline's predefined variables and dispatches.
@@ -26,6 +29,7 @@ from scorecards_sync.console import EXIT_ERROR, EXIT_OK
 from scorecards_sync.errors import ScorecardsSyncError, UsageError
 from scorecards_sync.gitlab.client import GitLabClient
 from scorecards_sync.gitlab.codequality import report_json
+from scorecards_sync.gitlab.deployments import DEFAULT_ENVIRONMENT, Environment, JobEnvironment
 from scorecards_sync.gitlab.host import GitLabHost
 from scorecards_sync.review.apply_step import run_apply
 from scorecards_sync.review.host import RunEvent
@@ -48,6 +52,7 @@ class Pipeline:
     fork: bool
     default_branch_push: bool
     branch: str
+    job_environment: JobEnvironment = field(default_factory=JobEnvironment)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Pipeline:
@@ -76,6 +81,7 @@ class Pipeline:
                 not in_mr and bool(branch) and branch == environ.get("CI_DEFAULT_BRANCH")
             ),
             branch=branch,
+            job_environment=JobEnvironment.from_env(environ),
         )
 
     def event(self) -> RunEvent:
@@ -117,9 +123,22 @@ def run_pipeline(
     run_url: str | None = None,
     merged_delays: tuple[float, ...] = MERGED_DELAYS,
     workspaces: Sequence[Workspace] | None = None,
+    environment: str = DEFAULT_ENVIRONMENT,
 ) -> PipelineReport:
-    """Do what the pipeline calls for; errors become an `error:` line and an exit code."""
-    host = GitLabHost(gitlab, pipeline.project, sha=pipeline.sha, merged_delays=merged_delays)
+    """Do what the pipeline calls for; errors become an `error:` line and an exit code.
+
+    `environment`: where the record of the last complete apply is read from (the apply
+    job's deployments, `gitlab.deployments`)."""
+    place = Environment(
+        gitlab, pipeline.project, environment, options.paths, pipeline.job_environment
+    )
+    host = GitLabHost(
+        gitlab,
+        pipeline.project,
+        sha=pipeline.sha,
+        environment=place,
+        merged_delays=merged_delays,
+    )
     run = ReviewRun(host, pipeline.event(), options, settings, temp_dir=temp_dir, run_url=run_url)
     try:
         code = _dispatch(run, pipeline, apply=apply, workspaces=workspaces)
