@@ -16,9 +16,14 @@ from cli_runner import Ran, enter_workdir, ladder_card, run_cli
 from git_repo import commit, init_repo
 from gitlab_fake import FakeGitLab
 
+from scorecards_sync.config import Settings
 from scorecards_sync.emulator import ALL_PERMISSIONS, Emulator
 from scorecards_sync.emulator.faults import Faults
 from scorecards_sync.gitlab.client import GitLabClient
+from scorecards_sync.gitlab.deployments import Environment, JobEnvironment
+from scorecards_sync.gitlab.host import GitLabHost
+from scorecards_sync.plan import Plan
+from scorecards_sync.record import Since
 
 PROJECT = "42"
 KEY = "cortex-key-5d1b-never-shown"
@@ -298,3 +303,56 @@ def test_the_last_successful_deployment_is_the_one_that_finished_last(
                 f"/projects/{PROJECT}/deployments",
                 params={"status": "success", "order_by": "finished_at"},
             )
+
+
+def test_without_a_git_checkout_the_record_is_not_used_and_the_log_says_why(
+    world: World, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    bare = tmp_path_factory.mktemp("no-checkout")  # GIT_STRATEGY: none
+    (bare / "cards").mkdir()
+    (bare / "cards" / "alpha.yaml").write_text(ladder_card("alpha"), encoding="utf-8")
+    world.gitlab.end_job(world.gitlab.start_job(PROJECT, "cortex", "1" * 40), 0)
+    world.monkeypatch.chdir(bare)
+    ran = world.merge_request("2" * 40, "")  # no base either: nothing to read it at
+    assert ran.code == 0, ran.out + ran.err
+    assert "warning: the deployments of environment cortex cannot be used without a git" in (
+        ran.out
+    )
+    assert "No deletions are planned from files removed (only `prune` deletes)." in ran.out
+    assert "1 to create" in ran.out
+
+
+class _Log:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def annotate(self, level: str, message: str) -> None:
+        self.lines.append(f"{level}: {message}")
+
+    def say(self, line: str) -> None:
+        self.lines.append(line)
+
+
+@pytest.mark.parametrize(
+    ("job", "says"),
+    [
+        (JobEnvironment("cortex", "prepare"), "with `action: prepare`, which makes no deployment"),
+        (JobEnvironment("cortex", "start"), "GitLab records this job as a deployment of 999"),
+        (JobEnvironment("cortex", ""), "GitLab records this job as a deployment of 999"),
+        (JobEnvironment("eu", "start"), "warning: this job deploys to environment eu, but"),
+        (JobEnvironment(), "warning: this job declares no `environment: cortex`"),
+    ],
+)
+def test_the_apply_says_once_per_job_what_gitlab_will_record(
+    job: JobEnvironment, says: str
+) -> None:
+    def gitlab() -> GitLabClient:
+        raise AssertionError("recording asks GitLab nothing: the job's status is the record")
+
+    place = Environment(gitlab, PROJECT, "cortex", ("cards",), job)
+    host = GitLabHost(gitlab, PROJECT, sha="9" * 40, environment=place, merged_delays=())
+    log = _Log()
+    since = Since(None, "", "9" * 40, ("cards",))
+    for _workspace in ("staging", "production"):  # one job, one deployment: said once
+        host.record(log, Settings(), since, Plan(changes=()), None)
+    assert len(log.lines) == 1 and says in log.lines[0]
