@@ -21,7 +21,7 @@ from test_action import world as world
 from scorecards_sync.commands.action import execute
 from scorecards_sync.console import Console
 from scorecards_sync.emulator import ALL_PERMISSIONS, Emulator
-from scorecards_sync.errors import UsageError
+from scorecards_sync.errors import ConfigError, UsageError
 from scorecards_sync.github.action_inputs import ActionInputs
 from scorecards_sync.review.sticky import parse_marker
 from scorecards_sync.review.workspaces_step import reviewed_sections
@@ -143,3 +143,19 @@ def test_a_missing_key_names_the_workspaces_variable(two: Two) -> None:
 def test_the_all_workspaces_input_is_checked(given: dict[str, str], said: str) -> None:
     with pytest.raises(UsageError, match=said):
         ActionInputs.from_env(given)
+
+
+def test_a_config_file_broken_after_review_withdraws_the_checksum(two: Two) -> None:
+    """The workspaces come from the config file: when it no longer reads, the run fails
+    before it knows its comment, and an earlier plan must not stand as reviewed."""
+    world = two.world
+    base, head = reviewed_branch(two)
+    assert two.run("pull_request", world.pull_request(base, head), head, "plan") == 0, two.log
+    (world.repo / ".scorecards-sync.yaml").write_text("workspaces: [\n", encoding="utf-8")
+    head = world.commit("a broken config")
+    with pytest.raises(ConfigError):
+        two.run("pull_request", world.pull_request(base, head), head, "plan")
+    [comment] = world.comments()
+    marker = parse_marker(comment["body"])
+    assert marker is not None and marker.checksum == ""
+    assert not any(reviewed_sections(comment["body"]).values())

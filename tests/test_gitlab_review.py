@@ -170,3 +170,23 @@ def test_a_workspace_brings_its_own_paths_and_names_its_own_key_variable(
     assert "CORTEX_KEY_STAGING" in keyless.out + keyless.err
     assert "a-key-of-another-workspace" not in keyless.out + keyless.err
     assert gitlab.writes() == []
+
+
+def test_a_config_file_broken_after_review_withdraws_the_earlier_checksum(
+    gitlab: FakeGitLab, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The paths come from the config file: when it no longer reads, the run fails before
+    it knows its note, and must still not leave an earlier plan standing as reviewed."""
+    (tmp_path / ".scorecards-sync.yaml").write_text("paths: [cards]\n", encoding="utf-8")
+    merge_request(monkeypatch)
+    assert run_cli("ci", "gitlab", "--emulator", "state.json").code == 0
+    [note] = notes(gitlab)
+    marker = parse_marker(note["body"])
+    assert marker is not None and marker.checksum
+    (tmp_path / ".scorecards-sync.yaml").write_text("paths: [cards\n", encoding="utf-8")
+    failed = run_cli("ci", "gitlab", "--emulator", "state.json")
+    assert failed.code == 64, failed.out + failed.err
+    [note] = notes(gitlab)
+    marker = parse_marker(note["body"])
+    assert marker is not None and marker.path_key == path_key("cards") and marker.checksum == ""
+    assert "The last plan run failed" in note["body"]

@@ -168,8 +168,9 @@ def test_all_workspaces_takes_no_path_and_no_workspace(
     world: World, extra: tuple[str, ...]
 ) -> None:
     ran = run_cli("ci", "gitlab", "--all-workspaces", *extra)
-    assert ran.code == 64
-    assert world.gitlab.requests == []
+    assert ran.code == 64, ran.out + ran.err
+    # Nothing is posted (an earlier plan note would only lose its checksum).
+    assert world.gitlab.writes() == []
 
 
 SHARED = """\
@@ -226,3 +227,18 @@ def test_a_section_marker_edited_to_the_plan_of_the_merge_is_refused(
     refused = run_cli("ci", "gitlab", "--all-workspaces", "--apply")
     assert refused.code == 1, refused.out
     assert world.staging.tags() == [] and world.production.tags() == []
+
+
+def test_a_config_file_broken_after_review_withdraws_every_checksum(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run_cli("ci", "gitlab", "--all-workspaces").code == 0
+    [note] = world.notes()
+    assert parse_marker(note["body"]).checksum  # type: ignore[union-attr]
+    (world.repo / ".scorecards-sync.yaml").write_text("workspaces: [\n", encoding="utf-8")
+    failed = run_cli("ci", "gitlab", "--all-workspaces")
+    assert failed.code == 64, failed.out + failed.err
+    [note] = world.notes()
+    marker = parse_marker(note["body"])
+    assert marker is not None and marker.checksum == ""
+    assert not any(reviewed_sections(note["body"]).values())

@@ -36,6 +36,7 @@ from scorecards_sync.github.action import (
     cortex_environment,
     github_output_text,
     run_action,
+    withdraw_after_failure,
 )
 from scorecards_sync.github.client import GitHubClient
 
@@ -102,9 +103,17 @@ def execute(environ: Mapping[str, str], console: Console) -> int:
         token = environ.get(INPUT_GITHUB_TOKEN, "").strip() or None
         return GitHubClient.from_env(environ, token=token)
 
-    workspaces = (
-        workspace_targets(extra, environ, settings=settings_of) if inputs.all_workspaces else None
-    )
+    try:
+        workspaces = (
+            workspace_targets(extra, environ, settings=settings_of)
+            if inputs.all_workspaces
+            else None
+        )
+    except BaseException:
+        # Before the run knows its comment: every earlier plan comment loses its checksum.
+        for line in withdraw_after_failure(inputs, context, settings=settings, github=github):
+            console.out(line)
+        raise
     report = run_action(
         inputs,
         context,

@@ -35,7 +35,7 @@ from scorecards_sync.gitlab.deployments import (
     ENV_ENVIRONMENT,
     environment_name,
 )
-from scorecards_sync.gitlab.pipeline import Pipeline, run_pipeline
+from scorecards_sync.gitlab.pipeline import Pipeline, run_pipeline, withdraw_after_failure
 from scorecards_sync.review.merged import parse_delays
 from scorecards_sync.review.run import ReviewOptions
 
@@ -117,24 +117,33 @@ def run(args: argparse.Namespace, console: Console) -> int:
     def gitlab() -> GitLabClient:
         return GitLabClient.from_env(environ)
 
-    # The paths without the settings: a fork's pipeline must not read the key.
-    workspaces = (
-        workspace_targets(args, environ, settings=settings_of) if args.all_workspaces else None
-    )
-    if workspaces is not None and args.paths:
-        raise UsageError("--all-workspaces plans each workspace's own paths: give no PATH")
-    paths = (
-        [p for w in workspaces for p in w.paths]
-        if workspaces
-        else list(args.paths)
-        or list(
-            resolve_paths(
-                environ,
-                config_file=Path(args.config) if args.config else None,
-                workspace_flag=args.workspace,
-            )[0]
+    run_url = environ.get("CI_PIPELINE_URL") or None
+    try:
+        # The paths without the settings: a fork's pipeline must not read the key.
+        workspaces = (
+            workspace_targets(args, environ, settings=settings_of) if args.all_workspaces else None
         )
-    )
+        if workspaces is not None and args.paths:
+            raise UsageError("--all-workspaces plans each workspace's own paths: give no PATH")
+        paths = (
+            [p for w in workspaces for p in w.paths]
+            if workspaces
+            else list(args.paths)
+            or list(
+                resolve_paths(
+                    environ,
+                    config_file=Path(args.config) if args.config else None,
+                    workspace_flag=args.workspace,
+                )[0]
+            )
+        )
+    except BaseException:
+        # Before the run knows its note: every earlier plan note loses its checksum.
+        for line in withdraw_after_failure(
+            pipeline, gitlab, note=args.note, run_url=run_url, environment=environment
+        ):
+            console.err(line)
+        raise
     options = ReviewOptions(
         command="apply" if args.apply else "plan",
         paths=tuple(dict.fromkeys(paths)),
@@ -150,7 +159,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
             gitlab,
             apply=args.apply,
             temp_dir=Path(temp),
-            run_url=environ.get("CI_PIPELINE_URL") or None,
+            run_url=run_url,
             merged_delays=delays,
             workspaces=workspaces,
             environment=environment,

@@ -53,7 +53,7 @@ from scorecards_sync.github.action_run import ActionRun
 from scorecards_sync.github.client import GitHubClient
 from scorecards_sync.render.plan_markdown import escape
 from scorecards_sync.review.apply_step import run_apply
-from scorecards_sync.review.plan_step import run_plan
+from scorecards_sync.review.plan_step import run_plan, withdraw_every_plan
 from scorecards_sync.review.summary import SUMMARY_LIMIT_BYTES, caution_md
 from scorecards_sync.review.workspaces_step import Workspace, run_apply_all, run_plan_all
 from scorecards_sync.workflow import github_output_text
@@ -83,6 +83,30 @@ def run_action(
     except ScorecardsSyncError as exc:
         code = run.fail(exc)
     return ActionReport(code, tuple(run.log), run.summary_text(), dict(run.outputs))
+
+
+def withdraw_after_failure(
+    inputs: ActionInputs,
+    context: RunContext,
+    *,
+    settings: Callable[[], Settings],
+    github: Callable[[], GitHubClient],
+) -> list[str]:
+    """For a plan run on a pull request that failed before it began (its config file does
+    not read): no earlier plan comment may stand as reviewed. The step log's warning lines."""
+    event = context.event
+    number = event.pull_request.number if event.pull_request is not None else None
+    if (
+        number is None
+        or inputs.command != "plan"
+        or inputs.comment == "false"
+        or event.kind != "pull_request"
+        or not event.secrets_available
+    ):
+        return []
+    run = ActionRun(inputs, context, settings, github, force=False, strict=False)
+    warning = withdraw_every_plan(run.host, number, run_url=context.run_url)
+    return [] if warning is None else [run.host.annotation("warning", warning)]
 
 
 def _dispatch(run: ActionRun, workspaces: Sequence[Workspace] | None) -> int:

@@ -34,7 +34,7 @@ from scorecards_sync.gitlab.host import GitLabHost
 from scorecards_sync.review.apply_step import run_apply
 from scorecards_sync.review.host import RunEvent
 from scorecards_sync.review.merged import MERGED_DELAYS
-from scorecards_sync.review.plan_step import run_plan
+from scorecards_sync.review.plan_step import run_plan, withdraw_every_plan
 from scorecards_sync.review.run import ReviewOptions, ReviewRun
 from scorecards_sync.review.workspaces_step import Workspace, run_apply_all, run_plan_all
 
@@ -145,6 +145,27 @@ def run_pipeline(
     except ScorecardsSyncError as exc:
         code = run.fail(exc)
     return PipelineReport(run.log, report_json(run.problems), code)
+
+
+def withdraw_after_failure(
+    pipeline: Pipeline,
+    gitlab: Callable[[], GitLabClient],
+    *,
+    note: str,
+    run_url: str | None,
+    environment: str,
+) -> list[str]:
+    """For a merge-request pipeline that failed before its run began (its config file does
+    not read): no earlier plan note may stand as reviewed. The job log's warning lines."""
+    if pipeline.merge_request is None or pipeline.fork or note == "false":
+        return []
+    # No deployment is read or recorded here: the paths are unknown.
+    place = Environment(gitlab, pipeline.project, environment, ())
+    host = GitLabHost(
+        gitlab, pipeline.project, sha=pipeline.sha, environment=place, merged_delays=()
+    )
+    warning = withdraw_every_plan(host, pipeline.merge_request, run_url=run_url)
+    return [] if warning is None else [host.annotation("warning", warning)]
 
 
 def _dispatch(

@@ -18,8 +18,9 @@ from scorecards_sync.console import EXIT_ERROR, EXIT_OK
 from scorecards_sync.errors import ScorecardsSyncError
 from scorecards_sync.plan import Plan
 from scorecards_sync.render.plan_markdown import MarkdownPlanRenderer, escape
+from scorecards_sync.review.host import ReviewHost
 from scorecards_sync.review.run import ReviewRun
-from scorecards_sync.review.sticky import find_sticky, parse_marker
+from scorecards_sync.review.sticky import find_sticky, parse_marker, upsert_sticky
 from scorecards_sync.review.summary import caution_md, paths_md, warning_md
 from scorecards_sync.safe_text import one_line
 from scorecards_sync.workflow import open_client, unless_forced
@@ -169,6 +170,43 @@ def _mark_comment_failed(run: ReviewRun, number: int) -> None:
     except ScorecardsSyncError as exc:
         said = run.host.words.comment
         run.annotate("warning", f"could not withdraw the earlier plan {said}: {exc}")
+
+
+def withdraw_every_plan(host: ReviewHost, number: int, *, run_url: str | None) -> str | None:
+    """After a run that failed before it knew its own comment (the config file it reads its
+    paths or workspaces from is broken): every plan comment of the run's author on change
+    request `number` that carries a checksum loses it. A warning when that failed."""
+    words = host.words
+    where = f"the [{words.run}]({run_url})" if run_url else "its log"
+    body = (
+        "### Scorecards plan\n\n"
+        f"❌ **The last plan run failed**, so there is no current plan: see {where}. "
+        f"Nothing will be applied on merge until a plan run succeeds; this {words.comment} "
+        "shows the plan again then."
+    )
+    try:
+        with host.session() as session:
+            if session.cannot_comment:
+                return None
+            thread, author = session.thread(number), session.author()
+            for comment in thread.list_comments():
+                marker = parse_marker(comment.body)
+                if (author is not None and comment.author != author) or marker is None:
+                    continue
+                # An applied comment (`…#apply`) records an apply, not a plan to apply.
+                if marker.checksum and not marker.path_key.endswith("#apply"):
+                    upsert_sticky(
+                        thread,
+                        marker.path_key,
+                        "",
+                        body,
+                        limit=host.comment_limit,
+                        note=host.truncation_note,
+                        author=author,
+                    )
+    except ScorecardsSyncError as exc:
+        return f"could not withdraw the earlier plan {words.comment}: {exc}"
+    return None
 
 
 def _mark_comment_invalid(run: ReviewRun, number: int) -> None:
