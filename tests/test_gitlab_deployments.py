@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from cli_runner import Ran, enter_workdir, ladder_card, run_cli
-from git_repo import commit, init_repo
+from git_repo import commit, git, init_repo
 from gitlab_fake import FakeGitLab
 
 from scorecards_sync.config import Settings
@@ -41,6 +41,7 @@ class World:
 
     def write(self, tag: str, name: str | None = None) -> None:
         text = ladder_card(tag) if name is None else ladder_card(tag, name=name)
+        (self.repo / "cards").mkdir(exist_ok=True)
         (self.repo / "cards" / f"{tag}.yaml").write_text(text, encoding="utf-8")
 
     def merge_request(self, sha: str, base: str) -> Ran:
@@ -356,3 +357,24 @@ def test_the_apply_says_once_per_job_what_gitlab_will_record(
     for _workspace in ("staging", "production"):  # one job, one deployment: said once
         host.record(log, Settings(), since, Plan(changes=()), None)
     assert len(log.lines) == 1 and says in log.lines[0]
+
+
+def test_a_merge_request_branch_behind_the_last_applied_commit_is_told_to_rebase(
+    world: World,
+) -> None:
+    added = alpha_and_beta_applied(world)
+    start = git(world.repo, "rev-parse", f"{added}^")
+    git(world.repo, "checkout", "-q", "-b", "behind", start)
+    world.write("gamma")
+    head = commit(world.repo, "add gamma on an old branch")
+    ran = world.merge_request(head, start)
+    assert ran.code == 0, ran.out + ran.err
+    assert f"names commit {added[:12]}, which is not in this branch's history" in ran.out
+    assert f"This merge request's branch does not contain {added[:12]}" in ran.out
+    # Once rebased, the branch contains it and no such line is said.
+    git(world.repo, "checkout", "-q", "main")
+    world.write("gamma")
+    rebased = commit(world.repo, "add gamma")
+    again = world.merge_request(rebased, added)
+    assert f"since the recorded commit {added[:12]}" in again.out
+    assert "does not contain" not in again.out

@@ -107,6 +107,7 @@ class Environment:
     name: str
     paths: tuple[str, ...]
     job: JobEnvironment = field(default_factory=JobEnvironment)
+    merge_request: bool = False  # a merge-request pipeline: it runs on the branch's head
 
 
 def since_deployment(
@@ -149,7 +150,7 @@ def since_deployment(
         # The environment is the target: its deployments are this target's applies.
         return Record(target, paths, found.sha, found.finished_at)
 
-    return since_last_deployment(
+    source, since = since_last_deployment(
         log,
         settings,
         source,
@@ -159,6 +160,17 @@ def since_deployment(
         read=read,
         permission=PERMISSION,
     )
+    if place.merge_request and since.record is not None and since.base != since.record.commit:
+        # A merge-request pipeline runs on the branch's head, not on a merge with the
+        # default branch (unless merged results pipelines are on): a branch that is behind
+        # does not contain the last applied commit.
+        log.say(
+            f"This merge request's branch does not contain {since.record.commit[:12]}, the "
+            "last applied commit: rebase it on the default branch (or turn on merged results "
+            "pipelines) so that its plan also holds what is still pending since then; "
+            "otherwise the apply on merge may find another plan and refuse it."
+        )
+    return source, since
 
 
 def record_lines(place: Environment, sha: str, failure: str | None) -> list[tuple[str, str]]:

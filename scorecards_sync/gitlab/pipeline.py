@@ -130,7 +130,12 @@ def run_pipeline(
     `environment`: where the record of the last complete apply is read from (the apply
     job's deployments, `gitlab.deployments`)."""
     place = Environment(
-        gitlab, pipeline.project, environment, options.paths, pipeline.job_environment
+        gitlab,
+        pipeline.project,
+        environment,
+        options.paths,
+        pipeline.job_environment,
+        merge_request=pipeline.merge_request is not None,
     )
     host = GitLabHost(
         gitlab,
