@@ -39,12 +39,15 @@ DEFAULT_POLICY = RetryPolicy(
 Page = tuple[str, Mapping[str, str] | None]
 
 
-def error_body(response: httpx.Response) -> Mapping[str, Any] | str:
-    """An error answer's JSON object; its text's start when it is not JSON; "" for other JSON."""
+def error_body(
+    response: httpx.Response, redact: Callable[[str], str] = str
+) -> Mapping[str, Any] | str:
+    """An error answer's JSON object; its text's start when it is not JSON (`redact`ed
+    first, so that the cut never leaves part of a secret); "" for other JSON."""
     try:
         body = response.json()
     except ValueError:
-        return response.text.strip()[:200]
+        return redact(response.text.strip())[:200]
     return body if isinstance(body, dict) else ""
 
 

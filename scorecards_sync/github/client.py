@@ -276,7 +276,7 @@ class GitHubClient(HostClient):
         self, response: httpx.Response, method: str, shown: str, *, extra: str = ""
     ) -> GitHubError:
         status = response.status_code
-        github_message = _message(response)
+        github_message = _message(response, self._redact)
         hint = extra or _HINTS.get(status, "")
         text = f"GitHub answered {status} to {method} {shown}"
         if github_message:
@@ -337,8 +337,9 @@ def _rate_limit_wait(response: httpx.Response, *, now: float | None = None) -> f
     return None
 
 
-def _message(response: httpx.Response) -> str:
-    body = error_body(response)
+def _message(response: httpx.Response, redact: Callable[[str], str] = str) -> str:
+    """What GitHub said, `redact`ed before it is cut (a cut token would not be redacted)."""
+    body = error_body(response, redact)
     if isinstance(body, str):
         return body
     message = str(body.get("message") or "")
@@ -349,7 +350,7 @@ def _message(response: httpx.Response) -> str:
             for e in errors[:5]
         )
         message = f"{message} ({details})" if message else details
-    return message[:500]
+    return redact(message)[:500]
 
 
 def _comment(item: Any) -> IssueComment:

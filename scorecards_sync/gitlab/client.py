@@ -188,7 +188,7 @@ class GitLabClient(HostClient):
         self, response: httpx.Response, method: str, path: str, *, extra: str = ""
     ) -> GitLabError:
         status = response.status_code
-        said = _message(response)
+        said = _message(response, self._redact)
         text = f"GitLab answered {status} to {method} {path}"
         if said:
             text += f": {said}"
@@ -205,12 +205,13 @@ def _project(project: str) -> str:
     return quote(project, safe="")
 
 
-def _message(response: httpx.Response) -> str:
-    body = error_body(response)
+def _message(response: httpx.Response, redact: Callable[[str], str]) -> str:
+    """What GitLab said, `redact`ed before it is cut (a cut token would not be redacted)."""
+    body = error_body(response, redact)
     if isinstance(body, str):
         return body
     said = body.get("message") or body.get("error") or ""
-    return str(said)[:500]
+    return redact(str(said))[:500]
 
 
 def _note(item: Any) -> Note:
