@@ -242,3 +242,15 @@ def test_a_config_file_broken_after_review_withdraws_every_checksum(
     marker = parse_marker(note["body"])
     assert marker is not None and marker.checksum == ""
     assert not any(reviewed_sections(note["body"]).values())
+
+
+def test_without_notes_the_apply_still_logs_each_workspaces_results(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run_cli("ci", "gitlab", "--all-workspaces").code == 0
+    merged(world, monkeypatch)
+    applied = run_cli("ci", "gitlab", "--all-workspaces", "--apply", "--note", "false")
+    assert applied.code == 0, applied.out + applied.err
+    assert world.staging.tags() == ["alpha"] and world.production.tags() == ["beta"]
+    assert applied.out.count("Apply complete: 1 done, 0 failed, 0 skipped.") == 2
+    assert "+ create alpha: done" in applied.out and "+ create beta: done" in applied.out

@@ -266,17 +266,20 @@ def run_apply_all(run: ReviewRun, workspaces: Sequence[Workspace]) -> int:
             for s in sections:
                 _record(run, s, "not applied: " + refusal)
             return EXIT_ERROR
-    results: list[tuple[_Section, ApplyResult]] = []
+    # Each workspace's results go to the log, the summary and the annotations as soon as it
+    # is applied, with or without a comment, and whatever happens to the next one.
+    results: list[tuple[_Section, ApplyResult, str]] = []
     for section in changed:
-        results.append((section, _apply_one(run, section)))
-    ok = all(result.ok for _, result in results)
+        result = _apply_one(run, section)
+        results.append((section, result, record_result(run, result)))
+    ok = all(result.ok for _, result, _ in results)
     if run.options.comment != "false":
         parts = [f"### {'✅' if ok else '❌'} Scorecards applied · every workspace"]
-        for section, result in results:
+        for section, result, table in results:
             parts += [
                 f"#### Workspace {code(section.workspace.name)}",
                 f"**{escape(summary_line(result))}**",
-                record_result(run, result),
+                table,
             ]
         checksums = {s.workspace.name: s.checksum for s in sections}
         comment_result(
