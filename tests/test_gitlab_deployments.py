@@ -38,6 +38,7 @@ class World:
     url: str
     monkeypatch: pytest.MonkeyPatch
     iid: int = 0
+    what: tuple[str, ...] = ("cards",)  # what each `ci gitlab` run is given
 
     def write(self, tag: str, name: str | None = None) -> None:
         text = ladder_card(tag) if name is None else ladder_card(tag, name=name)
@@ -55,7 +56,7 @@ class World:
             CI_MERGE_REQUEST_SOURCE_PROJECT_ID=PROJECT,
             CI_MERGE_REQUEST_DIFF_BASE_SHA=base,
         )
-        return run_cli("ci", "gitlab", "cards", "--retries", "0")
+        return run_cli("ci", "gitlab", *self.what, "--retries", "0")
 
     def apply(self, sha: str, before: str, *extra: str, environment: str | None = "cortex") -> Ran:
         """The default-branch pipeline's apply job, after merging the last merge request
@@ -71,7 +72,7 @@ class World:
             **(job if environment else {}),
         )
         deployment = self.gitlab.start_job(PROJECT, environment, sha) if environment else None
-        ran = run_cli("ci", "gitlab", "cards", "--apply", "--retries", "0", *extra)
+        ran = run_cli("ci", "gitlab", *self.what, "--apply", "--retries", "0", *extra)
         if deployment is not None:
             self.gitlab.end_job(deployment, ran.code)
         return ran
@@ -378,3 +379,49 @@ def test_a_merge_request_branch_behind_the_last_applied_commit_is_told_to_rebase
     again = world.merge_request(rebased, added)
     assert f"since the recorded commit {added[:12]}" in again.out
     assert "does not contain" not in again.out
+
+
+@pytest.mark.slow
+def test_one_job_applying_every_workspace_is_one_deployment_of_them_all(world: World) -> None:
+    production = Emulator(api_keys={"production-key-never-shown": ALL_PERMISSIONS})
+    with production.serve() as server:
+        (world.repo / ".scorecards-sync.yaml").write_text(
+            "workspaces:\n"
+            f"  staging: {{base_url: '{world.url}', api_key_env: CORTEX_API_KEY, "
+            "paths: [cards]}\n"
+            f"  production: {{base_url: '{server.base_url}', api_key_env: CORTEX_KEY_PROD, "
+            "paths: [prod]}\n",
+            encoding="utf-8",
+        )
+        world.monkeypatch.setenv("CORTEX_KEY_PROD", "production-key-never-shown")
+        world.monkeypatch.delenv("CORTEX_BASE_URL")  # it would win over each workspace's
+        world.what = ("--all-workspaces",)
+        empty = commit(world.repo, "start")
+        world.write("alpha")
+        (world.repo / "prod").mkdir()
+        for tag in ("beta", "keep"):  # deleting every scorecard would need --force
+            (world.repo / "prod" / f"{tag}.yaml").write_text(ladder_card(tag), encoding="utf-8")
+        added = commit(world.repo, "alpha to staging, beta to production")
+        assert world.merge_request(added, empty).code == 0
+        first = world.apply(added, empty)
+        assert first.code == 0, first.out + first.err
+        assert first.out.count("GitLab records this job as a deployment") == 1
+        assert production.tags() == ["beta", "keep"] and world.cortex.tags() == ["alpha"]
+        # Production's delete fails: the job fails, and so does its one deployment.
+        (world.repo / "prod" / "beta.yaml").unlink()
+        retired = commit(world.repo, "retire beta")
+        assert world.merge_request(retired, added).code == 0
+        production.faults = Faults(failing_tags=frozenset({"beta"}))
+        assert world.apply(retired, added).code == 1
+        assert world.gitlab.deployment_states(PROJECT, "cortex")[0] == (retired, "failed")
+        # The next merge request touches staging only; production's delete is planned again.
+        production.faults = Faults()
+        world.write("alpha", name="Renamed")
+        renamed = commit(world.repo, "rename alpha")
+        planned = world.merge_request(renamed, retired)
+        assert planned.code == 0 and planned.out.count(f"commit {added[:12]}") == 2
+        assert "delete beta" in planned.out
+        assert world.apply(renamed, retired).code == 0
+        assert production.tags() == ["keep"] and "Renamed" in (
+            world.cortex.descriptor_text("alpha") or ""
+        )
