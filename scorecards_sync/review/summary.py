@@ -120,10 +120,6 @@ def _detail_md(outcome: Outcome) -> str:
     return text
 
 
-def result_table_md(result: ApplyResult) -> str:
-    return result_section(result).full
-
-
 def assemble_summary(parts: Sequence[str | Shrinkable], limit: int = SUMMARY_LIMIT_BYTES) -> str:
     """The job summary from its sections, kept under `limit` bytes: GitHub drops a bigger one.
 
