@@ -64,10 +64,22 @@ class FakeGitLab(LoopbackFake):
         self.notes.setdefault((project, iid), []).append(note)
         return note
 
-    def merged(self, project: str, sha: str, iid: int, *, linked_after: int = 0) -> None:
-        """Merge request `iid` made commit `sha`; the first `linked_after` asks do not say so."""
+    def merged(
+        self, project: str, sha: str, iid: int, *, linked_after: int = 0, fast_forward: bool = False
+    ) -> None:
+        """Merge request `iid` made commit `sha`; the first `linked_after` asks do not say so.
+
+        `fast_forward`: as GitLab answers for a fast-forward merge, no merge commit, and
+        `sha` is the merge request's head."""
         self.merge_requests[(project, sha)] = [
-            {"iid": iid, "state": "merged", "merge_commit_sha": sha, "web_url": ""}
+            {
+                "iid": iid,
+                "state": "merged",
+                "merge_commit_sha": None if fast_forward else sha,
+                "squash_commit_sha": None,
+                "sha": sha if fast_forward else "f" * 40,
+                "web_url": "",
+            }
         ]
         self.unlinked[(project, sha)] = linked_after
 

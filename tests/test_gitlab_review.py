@@ -190,3 +190,18 @@ def test_a_config_file_broken_after_review_withdraws_the_earlier_checksum(
     marker = parse_marker(note["body"])
     assert marker is not None and marker.path_key == path_key("cards") and marker.checksum == ""
     assert "The last plan run failed" in note["body"]
+
+
+def test_a_fast_forward_merge_applies_the_plan_reviewed_in_its_note(
+    gitlab: FakeGitLab, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fast-forward merge makes no merge commit: GitLab answers the merge request with no
+    `merge_commit_sha`, and the pushed commit is its head (`sha`)."""
+    merge_request(monkeypatch)
+    assert run_cli("ci", "gitlab", "cards", "--emulator", "state.json").code == 0
+    default_branch(monkeypatch)
+    gitlab.merged(PROJECT, SHA, 7, fast_forward=True)
+    applied = run_cli("ci", "gitlab", "cards", "--emulator", "state.json", "--apply")
+    assert applied.code == 0, applied.out + applied.err
+    assert "The plan matches the one reviewed in merge request !7." in applied.out
+    assert in_sync("cards")

@@ -62,14 +62,23 @@ class MergeRequest:
     web_url: str
     merge_commit_sha: str | None
     squash_commit_sha: str | None
+    head_sha: str | None = None  # the merge request's head (`sha`)
 
     @property
     def merged(self) -> bool:
         return self.state == "merged"
 
     def brought(self, sha: str) -> bool:
-        """Whether merging this merge request made commit `sha` (merge, squash or fast-forward)."""
-        return self.merged and sha in (self.merge_commit_sha, self.squash_commit_sha)
+        """Whether merging this merge request made commit `sha` (merge, squash or fast-forward).
+
+        A fast-forward merge makes no merge commit: GitLab gives no `merge_commit_sha`, and
+        the commit the branch moved to is the merge request's head (`head_sha`)."""
+        if not self.merged:
+            return False
+        if sha in (self.merge_commit_sha, self.squash_commit_sha):
+            return True
+        fast_forward = self.merge_commit_sha is None and self.squash_commit_sha is None
+        return fast_forward and sha == self.head_sha
 
 
 @dataclass(frozen=True)
@@ -236,6 +245,7 @@ def _merge_request(item: Any) -> MergeRequest:
         web_url=str(item.get("web_url") or ""),
         merge_commit_sha=str(item["merge_commit_sha"]) if item.get("merge_commit_sha") else None,
         squash_commit_sha=str(item["squash_commit_sha"]) if item.get("squash_commit_sha") else None,
+        head_sha=str(item["sha"]) if item.get("sha") else None,
     )
 
 
