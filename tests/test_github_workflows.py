@@ -82,7 +82,18 @@ def test_users_are_told_to_pin_the_action_to_a_sha(path: Path) -> None:
     assert "pin" in above and "sha" in above
 
 
-@pytest.mark.parametrize("path", [PLAN, APPLY, ROOT / "README.md"], ids=["plan", "apply", "readme"])
+NAMING_A_VERSION = [
+    PLAN,
+    APPLY,
+    EXAMPLES / "drift.yml",
+    ROOT / "examples" / "gitlab" / ".gitlab-ci.yml",
+    ROOT / "examples" / ".pre-commit-config.yaml",
+    ROOT / "README.md",
+    *sorted((ROOT / "docs").glob("*.md")),
+]
+
+
+@pytest.mark.parametrize("path", NAMING_A_VERSION, ids=lambda p: p.name)
 def test_no_example_names_a_version_that_was_never_tagged(path: Path) -> None:
     """Until a release is tagged, `@v1` or `rev: v0.1.0` fail for whoever copies them."""
     text = path.read_text(encoding="utf-8")
