@@ -49,8 +49,9 @@ HELP = "run as the GitHub Action: plan and comment on pull requests, apply on pu
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.epilog = (
         "inputs come from the environment, as action.yml passes them: INPUT_COMMAND "
-        "(validate|plan|apply), INPUT_PATH, INPUT_BASE_REF, INPUT_COMMENT (true|always|false), "
-        "INPUT_AUTO_APPROVE, INPUT_ARGS, INPUT_COMMENT_AUTHOR, INPUT_CORTEX_API_KEY, "
+        "(validate|plan|apply|drift), INPUT_PATH, INPUT_BASE_REF, INPUT_COMMENT "
+        "(true|always|false), INPUT_COMMENT_AUTHOR, INPUT_AUTO_APPROVE, INPUT_IMPACT, "
+        "INPUT_ENVIRONMENT, INPUT_HEAL, INPUT_ALL_WORKSPACES, INPUT_ARGS, INPUT_CORTEX_API_KEY, "
         "INPUT_CORTEX_BASE_URL, INPUT_GITHUB_TOKEN. Exit codes: 0 ok, 1 error or refusal, "
         "64 bad input."
     )

@@ -59,7 +59,13 @@ NO_RECORD = (
 
 def configure(parser: argparse.ArgumentParser) -> None:
     add_paths_argument(parser)
-    parser.add_argument("--format", choices=sorted(_RENDERERS), default="text")
+    parser.add_argument(
+        "--format",
+        choices=sorted(_RENDERERS),
+        default="text",
+        help="text (default), json (pending, drifted, unmanaged), markdown (for an issue "
+        "or a job summary)",
+    )
     parser.add_argument(
         "--detailed-exitcode",
         action="store_true",
