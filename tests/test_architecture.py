@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -272,3 +273,30 @@ def test_secrets_are_revealed_only_where_the_secret_module_says() -> None:
             ):
                 found[name] = found.get(name, 0) + 1
     assert found == expected
+
+
+DOC = ROOT.parent / "docs" / "architecture.md"
+
+
+def _documented_layers() -> list[tuple[str, set[str]]]:
+    """The rows of the document's "Layers" table: each layer's name and the modules it names."""
+    text = DOC.read_text(encoding="utf-8")
+    table = text[text.index("## Layers") : text.index("\nBeside the layers")]
+    rows = []
+    for line in table.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) != 3 or cells[0] in ("layer", "") or set(cells[0]) <= {"-"}:
+            continue
+        names = {
+            name.removesuffix(".py").removesuffix("/").removeprefix("__init__")
+            for name in re.findall(r"`([^`]+)`", cells[1])
+        }
+        rows.append((cells[0], names))
+    return rows
+
+
+def test_the_documents_layer_table_is_the_one_this_test_enforces() -> None:
+    documented = _documented_layers()
+    assert [names for _, names in documented] == [set(layer) for layer in LAYERS], (
+        "docs/architecture.md's Layers table and LAYERS here name other modules"
+    )
