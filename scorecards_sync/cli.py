@@ -164,9 +164,13 @@ def main(argv: Sequence[str] | None = None, console: Console | None = None) -> i
 
 
 def _secrets_in_environment() -> list[str]:
-    """The API key (and a GitHub token) this run may hold, to scrub from an unexpected error."""
+    """The API key (and a Git host's token) this run may hold, to scrub from an unexpected
+    error."""
     # A workspace names its own key variable (`api_key_env`): scrub every *API_KEY* one.
-    names = {ENV_API_KEY, "GITHUB_TOKEN", *(name for name in os.environ if "API_KEY" in name)}
+    # The Git hosts' tokens: the Action's `github-token` input, `ci gitlab`'s project access
+    # token or the job's own token.
+    hosts = ("GITHUB_TOKEN", "INPUT_GITHUB_TOKEN", "GITLAB_TOKEN", "CI_JOB_TOKEN")
+    names = {ENV_API_KEY, *hosts, *(name for name in os.environ if "API_KEY" in name)}
     secrets = [os.environ.get(name, "").strip() for name in sorted(names)]
     with contextlib.suppress(ScorecardsSyncError):  # no key, or an unreadable key file
         secrets.append(api_key_from_env().reveal())

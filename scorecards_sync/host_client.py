@@ -211,6 +211,15 @@ class HostClient:
                 logger.info("%s %s failed (%s); retrying in %.1fs", method, shown, reason, delay)
                 self._sleep(delay)
                 continue
+            except httpx.RequestError as exc:
+                # Not the connection (an answer that does not decode, a redirect loop):
+                # asking again would get the same; said with the token redacted.
+                raise self.error_type(
+                    f"{self.host_name} at {self.api_url} answered {method} {shown} with "
+                    f"something unreadable: {self._redact(f'{type(exc).__name__}: {exc}')}",
+                    method=method,
+                    path=shown,
+                ) from None
             if response.is_success:
                 return response
             delay = self._retry_delay(response, state, method, shown, idempotent=idempotent)

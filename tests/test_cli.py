@@ -141,3 +141,28 @@ def test_help_texts(command: str, expected: str, capsys: pytest.CaptureFixture[s
         run_cli(command, "--help")
     assert done.value.code == 0
     assert expected in " ".join(capsys.readouterr().out.split())
+
+
+@pytest.mark.parametrize(
+    "variable", ["GITLAB_TOKEN", "CI_JOB_TOKEN", "INPUT_GITHUB_TOKEN", "GITHUB_TOKEN"]
+)
+def test_a_git_hosts_token_is_scrubbed_from_an_unexpected_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    """`ci gitlab` holds GITLAB_TOKEN or CI_JOB_TOKEN, the Action its `github-token` input."""
+    enter_workdir(
+        tmp_path,
+        monkeypatch,
+        prefixes=("SCORECARDS_SYNC_", "CORTEX_", "CI_", "GITLAB", "INPUT_"),
+        names=("GITHUB_TOKEN",),
+    )
+    monkeypatch.setenv(variable, CANARY)
+
+    def crash(args: argparse.Namespace, console: Console) -> int:
+        raise RuntimeError(f"failed with {CANARY}")
+
+    monkeypatch.setattr(validate_command, "run", crash)
+    ran = run_cli("-vv", "validate")
+    assert ran.code == 1
+    assert "error: internal error: RuntimeError: failed with ***" in ran.err
+    assert CANARY not in ran.err

@@ -71,3 +71,25 @@ def test_no_piece_of_the_token_survives_the_cut_of_an_error_answer(
         )
         leaked = [piece for piece in pieces(TOKEN) if piece in shown]
         assert not leaked, (padding, shown)
+
+
+def raising(kind: type[httpx.HTTPError]) -> Callable[[httpx.Request], httpx.Response]:
+    def answer(request: httpx.Request) -> httpx.Response:
+        quoted = request.headers.get("Authorization") or request.headers.get("PRIVATE-TOKEN")
+        raise kind(f"failed with {quoted}", request=request)  # type: ignore[call-arg]
+
+    return answer
+
+
+@pytest.mark.parametrize("make", [_github, _gitlab], ids=["github", "gitlab"])
+@pytest.mark.parametrize(
+    "kind", [httpx.DecodingError, httpx.TooManyRedirects, httpx.ReadError, httpx.ConnectError]
+)
+def test_an_httpx_error_quoting_the_token_is_the_clients_error_without_it(
+    make: Callable[[httpx.MockTransport], HostClient], kind: type[httpx.HTTPError]
+) -> None:
+    client = make(httpx.MockTransport(raising(kind)))
+    client._sleep = lambda _: None  # no waiting between the retries of a read
+    with client, pytest.raises(ApiCallError) as info:
+        _call(client)
+    assert TOKEN not in str(info.value) and "***" in str(info.value)
