@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from scorecards_sync.cli import build_parser
+from scorecards_sync.commands.action import extra_args_parser
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
@@ -108,6 +109,14 @@ def test_github_action_help_names_every_input_action_yml_passes() -> None:
     passed = set(re.findall(r"\b(INPUT_[A-Z_]+): \$\{\{ inputs\.", action)) - {"INPUT_PYTHON"}
     epilog = _commands()["github-action"].epilog or ""
     assert sorted(v for v in passed if v not in epilog) == []
+
+
+def test_the_configuration_page_names_exactly_the_flags_the_args_input_takes() -> None:
+    text = CONFIGURATION.read_text(encoding="utf-8")
+    start = text.index("\n", text.index("### `github-action`"))
+    section = text[start : text.index("\n### ", start)]
+    takes = {f for f in _flags(extra_args_parser()) if f != "--verbose"}
+    assert _named_flags(section) == takes
 
 
 def _slug(heading: str) -> str:

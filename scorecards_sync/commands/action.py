@@ -186,12 +186,17 @@ class _ArgsParser(argparse.ArgumentParser):
         raise UsageError(f"input args: {message}")
 
 
-def parse_extra_args(tokens: Sequence[str]) -> argparse.Namespace:
-    """The `args` input: settings and safety options; the action sets everything else."""
+def extra_args_parser() -> argparse.ArgumentParser:
+    """The parser of the `args` input (docs/configuration.md lists the flags it takes)."""
     parser = _ArgsParser(prog="scorecards-sync github-action", add_help=False)
     add_settings_options(parser)
     add_prune_option(parser)
     parser.add_argument("--force", action="store_true")
     parser.add_argument("--strict", action="store_true")
     parser.add_argument("-v", "--verbose", action="count", default=0)
-    return parser.parse_args(list(tokens))
+    return parser
+
+
+def parse_extra_args(tokens: Sequence[str]) -> argparse.Namespace:
+    """The `args` input: settings and safety options; the action sets everything else."""
+    return extra_args_parser().parse_args(list(tokens))
