@@ -155,7 +155,7 @@ class HostClient:
                 return
             url, query = page
             response = self._request("GET", url, params=query, display_path=path)
-            items = response.json()
+            items = self._decoded(response, "GET", path)
             if not isinstance(items, list):
                 raise self.error_type(
                     f"{self.host_name} answered GET {path} with something other than a list"
@@ -226,6 +226,24 @@ class HostClient:
             if delay is None:
                 raise self._error(response, method, shown)
             self._sleep(delay)
+
+    def _json(self, method: str, path_or_url: str, **kwargs: Any) -> Any:
+        """The JSON of a successful answer to the call (`_request`'s arguments)."""
+        response = self._request(method, path_or_url, **kwargs)
+        return self._decoded(response, method, kwargs.get("display_path") or path_or_url)
+
+    def _decoded(self, response: httpx.Response, method: str, shown: str) -> Any:
+        try:
+            return response.json()
+        except ValueError:
+            # A proxy's sign-in page, a truncated answer: the host's error, not a crash.
+            kind = response.headers.get("content-type") or "no content type"
+            raise self.error_type(
+                f"{self.host_name} answered {method} {shown} with something that is not JSON "
+                f"(HTTP {response.status_code}, {kind})",
+                method=method,
+                path=shown,
+            ) from None
 
     def _redact(self, text: str) -> str:
         return redact(text, self._token.reveal())

@@ -93,3 +93,35 @@ def test_an_httpx_error_quoting_the_token_is_the_clients_error_without_it(
     with client, pytest.raises(ApiCallError) as info:
         _call(client)
     assert TOKEN not in str(info.value) and "***" in str(info.value)
+
+
+@pytest.mark.parametrize("make", [_github, _gitlab], ids=["github", "gitlab"])
+@pytest.mark.parametrize("call", ["list", "create", "update"])
+def test_an_answer_that_is_not_json_is_the_clients_error(
+    make: Callable[[httpx.MockTransport], HostClient], call: str
+) -> None:
+    """A proxy's sign-in page answered with 200: the client's error (which the review core
+    handles: it warns, withdraws, fails the run), never an unexpected exception."""
+
+    def sign_in_page(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            200, text="<html>Sign in</html>", headers={"content-type": "text/html"}
+        )
+
+    with make(httpx.MockTransport(sign_in_page)) as client, pytest.raises(ApiCallError) as info:
+        if isinstance(client, GitHubClient):
+            if call == "list":
+                client.list_issue_comments("owner/repo", 4)
+            elif call == "create":
+                client.create_issue_comment("owner/repo", 4, "body")
+            else:
+                client.update_issue_comment("owner/repo", 5, "body")
+        else:
+            assert isinstance(client, GitLabClient)
+            if call == "list":
+                client.list_notes("42", 4)
+            elif call == "create":
+                client.create_note("42", 4, "body")
+            else:
+                client.update_note("42", 4, 5, "body")
+    assert "not JSON" in str(info.value) and "text/html" in str(info.value)

@@ -150,11 +150,11 @@ class GitHubClient(HostClient):
 
     def create_issue_comment(self, repository: str, number: int, body: str) -> IssueComment:
         path = f"/repos/{_repo_path(repository)}/issues/{int(number)}/comments"
-        return _comment(self._request("POST", path, json={"body": body}).json())
+        return _comment(self._json("POST", path, json={"body": body}))
 
     def update_issue_comment(self, repository: str, comment_id: int, body: str) -> IssueComment:
         path = f"/repos/{_repo_path(repository)}/issues/comments/{int(comment_id)}"
-        return _comment(self._request("PATCH", path, json={"body": body}).json())
+        return _comment(self._json("PATCH", path, json={"body": body}))
 
     def pulls_for_commit(self, repository: str, sha: str) -> list[PullRequest]:
         """Pull requests associated with a commit (for a merge commit: the one merged)."""
@@ -167,7 +167,7 @@ class GitHubClient(HostClient):
         """Issues (open and closed, newest first, one page) carrying `label`."""
         path = f"/repos/{_repo_path(repository)}/issues"
         query = urlencode({"labels": label, "state": "all", "per_page": PER_PAGE})
-        items = self._request("GET", f"{path}?{query}", display_path=path).json()
+        items = self._json("GET", f"{path}?{query}", display_path=path)
         if not isinstance(items, list):
             raise GitHubError(f"GitHub answered GET {path} with something other than a list")
         return [_issue(item) for item in items if not _is_pull(item)]
@@ -177,20 +177,20 @@ class GitHubClient(HostClient):
     ) -> Issue:
         path = f"/repos/{_repo_path(repository)}/issues"
         body_json = {"title": title, "body": body, "labels": list(labels)}
-        return _issue(self._request("POST", path, json=body_json).json())
+        return _issue(self._json("POST", path, json=body_json))
 
     def update_issue(
         self, repository: str, number: int, *, body: str | None = None, state: str | None = None
     ) -> Issue:
         path = f"/repos/{_repo_path(repository)}/issues/{int(number)}"
         changes = {k: v for k, v in (("body", body), ("state", state)) if v is not None}
-        return _issue(self._request("PATCH", path, json=changes).json())
+        return _issue(self._json("PATCH", path, json=changes))
 
     def list_deployments(self, repository: str, environment: str) -> list[Deployment]:
         """The newest deployments (one page, newest first) to `environment`."""
         path = f"/repos/{_repo_path(repository)}/deployments"
         query = urlencode({"environment": environment, "per_page": PER_PAGE})
-        items = self._request("GET", f"{path}?{query}", display_path=path).json()
+        items = self._json("GET", f"{path}?{query}", display_path=path)
         if not isinstance(items, list):
             raise GitHubError(f"GitHub answered GET {path} with something other than a list")
         return [_deployment(item) for item in items]
@@ -198,7 +198,7 @@ class GitHubClient(HostClient):
     def deployment_state(self, repository: str, deployment_id: int) -> str | None:
         """The state of a deployment's newest status (`success`, `failure`, ...), if any."""
         path = f"/repos/{_repo_path(repository)}/deployments/{int(deployment_id)}/statuses"
-        items = self._request("GET", f"{path}?per_page=1", display_path=path).json()
+        items = self._json("GET", f"{path}?per_page=1", display_path=path)
         if not isinstance(items, list):
             raise GitHubError(f"GitHub answered GET {path} with something other than a list")
         first = items[0] if items else None
@@ -223,7 +223,7 @@ class GitHubClient(HostClient):
             "required_contexts": [],
         }
         path = f"/repos/{_repo_path(repository)}/deployments"
-        return _deployment(self._request("POST", path, json=body).json())
+        return _deployment(self._json("POST", path, json=body))
 
     def create_deployment_status(
         self,

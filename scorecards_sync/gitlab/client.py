@@ -141,15 +141,15 @@ class GitLabClient(HostClient):
 
     def create_note(self, project: str, iid: int, body: str) -> Note:
         path = f"/projects/{_project(project)}/merge_requests/{int(iid)}/notes"
-        return _note(self._request("POST", path, json={"body": body}).json())
+        return _note(self._json("POST", path, json={"body": body}))
 
     def update_note(self, project: str, iid: int, note_id: int, body: str) -> Note:
         path = f"/projects/{_project(project)}/merge_requests/{int(iid)}/notes/{int(note_id)}"
-        return _note(self._request("PUT", path, json={"body": body}).json())
+        return _note(self._json("PUT", path, json={"body": body}))
 
     def current_user(self) -> str:
         """The username the token acts as (a project access token's bot user)."""
-        body = self._request("GET", "/user").json()
+        body = self._json("GET", "/user")
         name = body.get("username") if isinstance(body, dict) else None
         if not isinstance(name, str) or not name:
             raise GitLabError("GitLab answered GET /user without a username")
@@ -173,7 +173,7 @@ class GitLabClient(HostClient):
             "finished_after": _FINISHED_AFTER,
             "per_page": "1",
         }
-        items = self._request("GET", path, params=query).json()
+        items = self._json("GET", path, params=query)
         if not isinstance(items, list):
             raise GitLabError(f"GitLab answered GET {path} with something other than a list")
         return _deployment(items[0]) if items else None
