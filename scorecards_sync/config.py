@@ -461,8 +461,15 @@ def _parse_flag(name: str, spec: _Spec, value: Any) -> Any:
         raise ConfigError(f"{flag}: {exc}") from None
 
 
-# Read elsewhere: by the GitHub Action's runner and by its install script.
-_OTHER_VARIABLES = ("SCORECARDS_SYNC_MERGED_PR_DELAYS", "SCORECARDS_SYNC_ACTION_PYTHON")
+# Read elsewhere: by the Action and `ci gitlab` (the merged change request's delays, the
+# environment of GitLab's deployments), by the Action's install script and by action.yml,
+# which names the interpreter it installed in SCORECARDS_SYNC_ACTION_RUNNER.
+_OTHER_VARIABLES = (
+    "SCORECARDS_SYNC_MERGED_PR_DELAYS",
+    "SCORECARDS_SYNC_ENVIRONMENT",
+    "SCORECARDS_SYNC_ACTION_PYTHON",
+    "SCORECARDS_SYNC_ACTION_RUNNER",
+)
 
 
 def _warn_unknown_variables(env: Mapping[str, str]) -> None:

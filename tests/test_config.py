@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from cli_runner import run_cli
 
+from scorecards_sync import config
 from scorecards_sync.cli import main
 from scorecards_sync.config import (
     Settings,
@@ -108,6 +109,34 @@ def test_a_mistyped_variable_is_named_with_the_one_meant(
         "ignoring unknown environment variable SCORECARDS_SYNC_CONCURENCY; "
         "did you mean SCORECARDS_SYNC_CONCURRENCY?"
     ]
+
+
+def test_no_variable_the_product_its_action_or_its_examples_set_is_called_unknown(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The GitLab example sets SCORECARDS_SYNC_ENVIRONMENT for every job, action.yml sets
+    SCORECARDS_SYNC_ACTION_RUNNER for every run: neither may be warned about as a typo."""
+    root = Path(__file__).resolve().parents[1]
+    files = [
+        root / "action.yml",
+        root / "README.md",
+        *(root / "docs").glob("*.md"),
+        *(root / "scripts").iterdir(),
+        *(p for p in (root / "examples").rglob("*") if p.is_file()),
+        *(root / "scorecards_sync").rglob("*.py"),
+    ]
+    names = {
+        name
+        for path in files
+        for name in re.findall(r"\bSCORECARDS_SYNC_[A-Z][A-Z_]*[A-Z]\b", path.read_text("utf-8"))
+    }
+    assert {"SCORECARDS_SYNC_ENVIRONMENT", "SCORECARDS_SYNC_ACTION_RUNNER"} <= names
+    # The settings' own variables are known by definition (and "1" is no config file).
+    settings = {spec.env for spec in (*config._SETTINGS.values(), *config._THRESHOLDS.values())}
+    others = sorted(names - settings - {config.ENV_CONFIG, config.ENV_WORKSPACE})
+    resolve_settings({}, dict.fromkeys(others, "1"), cwd=tmp_path)
+    unknown = [r.getMessage() for r in caplog.records if "unknown environment" in r.getMessage()]
+    assert unknown == []
 
 
 def test_bad_environment_value_names_the_variable(tmp_path: Path) -> None:
