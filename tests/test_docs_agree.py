@@ -119,6 +119,13 @@ def test_the_configuration_page_names_exactly_the_flags_the_args_input_takes() -
     assert _named_flags(section) == takes
 
 
+def test_the_readme_describes_every_benchmark() -> None:
+    text = README.read_text(encoding="utf-8")
+    scripts = sorted(p.name for p in (ROOT / "bench").glob("*.py"))
+    helpers = {"workload.py"}  # the setup the scripts share, not a benchmark
+    assert [s for s in scripts if s not in helpers and f"`bench/{s}`" not in text] == []
+
+
 def _slug(heading: str) -> str:
     """GitHub's anchor of a heading: lower case, punctuation dropped, spaces to dashes."""
     return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
