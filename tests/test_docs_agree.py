@@ -119,6 +119,20 @@ def test_the_configuration_page_names_exactly_the_flags_the_args_input_takes() -
     assert _named_flags(section) == takes
 
 
+def test_the_configuration_pages_workspace_table_is_what_a_workspace_takes() -> None:
+    from scorecards_sync import config
+
+    text = CONFIGURATION.read_text(encoding="utf-8")
+    table = text[text.index("| key | required | meaning |") :]
+    table = table[: table.index("\n\n")]
+    rows = re.findall(r"^\| ([^|]+) \| (yes|no) \|", table, re.MULTILINE)
+    documented = {key: required for cell, required in rows for key in re.findall(r"`(\w+)`", cell)}
+    assert sorted(documented) == sorted(config._WORKSPACE_KEYS)
+    assert {k for k, required in documented.items() if required == "yes"} == set(
+        config._WORKSPACE_REQUIRED
+    )
+
+
 def test_the_readme_describes_every_benchmark() -> None:
     text = README.read_text(encoding="utf-8")
     scripts = sorted(p.name for p in (ROOT / "bench").glob("*.py"))
