@@ -50,7 +50,16 @@ COMMENT_MODES = ("true", "always", "false")
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("host", choices=["gitlab"], help="the CI host (GitLab CI)")
     parser.add_argument(
-        "paths", nargs="*", metavar="PATH", default=None, help="descriptor files or folders"
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        default=None,
+        help="descriptor files or folders (default: the configured paths, else "
+        ".cortex/scorecards; none with --all-workspaces)",
+    )
+    parser.epilog = (
+        "exit codes: 0 success, 1 invalid descriptors or a refused or failed plan or apply, "
+        "64 usage error (a run outside GitLab CI, --apply outside the default branch)"
     )
     parser.add_argument(
         "--apply",
