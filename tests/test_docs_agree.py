@@ -133,6 +133,16 @@ def test_the_configuration_pages_workspace_table_is_what_a_workspace_takes() -> 
     )
 
 
+def test_every_variable_the_product_names_is_on_the_configuration_page() -> None:
+    text = CONFIGURATION.read_text(encoding="utf-8")
+    named = {
+        name
+        for path in (ROOT / "scorecards_sync").rglob("*.py")
+        for name in re.findall(r"\"(SCORECARDS_SYNC_[A-Z_]+)\"", path.read_text("utf-8"))
+    }
+    assert sorted(name for name in named if f"`{name}`" not in text) == []
+
+
 def test_the_readme_describes_every_benchmark() -> None:
     text = README.read_text(encoding="utf-8")
     scripts = sorted(p.name for p in (ROOT / "bench").glob("*.py"))
