@@ -97,7 +97,10 @@ class JsonHandler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def send_json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(payload).encode()
+        self.send_raw(status, json.dumps(payload).encode(), headers)
+
+    def send_raw(self, status: int, data: bytes, headers: dict[str, str] | None = None) -> None:
+        """`data` as it is, under the JSON content type (an answer a broken server may give)."""
         self.send_response(status)
         self.send_header("Content-Type", self.content_type)
         self.send_header("Content-Length", str(len(data)))

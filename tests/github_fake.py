@@ -7,7 +7,8 @@ the token, records every request (without the Authorization header), refuses
 comments over GitHub's 65,536 characters, and on demand answers with a
 secondary rate limit (403 + Retry-After), a primary one (x-ratelimit-reset) or
 a 5xx, answers `commits/{sha}/pulls` empty for a while after a merge (as GitHub
-does), or deletes a comment right after listing it. Standard library only.
+does), deletes a comment right after listing it, or carries out a request but answers
+it with bytes of the test's choosing (`spoil`). Standard library only.
 
     with FakeGitHub(token="t") as github:
         github.api_url  # "http://127.0.0.1:PORT"
@@ -62,6 +63,8 @@ class FakeGitHub(LoopbackFake):
     deployments: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     issues: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     statuses: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    # (method, end of the path, answer): see `spoil`.
+    spoiled: list[tuple[str, str, bytes]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -178,7 +181,21 @@ class FakeGitHub(LoopbackFake):
                     _Injected(status, {}, {"message": "Server Error"}, after_effect)
                 )
 
+    def spoil(self, method: str, path_end: str, answer: bytes) -> None:
+        """The next `method` request whose path ends with `path_end` takes effect, and is
+        answered with `answer` as its body (a broken proxy, a hostile server)."""
+        with self._lock:
+            self.spoiled.append((method, path_end, answer))
+
     # -- internals -------------------------------------------------------------------------
+
+    def _take_spoiled(self, method: str, path: str) -> bytes | None:
+        with self._lock:
+            for index, (verb, end, answer) in enumerate(self.spoiled):
+                if verb == method and path.endswith(end):
+                    del self.spoiled[index]
+                    return answer
+        return None
 
     def _new_comment(self, repository: str, number: int, body: str, user: str) -> dict[str, Any]:
         comment_id = next(self._ids)
@@ -234,6 +251,7 @@ class _Handler(JsonHandler):
             self._send(injected.status, injected.body, injected.headers)
             return
         self._lost = injected
+        self._spoiled = None if injected is not None else fake._take_spoiled(method, parts.path)
         segments = parts.path.strip("/").split("/")
         match (method, segments):
             case ("GET", ["repos", owner, name, "issues", number, "comments"]):
@@ -428,7 +446,11 @@ class _Handler(JsonHandler):
         if lost is not None:
             self._lost = None
             status, payload, headers = lost.status, lost.body, lost.headers
-        self.send_json(status, payload, headers)
+        spoiled, self._spoiled = getattr(self, "_spoiled", None), None
+        if spoiled is None:
+            self.send_json(status, payload, headers)
+        else:
+            self.send_raw(status, spoiled, headers)
 
 
 def _all(fake: FakeGitHub, repository: str) -> list[dict[str, Any]]:

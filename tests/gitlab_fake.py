@@ -7,7 +7,8 @@ DeploymentsFinder enforces on them). A deployment is made as GitLab makes one fo
 that declares `environment:`: `start_job` creates it `running` with the job as its
 `deployable`, and `end_job` ends it with the job's exit code (`success` on 0, else
 `failed`). It checks the `PRIVATE-TOKEN` (or `JOB-TOKEN`, which may only read), records
-every request without its token, and on demand answers once with a 5xx or a 429.
+every request without its token, on demand answers once with a 5xx or a 429, and
+`spoil` makes it carry out a request but answer it with bytes of the test's choosing.
 Standard library only.
 """
 
@@ -44,6 +45,8 @@ class FakeGitLab(LoopbackFake):
     # How many more times a commit's merge requests are answered empty (GitLab links late).
     unlinked: dict[tuple[str, str], int] = field(default_factory=dict)
     deployments: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # (method, end of the path, answer): see `spoil`.
+    spoiled: list[tuple[str, str, bytes]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -82,6 +85,19 @@ class FakeGitLab(LoopbackFake):
             }
         ]
         self.unlinked[(project, sha)] = linked_after
+
+    def spoil(self, method: str, path_end: str, answer: bytes) -> None:
+        """The next `method` request whose path ends with `path_end` takes effect, and is
+        answered with `answer` as its body (a broken proxy, a hostile server)."""
+        with self._lock:
+            self.spoiled.append((method, path_end, answer))
+
+    def _take_spoiled(self, method: str, path: str) -> bytes | None:
+        for index, (verb, end, answer) in enumerate(self.spoiled):
+            if verb == method and path.endswith(end):
+                del self.spoiled[index]
+                return answer
+        return None
 
     def _now(self) -> str:
         seconds = next(self._ticks)
@@ -171,7 +187,15 @@ class _Handler(JsonHandler):
             return
         parts = [unquote(p) for p in split.path.removeprefix("/api/v4/").split("/")]
         with fake._lock:
+            self._spoiled = fake._take_spoiled(method, split.path)
             self._route(method, parts, query, body)
+
+    def send_json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+        spoiled, self._spoiled = getattr(self, "_spoiled", None), None
+        if spoiled is None:
+            super().send_json(status, payload, headers)
+        else:
+            self.send_raw(status, spoiled, headers)
 
     def _route(self, method: str, parts: list[str], query: dict[str, list[str]], body: Any) -> None:
         fake = self.gitlab

@@ -205,3 +205,29 @@ def test_a_fast_forward_merge_applies_the_plan_reviewed_in_its_note(
     assert applied.code == 0, applied.out + applied.err
     assert "The plan matches the one reviewed in merge request !7." in applied.out
     assert in_sync("cards")
+
+
+# JSON nested deeper than Python's recursion limit: decoding it raises RecursionError, an
+# exception that is not the tool's own, as a hostile server or a broken proxy can cause.
+TOO_DEEP = b"[" * 100_000 + b"]" * 100_000
+
+
+def test_an_unexpected_error_after_the_apply_still_prints_what_was_applied(
+    gitlab: FakeGitLab, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    merge_request(monkeypatch)
+    assert run_cli("ci", "gitlab", "cards", "--emulator", "state.json").code == 0
+    default_branch(monkeypatch)
+    gitlab.merged(PROJECT, SHA, 7)
+    # The result note is posted after the writes; GitLab's answer to it is what breaks.
+    gitlab.spoil("POST", "/merge_requests/7/notes", TOO_DEEP)
+    applied = run_cli("ci", "gitlab", "cards", "--emulator", "state.json", "--apply")
+    assert in_sync("cards")  # the writes were made...
+    assert applied.code == 1
+    # ... and the job log says so, then says the run stopped, as any internal error.
+    assert "Apply complete: 1 done, 0 failed, 0 skipped." in applied.out, applied.out
+    assert "error: The run stopped: internal error (RecursionError)." in applied.out
+    assert applied.err.startswith("error: internal error: RecursionError:")
+    assert "Traceback" not in applied.out + applied.err
+    assert gitlab.token not in applied.out + applied.err
+    assert Path("gl-code-quality-report.json").read_text(encoding="utf-8") == "[]\n"

@@ -130,7 +130,8 @@ def execute(environ: Mapping[str, str], console: Console) -> int:
 
 def write_report(report: ActionReport, environ: Mapping[str, str], console: Console) -> None:
     """The summary and the outputs first, then the log: a log that cannot be printed in full
-    must not cost the record of an apply that already happened."""
+    must not cost the record of an apply that already happened. Then the exception that
+    stopped the run, if one did, for the CLI to report as any internal error."""
     failure: OutputError | None = None
     for target, text in (
         (environ.get("GITHUB_STEP_SUMMARY"), report.summary),
@@ -145,6 +146,8 @@ def write_report(report: ActionReport, environ: Mapping[str, str], console: Cons
         _replace_unencodable(stream)
     for line in report.log:
         console.out(line)
+    if report.unexpected is not None:
+        raise report.unexpected
     if failure is not None:
         raise failure
 

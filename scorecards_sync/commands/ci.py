@@ -173,10 +173,16 @@ def run(args: argparse.Namespace, console: Console) -> int:
             workspaces=workspaces,
             environment=environment,
         )
+    # The log whatever else fails: it is the record of what an apply wrote.
+    failure: OutputError | None = None
     try:
         Path(args.code_quality).write_text(report.code_quality, encoding="utf-8")
     except OSError as exc:
-        raise OutputError(f"cannot write {args.code_quality}: {exc.strerror or exc}") from None
+        failure = OutputError(f"cannot write {args.code_quality}: {exc.strerror or exc}")
     for line in report.log:
         console.out(line)
+    if report.unexpected is not None:
+        raise report.unexpected  # reported by the CLI as any internal error
+    if failure is not None:
+        raise failure
     return report.exit_code

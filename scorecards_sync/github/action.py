@@ -73,16 +73,25 @@ def run_action(
 
     With `workspaces` (input `all-workspaces`), plan and apply go through every one of
     them (`review.workspaces_step`); validating checks all their paths.
+
+    Any other exception ends the run too, with what it did so far, and comes back as the
+    report's `unexpected`: the log, the summary and the outputs are never lost, whatever
+    the apply wrote.
     """
     if workspaces is not None:
         every = tuple(dict.fromkeys(p for w in workspaces for p in w.paths))
         inputs = dataclasses.replace(inputs, paths=every)
     run = ActionRun(inputs, context, settings, github, force=force, strict=strict)
+    unexpected: BaseException | None = None
     try:
         code = _dispatch(run, workspaces)
     except ScorecardsSyncError as exc:
         code = run.fail(exc)
-    return ActionReport(code, tuple(run.log), run.summary_text(), dict(run.outputs))
+    except BaseException as exc:
+        code, unexpected = run.stopped(exc), exc
+    return ActionReport(
+        code, tuple(run.log), run.summary_text(), dict(run.outputs), unexpected=unexpected
+    )
 
 
 def withdraw_after_failure(

@@ -16,10 +16,14 @@ from scorecards_sync.safe_text import text_lines
 
 @dataclass(frozen=True)
 class ActionReport:
+    """`unexpected`: the exception that is not the tool's own and stopped the run, for the
+    command to raise again once it has written the rest (an apply's results included)."""
+
     exit_code: int
     log: tuple[str, ...]
     summary: str
     outputs: Mapping[str, str] = field(default_factory=dict)
+    unexpected: BaseException | None = None
 
 
 def workflow_command(name: str, message: str, **properties: str) -> str:

@@ -105,11 +105,15 @@ class Pipeline:
 
 @dataclass
 class PipelineReport:
-    """What the run has to say: the job log, the Code Quality report, the exit code."""
+    """What the run has to say: the job log, the Code Quality report, the exit code.
+
+    `unexpected`: the exception that is not the tool's own and stopped the run, for the
+    command to raise again once it has written the rest (an apply's results included)."""
 
     log: list[str] = field(default_factory=list)
     code_quality: str = "[]\n"
     exit_code: int = EXIT_OK
+    unexpected: BaseException | None = None
 
 
 def run_pipeline(
@@ -126,6 +130,9 @@ def run_pipeline(
     environment: str = DEFAULT_ENVIRONMENT,
 ) -> PipelineReport:
     """Do what the pipeline calls for; errors become an `error:` line and an exit code.
+
+    Any other exception ends the run too, with what it did so far, and comes back as the
+    report's `unexpected`: a job log is never lost, whatever the apply wrote.
 
     `environment`: where the record of the last complete apply is read from (the apply
     job's deployments, `gitlab.deployments`)."""
@@ -145,11 +152,14 @@ def run_pipeline(
         merged_delays=merged_delays,
     )
     run = ReviewRun(host, pipeline.event(), options, settings, temp_dir=temp_dir, run_url=run_url)
+    unexpected: BaseException | None = None
     try:
         code = _dispatch(run, pipeline, apply=apply, workspaces=workspaces)
     except ScorecardsSyncError as exc:
         code = run.fail(exc)
-    return PipelineReport(run.log, report_json(run.problems), code)
+    except BaseException as exc:
+        code, unexpected = run.stopped(exc), exc
+    return PipelineReport(run.log, report_json(run.problems), code, unexpected)
 
 
 def withdraw_after_failure(

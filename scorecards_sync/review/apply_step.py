@@ -76,8 +76,9 @@ def run_apply(run: ReviewRun) -> int:
         result = verify_applied(
             plan, apply_plan(plan, client, concurrency=settings.concurrency), client
         )
-    run.host.record(run, settings, since, plan, None if result.ok else summary_line(result))
+    # The results in the log first: whatever fails next, they are what was written.
     table = record_result(run, result)
+    run.host.record(run, settings, since, plan, None if result.ok else summary_line(result))
     if run.options.comment != "false":
         icon = "✅" if result.ok else "❌"
         parts = [

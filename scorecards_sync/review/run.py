@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scorecards_sync.config import Settings
+from scorecards_sync.console import EXIT_ERROR, EXIT_INTERRUPTED
 from scorecards_sync.cortex.client import CortexClient
 from scorecards_sync.errors import ScorecardsSyncError
 from scorecards_sync.impact import Impact
@@ -225,6 +226,21 @@ class ReviewRun:
         self.annotate("error", message)
         self.summary.append(caution_md(f"**Error:** {escape(message)}"))
         return exc.exit_code
+
+    def stopped(self, exc: BaseException) -> int:
+        """An exception that is not the tool's own stopped the run: said after what was done
+        (an apply's results included), by its type only. Its text may quote a secret: the
+        command raises it again once the log is written, and the CLI reports it, scrubbed,
+        as it reports any internal error."""
+        what = (
+            "interrupted"
+            if isinstance(exc, KeyboardInterrupt)
+            else f"internal error ({type(exc).__name__})"
+        )
+        message = f"The run stopped: {what}. What this log says was done was done."
+        self.annotate("error", message)
+        self.summary.append(caution_md(f"**Error:** {escape(message)}"))
+        return EXIT_INTERRUPTED if isinstance(exc, KeyboardInterrupt) else EXIT_ERROR
 
     def summary_text(self) -> str:
         """The summary, under the 1 MiB limit: the only place the limit is enforced."""

@@ -270,8 +270,8 @@ def run_apply_all(run: ReviewRun, workspaces: Sequence[Workspace]) -> int:
     # is applied, with or without a comment, and whatever happens to the next one.
     results: list[tuple[_Section, ApplyResult, str]] = []
     for section in changed:
-        result = _apply_one(run, section)
-        results.append((section, result, record_result(run, result)))
+        result, table = _apply_one(run, section)
+        results.append((section, result, table))
     ok = all(result.ok for _, result, _ in results)
     if run.options.comment != "false":
         parts = [f"### {'✅' if ok else '❌'} Scorecards applied · every workspace"]
@@ -324,7 +324,8 @@ def _refusal(run: ReviewRun, key: str, sections: Sequence[_Section]) -> str | No
     return None
 
 
-def _apply_one(run: ReviewRun, section: _Section) -> ApplyResult:
+def _apply_one(run: ReviewRun, section: _Section) -> tuple[ApplyResult, str]:
+    """Apply one workspace's saved plan: its result, and its result table."""
     assert section.saved is not None and section.settings is not None
     settings = section.settings
     run.say(f"=== applying workspace {section.workspace.name} ===")
@@ -334,8 +335,10 @@ def _apply_one(run: ReviewRun, section: _Section) -> ApplyResult:
         result = verify_applied(
             plan, apply_plan(plan, client, concurrency=settings.concurrency), client
         )
+    # The results in the log first: whatever fails next, they are what was written.
+    table = record_result(run, result)
     _record(run, section, None if result.ok else summary_line(result))
-    return result
+    return result, table
 
 
 def _record(run: ReviewRun, section: _Section, failure: str | None) -> None:
