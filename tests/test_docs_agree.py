@@ -143,6 +143,21 @@ def test_every_variable_the_product_names_is_on_the_configuration_page() -> None
     assert sorted(name for name in named if f"`{name}`" not in text) == []
 
 
+# Paths a page gives as examples of a user's files, not files of this repository.
+USER_FILES = {".cortex/scorecards/payments.yaml"}
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_every_file_of_the_repository_a_page_names_exists(page: Path) -> None:
+    """`review/run.py`, `tests/test_x.py`, `examples/github/drift.yml`: each still there."""
+    pattern = r"`((?:[\w.-]+/)+[\w.-]+\.(?:py|yml|yaml|json|sh|txt|md|toml))`"
+    named = set(re.findall(pattern, page.read_text(encoding="utf-8"))) - USER_FILES
+    missing = [
+        p for p in named if not (ROOT / p).exists() and not (ROOT / "scorecards_sync" / p).exists()
+    ]
+    assert sorted(missing) == []
+
+
 def test_the_readme_describes_every_benchmark() -> None:
     text = README.read_text(encoding="utf-8")
     scripts = sorted(p.name for p in (ROOT / "bench").glob("*.py"))
