@@ -3,17 +3,20 @@ issue comments of one pull request.
 
 GitHub's limits and habits live here: the comment size limit, the bot that posts with
 the workflow's token, and the few seconds GitHub takes to link a merge commit to its
-pull request. The marker, the checksum and the create-or-update logic are host-neutral.
+pull request. The marker, the checksum and the create-or-update logic are host-neutral
+(`review.sticky`), and so is what a merged pull request reviewed (`review.apply_step`,
+the apply's own check): `reviewed_plan` and `reviewed_checksum` only put GitHub under it.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from scorecards_sync.github.client import GitHubClient, IssueComment, PullRequest
 from scorecards_sync.review import sticky
+from scorecards_sync.review.apply_step import review_of, reviewed_in
 from scorecards_sync.review.merged import MERGED_DELAYS, merged_change_request
 from scorecards_sync.review.sticky import Marker, find_sticky, parse_marker, path_key
 
@@ -36,13 +39,13 @@ __all__ = [
     "MAX_COMMENT_CHARS",
     "MERGED_PULL_DELAYS",
     "TRUNCATION_NOTE",
+    "GitHubSession",
     "Marker",
     "PullRequestThread",
     "ReviewedPlan",
     "StickyResult",
     "compose",
     "find_sticky",
-    "merged_numbers",
     "merged_pull_request",
     "parse_marker",
     "path_key",
@@ -69,6 +72,32 @@ class PullRequestThread:
 
     def update_comment(self, comment_id: int, body: str) -> IssueComment:
         return self.client.update_issue_comment(self.repository, comment_id, body)
+
+
+@dataclass(frozen=True)
+class GitHubSession:
+    """The pull requests of one repository, as the review core's `HostSession`; the pull
+    requests it found merged are kept by number (`found`)."""
+
+    client: GitHubClient
+    repository: str
+    comment_author: str | None
+    found: dict[int, PullRequest] = field(default_factory=dict)
+
+    @property
+    def cannot_comment(self) -> str | None:
+        return None
+
+    def thread(self, number: int) -> PullRequestThread:
+        return PullRequestThread(self.client, self.repository, number)
+
+    def author(self) -> str | None:
+        return self.comment_author
+
+    def merged_change_requests(self, sha: str) -> Sequence[int]:
+        pulls = _merged(self.client, self.repository, sha)
+        self.found.update((p.number, p) for p in pulls)
+        return [p.number for p in pulls]
 
 
 @dataclass(frozen=True)
@@ -114,18 +143,15 @@ def upsert_sticky(
 def reviewed_checksum(
     client: GitHubClient, repository: str, number: int, key: str, *, author: str | None = None
 ) -> str | None:
-    """The plan checksum recorded in a pull request's sticky comment, if it has one."""
-    return sticky.reviewed_checksum(
-        PullRequestThread(client, repository, number), key, author=author
-    )
-
-
-def merged_numbers(client: GitHubClient, repository: str, sha: str) -> list[int]:
-    """The merged pull requests whose `merge_commit_sha` is `sha`, asked once."""
-    return [p.number for p in _merged(client, repository, sha)]
+    """The plan checksum recorded in a pull request's sticky comment, if it has one: the
+    review core's `review_of`."""
+    thread = PullRequestThread(client, repository, number)
+    return review_of(thread, number, key, author=author).checksum
 
 
 def _merged(client: GitHubClient, repository: str, sha: str) -> list[PullRequest]:
+    """The merged pull requests whose merge made `sha`, asked once: the one that merely
+    contains the commit was not what brought it to the branch."""
     return [
         p
         for p in client.pulls_for_commit(repository, sha)
@@ -143,8 +169,7 @@ def merged_pull_request(
 ) -> PullRequest | None:
     """The pull request whose merge produced commit `sha` (merge, squash or rebase), if any.
 
-    Only a merged pull request whose `merge_commit_sha` is `sha` counts: any other one
-    that merely contains the commit was not what brought it to the branch. Without one,
+    Only a merged pull request whose `merge_commit_sha` is `sha` counts. Without one,
     GitHub is asked again after each of `delays`: it links a merge a few seconds late.
     """
     return merged_change_request(
@@ -162,10 +187,9 @@ def reviewed_plan(
     delays: Sequence[float] = MERGED_PULL_DELAYS,
     sleep: Callable[[float], None] = time.sleep,
 ) -> ReviewedPlan:
-    """What was reviewed before commit `sha` reached the branch: None fields when nothing was."""
-    pull = merged_pull_request(client, repository, sha, delays=delays, sleep=sleep)
-    if pull is None:
-        return ReviewedPlan(None, None)
-    return ReviewedPlan(
-        pull, reviewed_checksum(client, repository, pull.number, key, author=author)
-    )
+    """What was reviewed before commit `sha` reached the branch (the review core's
+    `reviewed_in`, the apply's own check): None fields when nothing was."""
+    session = GitHubSession(client, repository, author)
+    review = reviewed_in(session, sha, key, delays=delays, sleep=sleep)
+    pull = None if review.number is None else session.found[review.number]
+    return ReviewedPlan(pull, review.checksum)

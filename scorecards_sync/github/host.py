@@ -10,18 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 from scorecards_sync.config import Settings
 from scorecards_sync.github.action_deploy import Deployments, record_deployment, since_deployment
 from scorecards_sync.github.action_report import workflow_command
 from scorecards_sync.github.client import GitHubClient
-from scorecards_sync.github.comments import (
-    MAX_COMMENT_CHARS,
-    TRUNCATION_NOTE,
-    PullRequestThread,
-    merged_numbers,
-)
+from scorecards_sync.github.comments import MAX_COMMENT_CHARS, TRUNCATION_NOTE, GitHubSession
 from scorecards_sync.github.events import GitHubEvent
 from scorecards_sync.plan import Plan
 from scorecards_sync.problems import Problem
@@ -67,26 +61,6 @@ def run_event(event: GitHubEvent) -> RunEvent:
             branch=push.branch,
         )
     return RunEvent(event.name, "other", event.sha)
-
-
-@dataclass(frozen=True)
-class GitHubSession:
-    client: GitHubClient
-    repository: str
-    comment_author: str
-
-    @property
-    def cannot_comment(self) -> str | None:
-        return None
-
-    def thread(self, number: int) -> PullRequestThread:
-        return PullRequestThread(self.client, self.repository, number)
-
-    def author(self) -> str | None:
-        return self.comment_author
-
-    def merged_change_requests(self, sha: str) -> Sequence[int]:
-        return merged_numbers(self.client, self.repository, sha)
 
 
 class GitHubHost:

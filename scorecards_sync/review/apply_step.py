@@ -10,6 +10,8 @@ change request.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from scorecards_sync.applier import ApplyResult, Status, apply_plan, check_fresh, touched_tags
@@ -19,7 +21,7 @@ from scorecards_sync.plan import Plan
 from scorecards_sync.planfile import read_plan
 from scorecards_sync.render.plan_markdown import escape
 from scorecards_sync.render.results import TextResults, remaining_lines, summary_line
-from scorecards_sync.review.host import Comment
+from scorecards_sync.review.host import Comment, CommentThread, HostSession
 from scorecards_sync.review.merged import merged_change_request
 from scorecards_sync.review.run import ReviewRun
 from scorecards_sync.review.sticky import find_sticky, parse_marker
@@ -117,17 +119,35 @@ def refuse(run: ReviewRun, refusal: str) -> None:
 def reviewed(run: ReviewRun, key: str) -> Review:
     """What the merged change request of the pushed commit reviewed under `key`."""
     with run.host.session() as session:
-        if session.cannot_comment:
-            return Review(None, None, None, cannot_read=session.cannot_comment)
-        number = merged_change_request(
-            lambda: session.merged_change_requests(run.run_event.sha),
-            delays=run.host.merged_delays,
-        )
-        if number is None:
-            return Review(None, None, None)
-        author = session.author()
-        comments = session.thread(number).list_comments()
-    comment = find_sticky(comments, key, author=author)
+        return reviewed_in(session, run.run_event.sha, key, delays=run.host.merged_delays)
+
+
+def reviewed_in(
+    session: HostSession,
+    sha: str,
+    key: str,
+    *,
+    delays: Sequence[float],
+    sleep: Callable[[float], None] = time.sleep,
+) -> Review:
+    """What the change request whose merge made commit `sha` reviewed under `key`; the host
+    is asked again after each of `delays` while it has not linked the merge yet."""
+    if session.cannot_comment:
+        return Review(None, None, None, cannot_read=session.cannot_comment)
+    number = merged_change_request(
+        lambda: session.merged_change_requests(sha), delays=delays, sleep=sleep
+    )
+    if number is None:
+        return Review(None, None, None)
+    return review_of(session.thread(number), number, key, author=session.author())
+
+
+def review_of(
+    thread: CommentThread[Comment], number: int, key: str, *, author: str | None
+) -> Review:
+    """What change request `number` reviewed under `key`: its sticky comment by `author`
+    (anybody's when None), and the plan checksum in that comment's marker, if any."""
+    comment = find_sticky(thread.list_comments(), key, author=author)
     marker = parse_marker(comment.body) if comment is not None else None
     checksum = marker.checksum if marker and marker.checksum else None
     return Review(number, comment, checksum, author)

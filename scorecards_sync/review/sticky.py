@@ -142,14 +142,3 @@ def _create(thread: CommentThread[C], key: str, text: str, author: str | None) -
         if posted is None or posted.body != text:
             raise
         return StickyResult(posted, "created")
-
-
-def reviewed_checksum(
-    thread: CommentThread[Comment], key: str, *, author: str | None = None
-) -> str | None:
-    """The plan checksum recorded in a change request's sticky comment, if it has one."""
-    comment = find_sticky(thread.list_comments(), key, author=author)
-    if comment is None:
-        return None
-    marker = parse_marker(comment.body)
-    return marker.checksum if marker is not None and marker.checksum else None
