@@ -231,3 +231,14 @@ def test_an_unexpected_error_after_the_apply_still_prints_what_was_applied(
     assert "Traceback" not in applied.out + applied.err
     assert gitlab.token not in applied.out + applied.err
     assert Path("gl-code-quality-report.json").read_text(encoding="utf-8") == "[]\n"
+
+
+def test_bad_delays_for_the_merged_merge_request_are_a_usage_error(
+    gitlab: FakeGitLab, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    default_branch(monkeypatch)
+    monkeypatch.setenv("SCORECARDS_SYNC_MERGED_PR_DELAYS", "1,soon")
+    ran = run_cli("ci", "gitlab", "cards", "--emulator", "state.json", "--apply")
+    assert ran.code == 64
+    assert "SCORECARDS_SYNC_MERGED_PR_DELAYS: expected seconds between 0 and 60" in ran.err
+    assert gitlab.requests == []

@@ -36,14 +36,11 @@ from scorecards_sync.gitlab.deployments import (
     environment_name,
 )
 from scorecards_sync.gitlab.pipeline import Pipeline, run_pipeline, withdraw_after_failure
-from scorecards_sync.review.merged import parse_delays
+from scorecards_sync.review.merged import delays_from_env
 from scorecards_sync.review.run import ReviewOptions
 
 NAME = "ci"
 HELP = "run in a CI pipeline (gitlab): plan on merge requests, apply the reviewed plan on merge"
-# Seconds to wait, comma-separated, before asking GitLab again for the merge request a
-# pushed commit merged (it links a merge a few seconds late); the Action reads it too.
-ENV_MERGED_DELAYS = "SCORECARDS_SYNC_MERGED_PR_DELAYS"
 COMMENT_MODES = ("true", "always", "false")
 
 
@@ -107,7 +104,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     environ = dict(os.environ)
     pipeline = Pipeline.from_env(environ)
     environment = environment_name(args.environment, environ)
-    delays = parse_delays(environ.get(ENV_MERGED_DELAYS), ENV_MERGED_DELAYS)
+    delays = delays_from_env(environ)
 
     def settings_of(given: argparse.Namespace) -> Settings:
         resolved = settings_from_args(given, environ=environ)

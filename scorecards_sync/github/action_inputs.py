@@ -19,7 +19,7 @@ from scorecards_sync.errors import UsageError
 from scorecards_sync.github.comments import ACTIONS_BOT, MERGED_PULL_DELAYS, path_key
 from scorecards_sync.github.events import GitHubEvent, load_event
 from scorecards_sync.loader import DEFAULT_DIR
-from scorecards_sync.review.merged import parse_delays
+from scorecards_sync.review.merged import delays_from_env
 
 COMMANDS = ("validate", "plan", "apply", "drift")
 COMMENT_MODES = ("true", "always", "false")
@@ -39,9 +39,6 @@ INPUT_COMMENT_AUTHOR = "INPUT_COMMENT_AUTHOR"
 INPUT_CORTEX_API_KEY = "INPUT_CORTEX_API_KEY"
 INPUT_CORTEX_BASE_URL = "INPUT_CORTEX_BASE_URL"
 INPUT_GITHUB_TOKEN = "INPUT_GITHUB_TOKEN"  # noqa: S105 - the name of a variable
-# Seconds to wait, comma-separated, before asking GitHub again for the pull request a pushed
-# commit merged (it links a merge a few seconds late); tests and impatient runners shorten it.
-ENV_MERGED_PR_DELAYS = "SCORECARDS_SYNC_MERGED_PR_DELAYS"
 
 
 @dataclass(frozen=True)
@@ -137,12 +134,8 @@ class RunContext:
         repository, run_id = environ.get("GITHUB_REPOSITORY", ""), environ.get("GITHUB_RUN_ID", "")
         run_url = f"{server}/{repository}/actions/runs/{run_id}" if server and run_id else None
         temp = environ.get("RUNNER_TEMP", "").strip() or tempfile.gettempdir()
-        delays = _delays(environ.get(ENV_MERGED_PR_DELAYS))
+        delays = delays_from_env(environ)
         return cls(load_event(environ), Path(temp), run_url, delays)
-
-
-def _delays(text: str | None) -> tuple[float, ...]:
-    return parse_delays(text, ENV_MERGED_PR_DELAYS)
 
 
 def cortex_environment(environ: Mapping[str, str]) -> dict[str, str]:

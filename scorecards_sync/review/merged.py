@@ -8,7 +8,7 @@ links a merge commit to its change request a little late.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TypeVar
 
 from scorecards_sync.errors import UsageError
@@ -16,6 +16,9 @@ from scorecards_sync.errors import UsageError
 T = TypeVar("T")
 # Seconds to wait before asking again: a few seconds in all, then the answer stands.
 MERGED_DELAYS = (1.0, 2.0, 4.0)
+# The variable that changes them, comma-separated, for the Action and `ci gitlab` alike
+# (tests and impatient runners shorten them).
+ENV_MERGED_DELAYS = "SCORECARDS_SYNC_MERGED_PR_DELAYS"
 
 
 def merged_change_request(
@@ -36,8 +39,10 @@ def merged_change_request(
     return None
 
 
-def parse_delays(text: str | None, variable: str) -> tuple[float, ...]:
-    """Seconds between asks, comma-separated (`1,2,4`), from `variable`; the default when unset."""
+def delays_from_env(environ: Mapping[str, str]) -> tuple[float, ...]:
+    """Seconds between asks, comma-separated (`1,2,4`), from `ENV_MERGED_DELAYS`; the
+    default when unset."""
+    text = environ.get(ENV_MERGED_DELAYS)
     if text is None or not text.strip():
         return MERGED_DELAYS
     try:
@@ -46,7 +51,7 @@ def parse_delays(text: str | None, variable: str) -> tuple[float, ...]:
         delays = (-1.0,)
     if not all(0 <= delay <= 60 for delay in delays):
         raise UsageError(
-            f"{variable}: expected seconds between 0 and 60, comma-separated "
+            f"{ENV_MERGED_DELAYS}: expected seconds between 0 and 60, comma-separated "
             f"(e.g. 1,2,4), got {text!r}"
         )
     return delays
