@@ -20,12 +20,14 @@ import tempfile
 from pathlib import Path
 
 from scorecards_sync.commands.common import (
+    add_paths_argument,
     add_prune_option,
     add_settings_options,
+    configured_paths,
     settings_from_args,
     workspace_targets,
 )
-from scorecards_sync.config import Settings, resolve_paths
+from scorecards_sync.config import Settings
 from scorecards_sync.console import Console
 from scorecards_sync.errors import ConfigError, OutputError, UsageError
 from scorecards_sync.gitlab.client import GitLabClient
@@ -46,14 +48,7 @@ COMMENT_MODES = ("true", "always", "false")
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("host", choices=["gitlab"], help="the CI host (GitLab CI)")
-    parser.add_argument(
-        "paths",
-        nargs="*",
-        metavar="PATH",
-        default=None,
-        help="descriptor files or folders (default: the configured paths, else "
-        ".cortex/scorecards; none with --all-workspaces)",
-    )
+    add_paths_argument(parser, but="none with --all-workspaces")
     parser.epilog = (
         "exit codes: 0 success, 1 invalid descriptors or a refused or failed plan or apply, "
         "64 usage error (a run outside GitLab CI, --apply outside the default branch)"
@@ -134,14 +129,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         paths = (
             [p for w in workspaces for p in w.paths]
             if workspaces
-            else list(args.paths)
-            or list(
-                resolve_paths(
-                    environ,
-                    config_file=Path(args.config) if args.config else None,
-                    workspace_flag=args.workspace,
-                )[0]
-            )
+            else list(args.paths) or list(configured_paths(args, environ)[0])
         )
     except BaseException:
         # Before the run knows its note: every earlier plan note loses its checksum.

@@ -31,19 +31,33 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-def add_paths_argument(parser: argparse.ArgumentParser) -> None:
-    """The PATH arguments of the commands that read descriptors (`args.paths`, a list)."""
+def add_paths_argument(parser: argparse.ArgumentParser, *, but: str = "") -> None:
+    """The PATH arguments of the commands that read descriptors (`args.paths`, a list);
+    `but` adds to the help's default (`none with --all-workspaces`)."""
     parser.add_argument(
         "paths",
         nargs="*",
         metavar="PATH",
-        help=f"descriptor files or folders (default: the configured paths, else {DEFAULT_DIR})",
+        help="descriptor files or folders (default: the configured paths, else "
+        f"{DEFAULT_DIR}{'; ' + but if but else ''})",
     )
 
 
 def paths_of(args: argparse.Namespace, settings: Settings) -> list[str]:
     """The PATH arguments, else the configured paths."""
     return list(args.paths) or list(settings.paths)
+
+
+def configured_paths(
+    args: argparse.Namespace, environ: Mapping[str, str] | None = None
+) -> tuple[tuple[str, ...], str]:
+    """The configured paths (as `--config` and `--workspace` choose them) and where they come
+    from, resolving no other setting: no key is read (`validate`, a fork's pipeline)."""
+    return resolve_paths(
+        environ,
+        config_file=Path(args.config) if args.config else None,
+        workspace_flag=args.workspace,
+    )
 
 
 def add_settings_options(parser: argparse.ArgumentParser, *, concurrency: bool = True) -> None:

@@ -10,10 +10,12 @@ unknown --format. Never touches the network.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from scorecards_sync.commands.common import add_paths_argument, add_workspace_option
-from scorecards_sync.config import resolve_paths
+from scorecards_sync.commands.common import (
+    add_paths_argument,
+    add_workspace_option,
+    configured_paths,
+)
 from scorecards_sync.console import EXIT_ERROR, EXIT_OK, Console
 from scorecards_sync.problems import Severity
 from scorecards_sync.render.problems import REPORTERS
@@ -50,10 +52,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if args.paths:
         loaded = load_source(args.paths)
     else:
-        paths, origin = resolve_paths(
-            config_file=Path(args.config) if args.config else None,
-            workspace_flag=args.workspace,
-        )
+        paths, origin = configured_paths(args)
         loaded = load_source(paths, missing_hint=paths_origin(origin))
     problems = loaded.problems
     report = REPORTERS[args.format](problems, loaded.files)
