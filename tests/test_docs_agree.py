@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import argparse
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 import yaml
+from cli_runner import enter_workdir, run_cli
 
 from scorecards_sync.cli import build_parser
 from scorecards_sync.commands.action import extra_args_parser
@@ -192,3 +194,25 @@ def test_every_relative_link_resolves(page: Path) -> None:
         if not linked.exists() or (missing_anchor and anchor not in _anchors(linked)):
             broken.append(target)
     assert broken == []
+
+
+def test_the_readme_quick_start_runs_as_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The quick start's first command, in process: each `scorecards-sync` step as written
+    (the install steps left to .ci/run's fresh environment), in a copy of the examples."""
+    text = README.read_text(encoding="utf-8")
+    block = text[text.index("## Quick start") :]
+    start = block.index("```sh\n") + 6
+    block = block[start : block.index("\n```", start)]
+    steps = [step.strip() for step in block.split("&&")]
+    cli = ".venv/bin/scorecards-sync "
+    commands = [step.removeprefix(cli).split() for step in steps if step.startswith(cli)]
+    assert [c[0] for c in commands] == ["validate", "plan", "apply", "plan"]
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    enter_workdir(tmp_path, monkeypatch, prefixes=("SCORECARDS_SYNC_", "CORTEX_", "GITHUB_"))
+    ran = [run_cli(*command) for command in commands]
+    assert [r.code for r in ran] == [0, 0, 0, 0], [r.err for r in ran]
+    assert "Plan: 7 to create" in ran[1].out and "Plan checksum: sha256:" in ran[1].out
+    assert "No changes." in ran[3].out
+    assert "legacy-service-ownership.yaml" in ran[1].err  # named, as the README says
