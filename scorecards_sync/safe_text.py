@@ -15,7 +15,8 @@ emoji sequences and several scripts need them.
 - `text_lines`: a block of lines (a diff, a description): line feeds and tabs stay.
 - `terminal_output`: the last guard before a terminal: line feeds, tabs and the tool's
   own colour codes (SGR sequences) stay.
-- `markdown_inline`: inline Markdown/HTML that renders literally, in a table cell too.
+- `markdown_inline`: inline Markdown/HTML that renders literally, in a table cell too,
+  and mentions nobody (no `@name`, `#7` or `!7` reference a host would act on).
 - `json_text`: JSON text whose strings carry no raw control or bidi characters.
 """
 
@@ -97,17 +98,37 @@ _MARKDOWN_ESCAPES = {
 # Digits, `-`, `+`, `=` and `.` cannot start a block where the text goes (always after
 # other markup on the line: a cell, a bullet, a `<code>`), and line breaks never get in.
 _MARKDOWN_SPECIAL = re.compile("[" + re.escape("".join(_MARKDOWN_ESCAPES)) + "]")
+# Where GitHub and GitLab read a reference in a comment's text: `@name` (a mention, which
+# notifies), `#7` (issue or pull request), and GitLab's `!7`, `~label`, `%milestone`,
+# `&epic`, `$snippet`: a sigil after no ASCII word character (GitHub's `\W` is ASCII's),
+# before a character that is not a space. Both hosts look for them after decoding the
+# HTML, so an entity (`&#64;`) does not stop them; a zero-width space after the sigil
+# does, and shows nothing (Renovate writes `@&#8203;`, Dependabot `@\u200b`). Written as
+# an entity: the raw character is one this module shows as an escape. Neither host looks
+# inside `<code>`.
+_REFERENCE_OR_SPECIAL = re.compile(
+    r"(?P<sigil>(?<![A-Za-z0-9_])[@#!~%&$](?=\S))|" + _MARKDOWN_SPECIAL.pattern
+)
+ZERO_WIDTH_SPACE = "&#8203;"
 
 
-def markdown_inline(text: str) -> str:
+def markdown_inline(text: str, *, in_code: bool = False) -> str:
     """Inline text that renders literally in Markdown, HTML and table cells.
 
     Line feeds (and CR LF) become `<br>`; every other control, separator, bidi or
     invisible character is shown as its escape, so nothing in `text` can start a line.
+    Outside a `<code>` element (`in_code`), nothing in `text` mentions anybody or refers
+    to an issue, a merge request, a label: a zero-width space follows each sigil that
+    would (`@&#8203;name`), which renders the same text.
     """
+
+    def escaped(match: re.Match[str]) -> str:
+        char = match.group()
+        shown = _MARKDOWN_ESCAPES.get(char, char)
+        return shown + ZERO_WIDTH_SPACE if match.group("sigil") and not in_code else shown
+
     safe = text_lines(text)
-    escaped = _MARKDOWN_SPECIAL.sub(lambda m: _MARKDOWN_ESCAPES[m.group()], safe)
-    return escaped.replace("\n", "<br>")
+    return _REFERENCE_OR_SPECIAL.sub(escaped, safe).replace("\n", "<br>")
 
 
 def json_text(text: str) -> str:

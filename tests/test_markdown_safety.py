@@ -10,6 +10,7 @@ its bullets, one marker, and none of theirs.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -156,6 +157,58 @@ def test_the_plan_markdown_keeps_its_structure_whatever_the_text() -> None:
     # Shown, not hidden: the reader sees what the text held.
     assert "Inj&#92;r&#92;r- ✅ Cortex accepts it (dry run)" in text
     assert "&#92;u202eevil" in text
+
+
+# What GitHub and GitLab read as a reference in a comment's text, once its HTML is decoded:
+# a mention (`@name`, `@org/team`: it notifies), an issue or pull request (`#7`), and
+# GitLab's merge request, label, milestone, epic and snippet.
+REFERENCES = (
+    "ping @alice and @acme/platform-team",
+    "fixes #7, see !12",
+    '~bug ~"needs review" %v1.2 &3 $4',
+    "(@carol) [#8] @all",
+)
+REFERENCE = re.compile(r"(?<![A-Za-z0-9_])[@#!~%&$](?=[A-Za-z0-9_\"])")
+
+
+def text_outside_code(tokens: list[Any]) -> list[str]:
+    """The text a reader sees outside `<code>` elements and code blocks: where both hosts
+    look for references."""
+    found: list[str] = []
+    depth = 0
+    for token in walk(tokens):
+        if token.type == "html_inline":
+            depth += {"<code>": 1, "</code>": -1}.get(token.content, 0)
+        elif token.type == "text" and depth == 0:
+            found.append(token.content)
+    return found
+
+
+def test_untrusted_text_mentions_nobody_and_refers_to_nothing() -> None:
+    changes = [
+        Change(
+            Action.UPDATE,
+            f"tag-{index}",
+            reason=text,
+            fields=(FieldChange("name", DiffKind.CHANGED, "old", text),),
+            rules=(RuleChange(text, DiffKind.ADDED),),
+            server_validation=ServerVerdict(True, (text,)),
+        )
+        for index, text in enumerate(REFERENCES)
+    ]
+    markdown = MarkdownPlanRenderer(max_chars=10**7).render(
+        Plan(tuple(changes), unmanaged=REFERENCES)
+    )
+    tokens = parse(markdown)
+    shown = text_outside_code(tokens)
+    for text in shown:
+        assert REFERENCE.search(text) is None, text
+    # The reader still sees the text as written: only zero-width spaces were added.
+    visible = "\n".join(shown).replace("\u200b", "")
+    for text in REFERENCES:
+        assert text in visible
+    # In code (the new name is a value), where no host looks, the text is left as it is.
+    assert "<code>ping &#64;alice and &#64;acme/platform-team</code>" in markdown
 
 
 def test_text_in_a_diff_block_cannot_leave_it_or_hide_in_it() -> None:

@@ -231,7 +231,8 @@ def test_markdown_escapes_everything_from_descriptors() -> None:
     for raw in ("`", "<script>", "*d*", "_e_", "[f]", "@team", " #12"):
         assert raw not in text
     assert "&lt;script&gt;" in text and "&amp;amp;" in text
-    assert "&#35;12<br>next line" in row
+    # A zero-width space after the sigil: no reference to issue 12, no mention of a team.
+    assert "&#64;&#8203;team &#35;&#8203;12<br>next line" in row
     assert escape("x\ny") == "x<br>y"
 
 

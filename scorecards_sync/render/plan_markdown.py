@@ -59,7 +59,10 @@ def escape(text: str) -> str:
 
 
 def code(text: str) -> str:
-    return f"<code>{escape(text)}</code>"
+    """`text` in a `<code>` element: shown as it is, without the zero-width spaces `escape`
+    puts after a mention's `@` (no host looks for mentions in code; a copied value stays
+    the value)."""
+    return f"<code>{markdown_inline(text, in_code=True)}</code>"
 
 
 def value_code(value: object) -> str:
