@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from scorecards_sync.impact import (
     Impact,
@@ -14,7 +15,7 @@ from scorecards_sync.impact import (
 )
 from scorecards_sync.plan import Action, Change, Plan
 from scorecards_sync.render import plan_renderer
-from scorecards_sync.render.impact_format import MOVES_SHOWN
+from scorecards_sync.render.impact_format import MOVES_SHOWN, self_check_text
 from scorecards_sync.render.plan_markdown import MAX_MOVES_SHOWN, MarkdownPlanRenderer
 
 JSON_KEYS = {
@@ -162,3 +163,14 @@ def test_markdown_of_2000_moves_stays_within_the_limit() -> None:
     tight = MarkdownPlanRenderer(max_chars=2_000, impacts={"svc": big}).render(_plan("svc"))
     assert len(tight) <= 2_000
     assert "📊 impact on 2002 entities" in tight or "not shown" in tight
+
+
+def test_the_self_check_reads_right_for_one_entity_and_for_many() -> None:
+    def text(agree: int, disagree: int) -> str:
+        check = SelfCheck(agree, disagree, tuple(f"odd-{n}" for n in range(disagree)))
+        return self_check_text(replace(_impact(), self_check=check))
+
+    assert text(1, 0) == "self-check: it agrees with Cortex"
+    assert text(4, 0) == "self-check: all 4 agree with Cortex"
+    assert text(0, 1) == "self-check: 1 of 1 disagrees with Cortex (its preview may be wrong)"
+    assert text(3, 2) == "self-check: 2 of 5 disagree with Cortex (their preview may be wrong)"

@@ -79,10 +79,14 @@ def entities_word(count: int) -> str:
 def self_check_text(impact: Impact) -> str:
     check = impact.self_check
     if check.disagree == 0:
+        if check.agree == 1:
+            return "self-check: it agrees with Cortex"
         return f"self-check: all {check.agree} agree with Cortex"
+    one = check.disagree == 1
     return (
-        f"self-check: {check.disagree} of {check.agree + check.disagree} disagree with Cortex "
-        "(their preview may be wrong)"
+        f"self-check: {check.disagree} of {check.agree + check.disagree} "
+        f"{'disagrees' if one else 'disagree'} with Cortex "
+        f"({'its' if one else 'their'} preview may be wrong)"
     )
 
 
