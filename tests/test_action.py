@@ -143,6 +143,29 @@ class World:
             token=self.github.token,
         )
 
+    def step_environ(
+        self, event: str, payload: Mapping[str, Any], sha: str, **inputs: str
+    ) -> dict[str, str]:
+        """The environment action.yml's step gives `scorecards-sync github-action`, for a run
+        in this process or a child: the event written to a file, the runner's files in
+        `tmp` (`summary.md`, `output.txt`), and each input as `INPUT_NAME`.
+        """
+        self.runs += 1
+        event_file = self.tmp / f"event-{self.runs}.json"
+        event_file.write_text(json.dumps(payload), encoding="utf-8")
+        return {
+            **self.env,
+            "GITHUB_EVENT_NAME": event,
+            "GITHUB_EVENT_PATH": str(event_file),
+            "GITHUB_REPOSITORY": REPOSITORY,
+            "GITHUB_SHA": sha,
+            "GITHUB_API_URL": self.github.api_url,
+            "GITHUB_STEP_SUMMARY": str(self.tmp / "summary.md"),
+            "GITHUB_OUTPUT": str(self.tmp / "output.txt"),
+            "RUNNER_TEMP": str(self.tmp),
+            **{f"INPUT_{name.upper()}": value for name, value in inputs.items()},
+        }
+
     # -- event payloads: the stored samples, pointed at this repository's commits
 
     def pull_request(self, base: str, head: str, *, fork: bool = False) -> dict[str, Any]:
@@ -729,26 +752,20 @@ def test_report_survives_a_console_that_cannot_print_it(world: World) -> None:
     base = live_alpha_beta(world)
     world.write("alpha.yaml", card("alpha", level="Silver"))
     pushed = world.commit("raise alpha")
-    event = world.tmp / "push.json"
-    event.write_text(json.dumps(world.push(base, pushed)), encoding="utf-8")
     summary, output = world.tmp / "summary.md", world.tmp / "output.txt"
     env = {
-        **world.env,
+        **world.step_environ(
+            "push",
+            world.push(base, pushed),
+            pushed,
+            command="apply",
+            path=DIR,
+            auto_approve="true",
+            comment="false",
+            cortex_api_key=KEY,
+            cortex_base_url=world.cortex_url,
+        ),
         "PYTHONIOENCODING": "cp1252",
-        "GITHUB_EVENT_NAME": "push",
-        "GITHUB_EVENT_PATH": str(event),
-        "GITHUB_REPOSITORY": REPOSITORY,
-        "GITHUB_SHA": pushed,
-        "GITHUB_API_URL": world.github.api_url,
-        "GITHUB_STEP_SUMMARY": str(summary),
-        "GITHUB_OUTPUT": str(output),
-        "RUNNER_TEMP": str(world.tmp),
-        "INPUT_COMMAND": "apply",
-        "INPUT_PATH": DIR,
-        "INPUT_AUTO_APPROVE": "true",
-        "INPUT_COMMENT": "false",
-        "INPUT_CORTEX_API_KEY": KEY,
-        "INPUT_CORTEX_BASE_URL": world.cortex_url,
     }
     done = subprocess.run(
         [sys.executable, "-m", "scorecards_sync", "github-action"],

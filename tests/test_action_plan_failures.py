@@ -8,7 +8,6 @@ post a new one (issue 14, item 3).
 from __future__ import annotations
 
 import io
-import json
 
 import pytest
 from test_action import DIR, KEY, PR_NUMBER, REPOSITORY, World, card, open_pull_request
@@ -21,24 +20,16 @@ from scorecards_sync.github.comments import parse_marker
 
 
 def run_in_process(world: World, head: str, base: str, monkeypatch: pytest.MonkeyPatch) -> int:
-    event = world.tmp / "event-in-process.json"
-    event.write_text(json.dumps(world.pull_request(base, head)), encoding="utf-8")
-    environ = {
-        **world.env,
-        "GITHUB_EVENT_NAME": "pull_request",
-        "GITHUB_EVENT_PATH": str(event),
-        "GITHUB_REPOSITORY": REPOSITORY,
-        "GITHUB_SHA": head,
-        "GITHUB_API_URL": world.github.api_url,
-        "GITHUB_STEP_SUMMARY": str(world.tmp / "summary.md"),
-        "GITHUB_OUTPUT": str(world.tmp / "output.txt"),
-        "RUNNER_TEMP": str(world.tmp),
-        "INPUT_COMMAND": "plan",
-        "INPUT_PATH": DIR,
-        "INPUT_CORTEX_API_KEY": KEY,
-        "INPUT_CORTEX_BASE_URL": world.cortex_url,
-        "INPUT_GITHUB_TOKEN": world.github.token,
-    }
+    environ = world.step_environ(
+        "pull_request",
+        world.pull_request(base, head),
+        head,
+        command="plan",
+        path=DIR,
+        cortex_api_key=KEY,
+        cortex_base_url=world.cortex_url,
+        github_token=world.github.token,
+    )
     monkeypatch.chdir(world.repo)
     return execute(environ, Console(io.StringIO(), io.StringIO()))
 

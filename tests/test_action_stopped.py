@@ -10,8 +10,6 @@ RecursionError.
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from action_harness import parse_file_commands
 from cli_runner import enter_workdir, run_cli
@@ -27,32 +25,25 @@ def test_an_unexpected_error_after_the_apply_keeps_its_log_summary_and_outputs(
     base = live_alpha_beta(world)
     world.write("alpha.yaml", card("alpha", level="Silver"))
     pushed = world.commit("raise alpha")
-    event = world.tmp / "push.json"
-    event.write_text(json.dumps(world.push(base, pushed)), encoding="utf-8")
     summary, output = world.tmp / "summary.md", world.tmp / "output.txt"
     enter_workdir(
         world.repo,
         monkeypatch,
         prefixes=("INPUT_", "GITHUB_", "RUNNER_", "CORTEX_", "SCORECARDS_SYNC_"),
     )
-    for name, value in {
-        **world.env,
-        "GITHUB_EVENT_NAME": "push",
-        "GITHUB_EVENT_PATH": str(event),
-        "GITHUB_REPOSITORY": REPOSITORY,
-        "GITHUB_SHA": pushed,
-        "GITHUB_API_URL": world.github.api_url,
-        "GITHUB_STEP_SUMMARY": str(summary),
-        "GITHUB_OUTPUT": str(output),
-        "RUNNER_TEMP": str(world.tmp),
-        "INPUT_COMMAND": "apply",
-        "INPUT_PATH": DIR,
-        "INPUT_AUTO_APPROVE": "true",
-        "INPUT_COMMENT": "false",
-        "INPUT_CORTEX_API_KEY": KEY,
-        "INPUT_CORTEX_BASE_URL": world.cortex_url,
-        "INPUT_GITHUB_TOKEN": TOKEN,
-    }.items():
+    environ = world.step_environ(
+        "push",
+        world.push(base, pushed),
+        pushed,
+        command="apply",
+        path=DIR,
+        auto_approve="true",
+        comment="false",
+        cortex_api_key=KEY,
+        cortex_base_url=world.cortex_url,
+        github_token=TOKEN,
+    )
+    for name, value in environ.items():
         monkeypatch.setenv(name, value)
     # The deployment that records the apply is made after the writes; GitHub's answer to
     # its creation is what breaks.

@@ -8,7 +8,6 @@ In process (`commands.action.execute`), like tests/test_action_plan_failures.py.
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,23 +42,16 @@ class Two:
     keys: dict[str, str]
 
     def run(self, event: str, payload: Mapping[str, object], sha: str, command: str) -> int:
-        self.world.runs += 1
-        path = self.world.tmp / f"event-{self.world.runs}.json"
-        path.write_text(json.dumps(payload), encoding="utf-8")
         environ = {
-            **self.world.env,
+            **self.world.step_environ(
+                event,
+                payload,
+                sha,
+                command=command,
+                all_workspaces="true",
+                github_token=self.world.github.token,
+            ),
             **self.keys,
-            "GITHUB_EVENT_NAME": event,
-            "GITHUB_EVENT_PATH": str(path),
-            "GITHUB_REPOSITORY": REPOSITORY,
-            "GITHUB_SHA": sha,
-            "GITHUB_API_URL": self.world.github.api_url,
-            "GITHUB_STEP_SUMMARY": str(self.world.tmp / "summary.md"),
-            "GITHUB_OUTPUT": str(self.world.tmp / "output.txt"),
-            "RUNNER_TEMP": str(self.world.tmp),
-            "INPUT_COMMAND": command,
-            "INPUT_ALL_WORKSPACES": "true",
-            "INPUT_GITHUB_TOKEN": self.world.github.token,
         }
         self.out, self.err = io.StringIO(), io.StringIO()
         return execute(environ, Console(self.out, self.err))
